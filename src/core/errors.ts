@@ -1,0 +1,59 @@
+/**
+ * The one error type of shipgate. Every failure a user can act on is a ShipgateError with a closed
+ * code, a hint naming the next command, and an exit code from the documented table. Only the CLI
+ * entry turns errors into exits; only the server maps them to HTTP.
+ */
+
+/** The documented exit codes. */
+export const ExitCode = {
+  ok: 0,
+  gateFailed: 1,
+  usage: 2,
+  deployRolledBack: 3,
+  internal: 70,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+const codeTable = {
+  USAGE: { exitCode: ExitCode.usage, httpStatus: 400 },
+  CONFIG_NOT_FOUND: { exitCode: ExitCode.usage, httpStatus: 400 },
+  CONFIG_INVALID: { exitCode: ExitCode.usage, httpStatus: 400 },
+  FILE_NOT_FOUND: { exitCode: ExitCode.usage, httpStatus: 404 },
+  GIT_FAILED: { exitCode: ExitCode.usage, httpStatus: 400 },
+  COMMAND_FAILED: { exitCode: ExitCode.usage, httpStatus: 400 },
+  GATE_FAILED: { exitCode: ExitCode.gateFailed, httpStatus: 422 },
+  DEPLOY_ROLLED_BACK: { exitCode: ExitCode.deployRolledBack, httpStatus: 500 },
+  INTERNAL: { exitCode: ExitCode.internal, httpStatus: 500 },
+} as const satisfies Record<string, { exitCode: ExitCode; httpStatus: number }>;
+
+export type ErrorCode = keyof typeof codeTable;
+
+export interface ShipgateErrorOptions {
+  /** What to do next, naming a command where one helps. */
+  hint?: string;
+  /** Individual problems (e.g. every invalid config key with its path). */
+  details?: string[];
+  cause?: unknown;
+}
+
+export class ShipgateError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: string[];
+  readonly exitCode: ExitCode;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, message: string, options: ShipgateErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ShipgateError";
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details ?? [];
+    this.exitCode = codeTable[code].exitCode;
+    this.httpStatus = codeTable[code].httpStatus;
+  }
+}
+
+export function isShipgateError(error: unknown): error is ShipgateError {
+  return error instanceof ShipgateError;
+}

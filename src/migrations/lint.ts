@@ -1,0 +1,406 @@
+/**
+ * The lint engine: replays files in order through the catalog, computes each statement's facts,
+ * runs the rules, applies approvals, and returns findings as data. It never prints.
+ */
+import { ruleDocsUrl } from "../core/docs.js";
+import {
+  compareFindings,
+  type Finding,
+  type MigrationClass,
+  migrationClassRank,
+  type Severity,
+} from "../core/finding.js";
+import { asKind } from "./ast.js";
+import { Catalog } from "./catalog.js";
+import { type EngineRuleId, engineRuleMetas } from "./engine-rules.js";
+import { describeStatement, strongestLock } from "./facts.js";
+import { type Comment, type ParsedFile, type ParsedStatement, parseFile, type SourceFile } from "./parse.js";
+import type { AnalyzedStatement, FileState, Rule, RuleReport, TransactionModel } from "./rule.js";
+
+export type RuleSetting = Severity | "off";
+
+export interface ConfigApproval {
+  rule: string;
+  /** Path of the migration file, as reported in findings. */
+  file: string;
+  reason: string;
+}
+
+export interface LintOptions {
+  pgVersion: number;
+  /** Default transaction model for files that do not carry their own. */
+  transactionModel: TransactionModel;
+  rules: readonly Rule[];
+  /** Per-rule severity overrides; "off" disables; opt-in rules run only when set here. */
+  ruleSettings?: Readonly<Record<string, RuleSetting>>;
+  approvals?: readonly ConfigApproval[];
+}
+
+export interface MigrationSource extends SourceFile {
+  /** How the runner applies this file (from the framework); falls back to LintOptions. */
+  transactionModel?: TransactionModel;
+}
+
+export interface FileLintResult {
+  path: string;
+  class: MigrationClass;
+  findings: Finding[];
+}
+
+interface Directive {
+  comment: Comment;
+  ids: string[];
+  reason: string | undefined;
+  target: ParsedStatement | undefined;
+  used: boolean;
+}
+
+const directivePattern = /shipgate:allow\b([\s\S]*)$/;
+
+function formatMessage(template: string, data: Record<string, string | number> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (m, key: string) => (data && key in data ? String(data[key]) : m));
+}
+
+/** Maps offsets to 1-based line/column. */
+class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (this.starts[lo] as number) + 1 };
+  }
+}
+
+/** Parses a duration setting as Postgres does: a bare number is milliseconds. */
+export function parseTimeoutMs(value: string | number): number | undefined {
+  if (typeof value === "number") return value;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h|d)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const unit = (m[2] ?? "ms").toLowerCase();
+  const factor: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * (factor[unit] ?? 1);
+}
+
+function settingValue(stmt: ParsedStatement): { name: string; value: number | undefined } | undefined {
+  const set = asKind(stmt.node, "VariableSetStmt");
+  if (!set?.name) return undefined;
+  if (set.kind === "VAR_RESET" || set.kind === "VAR_SET_DEFAULT") return { name: set.name, value: undefined };
+  const arg = asKind(set.args?.[0], "A_Const");
+  const raw = arg?.ival !== undefined ? (arg.ival.ival ?? 0) : arg?.sval?.sval;
+  return { name: set.name, value: raw === undefined ? undefined : parseTimeoutMs(raw) };
+}
+
+class MutableFileState implements FileState {
+  explicitTransactionDepth = 0;
+  lockTimeoutMs: number | undefined;
+  statementTimeoutMs: number | undefined;
+  readonly enumValuesAddedInTransaction = new Map<string, Set<string>>();
+  readonly accessExclusiveHeld = new Map<string, AnalyzedStatement>();
+  readonly previous: AnalyzedStatement[] = [];
+
+  constructor(
+    readonly path: string,
+    readonly transactionModel: TransactionModel,
+    readonly statementCount: number,
+    private readonly existing: ReadonlySet<string>,
+  ) {}
+
+  get inTransaction(): boolean {
+    return (
+      this.explicitTransactionDepth > 0 ||
+      this.transactionModel === "per-file" ||
+      (this.transactionModel === "implicit" && this.statementCount > 1)
+    );
+  }
+
+  existedBeforeFile(relation: string): boolean {
+    return this.existing.has(relation);
+  }
+
+  /** Advances the state past a statement that has been checked. */
+  advance(s: AnalyzedStatement): void {
+    const stmt = s.parsed;
+    const txn = asKind(stmt.node, "TransactionStmt");
+    if (txn) {
+      if (txn.kind === "TRANS_STMT_BEGIN" || txn.kind === "TRANS_STMT_START") this.explicitTransactionDepth++;
+      if (txn.kind === "TRANS_STMT_COMMIT" || txn.kind === "TRANS_STMT_ROLLBACK") {
+        this.explicitTransactionDepth = Math.max(0, this.explicitTransactionDepth - 1);
+        if (!this.inTransaction) {
+          this.enumValuesAddedInTransaction.clear();
+          this.accessExclusiveHeld.clear();
+        }
+      }
+    }
+    const setting = settingValue(stmt);
+    if (setting?.name === "lock_timeout") this.lockTimeoutMs = setting.value;
+    if (setting?.name === "statement_timeout") this.statementTimeoutMs = setting.value;
+    const addValue = asKind(stmt.node, "AlterEnumStmt");
+    if (addValue?.newVal !== undefined && addValue.oldVal === undefined && this.inTransaction) {
+      const type = (addValue.typeName ?? [])
+        .map((n) => asKind(n, "String")?.sval)
+        .filter((x) => x !== undefined);
+      const key = type.length > 1 ? type.join(".") : `public.${type[0] ?? ""}`;
+      const set = this.enumValuesAddedInTransaction.get(key) ?? new Set<string>();
+      set.add(addValue.newVal);
+      this.enumValuesAddedInTransaction.set(key, set);
+    }
+    if (this.inTransaction) {
+      for (const l of s.facts.locks) {
+        if (l.existing && l.mode === "ACCESS EXCLUSIVE" && !this.accessExclusiveHeld.has(l.relation)) {
+          this.accessExclusiveHeld.set(l.relation, s);
+        }
+      }
+    }
+    this.previous.push(s);
+  }
+}
+
+function parseDirectives(parsed: ParsedFile, lines: LineIndex): Directive[] {
+  const out: Directive[] = [];
+  for (const comment of parsed.directiveComments) {
+    const body = comment.text.replace(/^--|^\/\*|\*\/$/g, "").trim();
+    const m = directivePattern.exec(body);
+    if (!m) continue;
+    const rest = (m[1] ?? "").trim();
+    const reasonAt = rest.search(/\breason\s*:/i);
+    const idsPart = reasonAt === -1 ? rest : rest.slice(0, reasonAt);
+    const reason =
+      reasonAt === -1
+        ? undefined
+        : rest
+            .slice(reasonAt)
+            .replace(/^reason\s*:/i, "")
+            .trim() || undefined;
+    const ids = idsPart
+      .split(/[\s,]+/)
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0);
+    const commentLine = lines.position(comment.start).line;
+    const trailing = parsed.statements.find(
+      (s) => s.end <= comment.start && lines.position(Math.max(s.end - 1, s.start)).line === commentLine,
+    );
+    const target = trailing ?? parsed.statements.find((s) => s.start >= comment.end);
+    out.push({ comment, ids, reason, target, used: false });
+  }
+  return out;
+}
+
+/**
+ * Lints migration files in order. `baseline` files (earlier, already applied migrations and/or a
+ * schema dump) are replayed into the catalog first and not reported.
+ */
+export class MigrationLinter {
+  readonly catalog: Catalog;
+  private readonly rules: { rule: Rule; severity: Severity }[];
+  private readonly knownIds: Set<string>;
+
+  constructor(
+    private readonly options: LintOptions,
+    catalog: Catalog = new Catalog(),
+  ) {
+    this.catalog = catalog;
+    const settings = options.ruleSettings ?? {};
+    this.rules = [];
+    this.knownIds = new Set([...options.rules.map((r) => r.meta.id), ...Object.keys(engineRuleMetas)]);
+    for (const rule of options.rules) {
+      const setting = settings[rule.meta.id];
+      if (setting === "off") continue;
+      if (rule.meta.optIn && setting === undefined) continue;
+      if (rule.meta.minPgVersion !== undefined && options.pgVersion < rule.meta.minPgVersion) continue;
+      if (rule.meta.maxPgVersion !== undefined && options.pgVersion >= rule.meta.maxPgVersion) continue;
+      this.rules.push({ rule, severity: setting ?? rule.meta.severity });
+    }
+  }
+
+  /** Replays a file into the catalog without reporting (baseline). */
+  replay(parsed: ParsedFile): void {
+    for (const stmt of parsed.statements) this.catalog.apply(stmt);
+  }
+
+  lint(source: MigrationSource, parsed: ParsedFile = parseFile(source)): FileLintResult {
+    const lines = new LineIndex(parsed.text);
+    const existing = new Set(Object.keys(this.catalog.data.relations));
+    const state = new MutableFileState(
+      source.path,
+      source.transactionModel ?? this.options.transactionModel,
+      parsed.statements.length,
+      existing,
+    );
+    const findings: Finding[] = [];
+    const all: AnalyzedStatement[] = [];
+    /** The top-level statement each rule finding belongs to, for inline approvals. */
+    const statementOf = new Map<Finding, ParsedStatement>();
+    let fileClass: MigrationClass = "additive";
+
+    const emit = (
+      rule: { meta: Rule["meta"]; severity: Severity },
+      report: RuleReport,
+      current: AnalyzedStatement,
+    ) => {
+      const s = report.statement ?? current;
+      const strongest = strongestLock(s.facts.locks);
+      const template = rule.meta.messages[report.messageId] ?? report.messageId;
+      const finding: Finding = {
+        ruleId: rule.meta.id,
+        severity: rule.severity,
+        file: source.path,
+        line: s.line,
+        column: s.column,
+        message: formatMessage(template, report.data),
+        help: report.help ?? rule.meta.help,
+        docsUrl: ruleDocsUrl(rule.meta.id),
+        class: s.facts.class,
+        lock: report.lock ?? strongest?.mode ?? null,
+        rewrites: s.facts.rewrites.length > 0,
+      };
+      const relation = report.relation ?? strongest?.relation;
+      if (relation) finding.relation = relation;
+      findings.push(finding);
+      statementOf.set(finding, (s.parent ?? s).parsed);
+    };
+
+    const visit = (parsed: ParsedStatement, parent: AnalyzedStatement | undefined) => {
+      const pos = lines.position(parsed.start);
+      const facts = describeStatement(parsed, this.catalog, state, this.options.pgVersion);
+      const analyzed: AnalyzedStatement = {
+        parsed,
+        facts,
+        line: pos.line + (parsed.embedded ? parsed.embedded.bodyLine - 1 : 0),
+        column: parsed.embedded ? 1 : pos.column,
+      };
+      if (parent) analyzed.parent = parent;
+      if (migrationClassRank[facts.class] > migrationClassRank[fileClass]) fileClass = facts.class;
+      for (const entry of this.rules) {
+        const reports = entry.rule.check({
+          statement: analyzed,
+          catalog: this.catalog,
+          file: state,
+          options: { pgVersion: this.options.pgVersion },
+        });
+        for (const r of reports) emit({ meta: entry.rule.meta, severity: entry.severity }, r, analyzed);
+      }
+      this.catalog.apply({ ...parsed, children: [] });
+      state.advance(analyzed);
+      all.push(analyzed);
+      for (const child of parsed.children) visit(child, analyzed);
+    };
+
+    for (const stmt of parsed.statements) visit(stmt, undefined);
+
+    for (const entry of this.rules) {
+      const reports = entry.rule.checkEnd?.({
+        file: state,
+        statements: all,
+        options: { pgVersion: this.options.pgVersion },
+      });
+      for (const r of reports ?? []) {
+        const at = r.statement ?? all[all.length - 1];
+        if (at) emit({ meta: entry.rule.meta, severity: entry.severity }, r, at);
+      }
+    }
+
+    for (const d of parsed.diagnostics)
+      this.engineFinding(findings, source.path, d.ruleId, lines, d.start, { message: d.message });
+    this.applyApprovals(findings, statementOf, parsed, lines, source.path);
+    findings.sort(compareFindings);
+    return { path: source.path, class: fileClass, findings };
+  }
+
+  private engineFinding(
+    findings: Finding[],
+    path: string,
+    id: EngineRuleId,
+    lines: LineIndex,
+    offset: number,
+    data: Record<string, string>,
+    messageId = "default",
+  ): void {
+    const meta = engineRuleMetas[id];
+    const setting = this.options.ruleSettings?.[id];
+    if (setting === "off") return;
+    const pos = lines.position(offset);
+    findings.push({
+      ruleId: id,
+      severity: setting ?? meta.severity,
+      file: path,
+      line: pos.line,
+      column: pos.column,
+      message: formatMessage((meta.messages as Record<string, string>)[messageId] ?? messageId, data),
+      help: meta.help,
+      docsUrl: ruleDocsUrl(id),
+    });
+  }
+
+  private applyApprovals(
+    findings: Finding[],
+    statementOf: ReadonlyMap<Finding, ParsedStatement>,
+    parsed: ParsedFile,
+    lines: LineIndex,
+    path: string,
+  ): void {
+    const directives = parseDirectives(parsed, lines);
+    const ruleFindings = findings.slice();
+    for (const d of directives) {
+      if (d.ids.length === 0) {
+        this.engineFinding(findings, path, "invalid-ignore", lines, d.comment.start, {}, "bare");
+        continue;
+      }
+      const unknown = d.ids.find((id) => !this.knownIds.has(id));
+      if (unknown) {
+        this.engineFinding(
+          findings,
+          path,
+          "invalid-ignore",
+          lines,
+          d.comment.start,
+          { id: unknown },
+          "unknownRule",
+        );
+        continue;
+      }
+      if (d.reason === undefined) {
+        this.engineFinding(
+          findings,
+          path,
+          "invalid-ignore",
+          lines,
+          d.comment.start,
+          { ids: d.ids.join(", ") },
+          "noReason",
+        );
+        continue;
+      }
+      for (const f of ruleFindings) {
+        if (
+          d.target !== undefined &&
+          statementOf.get(f) === d.target &&
+          d.ids.includes(f.ruleId) &&
+          f.suppression === undefined
+        ) {
+          f.suppression = { kind: "inline", reason: d.reason };
+          d.used = true;
+        }
+      }
+      if (!d.used) {
+        this.engineFinding(findings, path, "unused-ignore", lines, d.comment.start, {
+          ids: d.ids.join(", "),
+        });
+      }
+    }
+    for (const approval of this.options.approvals ?? []) {
+      for (const f of ruleFindings) {
+        if (f.suppression === undefined && f.ruleId === approval.rule && f.file === approval.file) {
+          f.suppression = { kind: "config", reason: approval.reason };
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { testRule } from "../../../test/support/rule-tester.js";
+import { requireConcurrentIndexCreation } from "./require-concurrent-index-creation.js";
+
+const schema = "CREATE TABLE users (id bigint PRIMARY KEY, email text);";
+
+testRule(requireConcurrentIndexCreation, {
+  valid: [
+    { name: "concurrently", schema, sql: "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);" },
+    {
+      name: "table created in the same file",
+      sql: "CREATE TABLE t (id int);\nCREATE INDEX t_id_idx ON t (id);",
+    },
+  ],
+  invalid: [
+    { schema, sql: "CREATE INDEX users_email_idx ON users (email);", lines: [1] },
+    { schema, sql: "SELECT 1;\nCREATE UNIQUE INDEX users_email_key ON public.users (email);", lines: [2] },
+  ],
+});

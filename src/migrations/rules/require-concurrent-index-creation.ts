@@ -1,0 +1,23 @@
+import { asKind, rangeVarName } from "../ast.js";
+import type { Rule } from "../rule.js";
+
+export const requireConcurrentIndexCreation: Rule = {
+  meta: {
+    id: "require-concurrent-index-creation",
+    description:
+      "CREATE INDEX without CONCURRENTLY on an existing table blocks every write while the index builds.",
+    severity: "error",
+    messages: {
+      default:
+        "CREATE INDEX on {table} without CONCURRENTLY holds a SHARE lock that blocks writes for the whole build",
+    },
+    help: "Use CREATE INDEX CONCURRENTLY, outside a transaction (one statement per migration where the runner wraps files).",
+  },
+  check({ statement, file }) {
+    const index = asKind(statement.parsed.node, "IndexStmt");
+    if (!index || index.concurrent) return [];
+    const table = rangeVarName(index.relation);
+    if (!table || !file.existedBeforeFile(table)) return [];
+    return [{ messageId: "default", data: { table }, relation: table }];
+  },
+};
