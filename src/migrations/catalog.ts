@@ -3,7 +3,7 @@
  * a schema dump) through the same parser, so rules can tell a new table from an old one, a widening
  * type change from a rewrite, and a column a view depends on.
  */
-import type { ColumnDef, Constraint, CreateStmt, IndexStmt, Node } from "libpg-query";
+import type { ColumnDef, Constraint, CreateStmt, IndexStmt, Node, RangeVar } from "libpg-query";
 import {
   asKind,
   listName,
@@ -79,6 +79,22 @@ function schemaOf(qualified: string): string {
 
 function bareName(qualified: string): string {
   return qualified.slice(qualified.indexOf(".") + 1);
+}
+
+/**
+ * A CREATE SCHEMA element with the object it creates placed in that schema, as Postgres'
+ * transformCreateSchemaStmt does.
+ */
+function inSchema(elt: Node, schemaname: string): Node {
+  const copy = structuredClone(elt);
+  const target =
+    asKind(copy, "CreateStmt")?.relation ??
+    asKind(copy, "ViewStmt")?.view ??
+    asKind(copy, "IndexStmt")?.relation ??
+    asKind(copy, "CreateSeqStmt")?.sequence ??
+    asKind(copy, "CreateTrigStmt")?.relation;
+  if (target && target.schemaname === undefined) target.schemaname = schemaname;
+  return copy;
 }
 
 /** Whether `expr` is `col IS NOT NULL` for a single column; returns the column. */
@@ -224,14 +240,16 @@ export class Catalog {
         const i = values.indexOf(alterEnum.oldVal);
         if (i >= 0) values[i] = alterEnum.newVal;
       } else if (alterEnum.newVal !== undefined && !values.includes(alterEnum.newVal)) {
-        values.push(alterEnum.newVal);
+        const at = alterEnum.newValNeighbor === undefined ? -1 : values.indexOf(alterEnum.newValNeighbor);
+        if (at === -1) values.push(alterEnum.newVal);
+        else values.splice(alterEnum.newValIsAfter ? at + 1 : at, 0, alterEnum.newVal);
       }
       return;
     }
     const schema = asKind(node, "CreateSchemaStmt");
     if (schema?.schemaname && !this.data.schemas.includes(schema.schemaname)) {
       this.data.schemas.push(schema.schemaname);
-      for (const elt of schema.schemaElts ?? []) this.applyNode(elt);
+      for (const elt of schema.schemaElts ?? []) this.applyNode(inSchema(elt, schema.schemaname));
     }
   }
 
@@ -306,8 +324,10 @@ export class Catalog {
       "primary-key": "pkey",
       exclusion: "excl",
     }[kind];
+    // USING INDEX without a constraint name names the constraint after the index.
     const name =
       con.conname ??
+      con.indexname ??
       (kind === "primary-key" ? `${table}_pkey` : `${table}_${columns.join("_") || "expr"}_${suffix}`);
     const info: ConstraintInfo = { name, kind, validated: !con.skip_validation, columns };
     const nn = kind === "check" ? notNullCheckColumn(con.raw_expr) : undefined;
@@ -324,7 +344,9 @@ export class Catalog {
     }
     rel.constraints[name] = info;
     if (kind === "primary-key" || kind === "unique" || kind === "exclusion") {
-      const indexName = qualify(con.indexname ?? name, schemaOf(relation));
+      // USING INDEX renames the existing index to the constraint's name.
+      if (con.indexname) delete this.data.indexes[qualify(con.indexname, schemaOf(relation))];
+      const indexName = qualify(name, schemaOf(relation));
       this.data.indexes[indexName] = {
         name: indexName,
         relation,
@@ -441,6 +463,9 @@ export class Catalog {
             this.data.schemas = this.data.schemas.filter((s) => s !== str);
             for (const k of Object.keys(this.data.relations))
               if (schemaOf(k) === str) delete this.data.relations[k];
+            for (const [k, i] of Object.entries(this.data.indexes))
+              if (schemaOf(k) === str || schemaOf(i.relation) === str) delete this.data.indexes[k];
+            for (const k of Object.keys(this.data.enums)) if (schemaOf(k) === str) delete this.data.enums[k];
           }
           break;
         default:
@@ -489,30 +514,40 @@ export class Catalog {
   }
 
   private addView(name: string, kind: RelationKind, query: Node | undefined): void {
-    const deps = new Map<string, Set<string> | "*">();
+    /** The relations the query reads, and the name or alias each is referred to by. */
     const relations: string[] = [];
-    const columns = new Set<string>();
-    let star = false;
+    const byReference = new Map<string, string>();
     walk(query, (k, body) => {
-      if (k === "RangeVar") {
-        const n = rangeVarName(body);
-        if (n && this.data.relations[n]) relations.push(n);
-      } else if (k === "ColumnRef") {
-        const fields = (body.fields as Node[] | undefined) ?? [];
-        const last = fields[fields.length - 1];
-        if (last && asKind(last, "A_Star")) star = true;
-        const names = stringList(fields);
-        const colName = names[names.length - 1];
-        if (colName) columns.add(colName);
-      }
+      if (k !== "RangeVar") return;
+      const rv = body as RangeVar;
+      const n = rangeVarName(rv);
+      if (!n || !this.data.relations[n]) return;
+      if (!relations.includes(n)) relations.push(n);
+      byReference.set(rv.alias?.aliasname ?? rv.relname ?? n, n);
     });
-    for (const r of relations) {
-      if (star) deps.set(r, "*");
-      else {
-        const own = Object.keys(this.data.relations[r]?.columns ?? {});
-        deps.set(r, new Set([...columns].filter((c) => own.length === 0 || own.includes(c))));
+    const deps = new Map<string, Set<string> | "*">(relations.map((r) => [r, new Set<string>()]));
+    const use = (relation: string, column: string) => {
+      const cols = deps.get(relation);
+      if (cols === undefined || cols === "*") return;
+      if (column === "*") {
+        deps.set(relation, "*");
+        return;
       }
-    }
+      const own = Object.keys(this.data.relations[relation]?.columns ?? {});
+      if (own.length === 0 || own.includes(column)) cols.add(column);
+    };
+    walk(query, (k, body) => {
+      if (k !== "ColumnRef") return;
+      const fields = (body.fields as Node[] | undefined) ?? [];
+      const last = fields[fields.length - 1];
+      const column = last && asKind(last, "A_Star") ? "*" : stringList(fields.slice(-1))[0];
+      if (!column) return;
+      // A qualified reference (alias.col, table.col) reads that relation only; an unqualified one, or
+      // one through a subquery or CTE alias, may read any of them.
+      const qualifier = fields.length > 1 ? asKind(fields[fields.length - 2], "String")?.sval : undefined;
+      const target = qualifier === undefined ? undefined : byReference.get(qualifier);
+      for (const r of target ? [target] : relations) use(r, column);
+    });
     this.data.relations[name] = {
       name,
       kind,

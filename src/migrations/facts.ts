@@ -163,7 +163,22 @@ const destructiveDropTypes = new Set([
   "OBJECT_EXTENSION",
   "OBJECT_FOREIGN_TABLE",
 ]);
-const transformativeKinds = new Set<NodeKind>(["UpdateStmt", "RenameStmt", "LockStmt", "RefreshMatViewStmt"]);
+const transformativeKinds = new Set<NodeKind>([
+  "UpdateStmt",
+  "MergeStmt",
+  "RenameStmt",
+  "LockStmt",
+  "RefreshMatViewStmt",
+]);
+/** ALTER TABLE actions that change what running code can rely on, even without heavy work. */
+const transformativeAlters = new Set<string>([
+  "AT_DropNotNull",
+  "AT_DropConstraint",
+  "AT_DetachPartition",
+  "AT_DropIdentity",
+  "AT_DropExpression",
+  "AT_SetExpression",
+]);
 
 function alterCmdLock(cmd: AlterTableCmd): LockMode {
   switch (cmd.subtype) {
@@ -201,13 +216,15 @@ function describeAlterTable(
   node: Node,
   catalog: Catalog,
   pgVersion: number,
-): { destructive: boolean } {
+): { destructive: boolean; transformative: boolean } {
   const alter = asKind(node, "AlterTableStmt");
   const relation = rangeVarName(alter?.relation);
   let destructive = false;
+  let transformative = false;
   for (const c of alter?.cmds ?? []) {
     const cmd = asKind(c, "AlterTableCmd");
     if (!cmd) continue;
+    if (cmd.subtype && transformativeAlters.has(cmd.subtype)) transformative = true;
     b.lock(relation, alterCmdLock(cmd));
     switch (cmd.subtype) {
       case "AT_AddColumn": {
@@ -296,7 +313,7 @@ function describeAlterTable(
         break;
     }
   }
-  return { destructive };
+  return { destructive, transformative };
 }
 
 const lockModeNames: Record<number, LockMode> = {
@@ -320,6 +337,7 @@ export function describeStatement(
   const b = new FactsBuilder();
   const node = stmt.node;
   let destructive = destructiveKinds.has(stmt.kind);
+  let transformative = transformativeKinds.has(stmt.kind);
   switch (stmt.kind) {
     case "AlterTableStmt": {
       const alter = asKind(node, "AlterTableStmt");
@@ -327,7 +345,7 @@ export function describeStatement(
         b.lock(rangeVarName(alter.relation), "SHARE UPDATE EXCLUSIVE");
         break;
       }
-      destructive = describeAlterTable(b, node, catalog, pgVersion).destructive;
+      ({ destructive, transformative } = describeAlterTable(b, node, catalog, pgVersion));
       break;
     }
     case "CreateStmt": {
@@ -361,6 +379,7 @@ export function describeStatement(
         if (type === "OBJECT_INDEX") {
           const idx = catalog.index(name);
           b.lock(idx?.relation, drop?.concurrent ? "SHARE UPDATE EXCLUSIVE" : "ACCESS EXCLUSIVE");
+          transformative ||= !drop?.concurrent && idx !== undefined;
         } else if (type === "OBJECT_TABLE" || type === "OBJECT_VIEW" || type === "OBJECT_MATVIEW") {
           b.lock(name, "ACCESS EXCLUSIVE");
           for (const c of Object.values(catalog.relation(name)?.constraints ?? {})) {
@@ -422,12 +441,21 @@ export function describeStatement(
     }
     case "ReindexStmt": {
       const r = asKind(node, "ReindexStmt");
-      const concurrent = (r?.params ?? []).some((p) => asKind(p, "DefElem")?.defname === "concurrently");
+      const concurrent = (r?.params ?? []).some((p) => {
+        const d = asKind(p, "DefElem");
+        if (d?.defname !== "concurrently") return false;
+        // As defGetBoolean reads it: no argument is true; false, off and 0 are false.
+        const int = asKind(d.arg, "Integer");
+        if (int) return (int.ival ?? 0) !== 0;
+        const word = asKind(d.arg, "String")?.sval?.toLowerCase();
+        return word !== "false" && word !== "off";
+      });
       const relation =
         r?.kind === "REINDEX_OBJECT_INDEX"
           ? catalog.index(rangeVarName(r.relation))?.relation
           : rangeVarName(r?.relation);
       b.lock(relation, concurrent ? "SHARE UPDATE EXCLUSIVE" : "SHARE");
+      if (relation) b.scans.add(relation);
       break;
     }
     case "CreateTrigStmt":
@@ -440,7 +468,19 @@ export function describeStatement(
       for (const r of referencedRelations(v?.query)) if (catalog.relation(r)) b.lock(r, "ACCESS SHARE");
       break;
     }
-    case "CommentStmt":
+    case "CommentStmt": {
+      // COMMENT ON TABLE t / COLUMN t.c / CONSTRAINT c ON t takes SHARE UPDATE EXCLUSIVE on t.
+      const comment = asKind(node, "CommentStmt");
+      const items = asKind(comment?.object, "List")?.items ?? [];
+      const type = comment?.objtype ?? "";
+      const relation = ["OBJECT_COLUMN", "OBJECT_TABCONSTRAINT"].includes(type)
+        ? listName(items.slice(0, -1))
+        : ["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"].includes(type)
+          ? listName(items)
+          : undefined;
+      if (relation && catalog.relation(relation)) b.lock(relation, "SHARE UPDATE EXCLUSIVE");
+      break;
+    }
     case "CreateStatsStmt":
       for (const r of referencedRelations(node)) if (catalog.relation(r)) b.lock(r, "SHARE UPDATE EXCLUSIVE");
       break;
@@ -454,14 +494,13 @@ export function describeStatement(
   }));
   const rewrites = [...b.rewrites].filter((r) => scope.existedBeforeFile(r));
   const scans = [...b.scans].filter((r) => scope.existedBeforeFile(r));
+  // Heavy work under a lock that blocks writes: a scan or index build of an existing table.
+  const heavy = scans.some((r) => {
+    const mode = b.locks.get(r);
+    return mode !== undefined && blocksWrites(mode);
+  });
   let cls: MigrationClass = "additive";
   if (destructive) cls = "destructive";
-  else if (
-    transformativeKinds.has(stmt.kind) ||
-    rewrites.length > 0 ||
-    locks.some((l) => l.existing && blocksWrites(l.mode))
-  ) {
-    cls = "transformative";
-  }
+  else if (transformative || heavy || rewrites.length > 0) cls = "transformative";
   return { locks, rewrites, scans, class: cls };
 }

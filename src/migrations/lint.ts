@@ -130,9 +130,16 @@ class MutableFileState implements FileState {
     const stmt = s.parsed;
     const txn = asKind(stmt.node, "TransactionStmt");
     if (txn) {
-      if (txn.kind === "TRANS_STMT_BEGIN" || txn.kind === "TRANS_STMT_START") this.explicitTransactionDepth++;
-      if (txn.kind === "TRANS_STMT_COMMIT" || txn.kind === "TRANS_STMT_ROLLBACK") {
-        this.explicitTransactionDepth = Math.max(0, this.explicitTransactionDepth - 1);
+      // Postgres does not nest transactions: BEGIN inside a block only warns, and the first
+      // COMMIT or ROLLBACK ends the whole block (AND CHAIN starts the next one at once).
+      if (txn.kind === "TRANS_STMT_BEGIN" || txn.kind === "TRANS_STMT_START") {
+        this.explicitTransactionDepth = 1;
+      }
+      const ends =
+        ((txn.kind === "TRANS_STMT_COMMIT" || txn.kind === "TRANS_STMT_ROLLBACK") && !txn.chain) ||
+        txn.kind === "TRANS_STMT_PREPARE";
+      if (ends) {
+        this.explicitTransactionDepth = 0;
         if (!this.inTransaction) {
           this.enumValuesAddedInTransaction.clear();
           this.accessExclusiveHeld.clear();
@@ -184,7 +191,7 @@ function parseDirectives(parsed: ParsedFile, lines: LineIndex): Directive[] {
       .map((x) => x.trim())
       .filter((x) => x.length > 0);
     const commentLine = lines.position(comment.start).line;
-    const trailing = parsed.statements.find(
+    const trailing = parsed.statements.findLast(
       (s) => s.end <= comment.start && lines.position(Math.max(s.end - 1, s.start)).line === commentLine,
     );
     const target = trailing ?? parsed.statements.find((s) => s.start >= comment.end);

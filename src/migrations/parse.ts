@@ -86,20 +86,54 @@ function byteToCharMapper(text: string): (byteOffset: number) => number {
   return (b) => map[Math.min(Math.max(b, 0), buf.length)] as number;
 }
 
-function errorPosition(error: unknown): number {
+/**
+ * Where a parse error is, as a string offset into `text`. libpg-query reports Postgres' error
+ * cursor as a 0-based count of characters (code points), not bytes and not UTF-16 units.
+ */
+function errorPosition(error: unknown, text: string): number {
   const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-  return details?.cursorPosition ?? 0;
+  const codePoints = details?.cursorPosition ?? 0;
+  let offset = 0;
+  for (let n = 0; n < codePoints && offset < text.length; n++) {
+    offset += (text.codePointAt(offset) as number) > 0xffff ? 2 : 1;
+  }
+  return offset;
 }
 
 function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // "unterminated quoted string at or near" quotes the rest of the file: keep its first line.
+  return message.replace(/ at or near "([^\n]*)\n[\s\S]*"$/, ' at or near "$1…"');
 }
 
-function safeScan(text: string): ScanToken[] | { failedAt: number; message: string } {
+interface ScanResult {
+  tokens: ScanToken[];
+  /**
+   * Set when the scanner stopped at an error (an unterminated quoted string, comment or
+   * dollar-quoted body): its string offset and message. `tokens` then cover the text before it.
+   */
+  error?: { at: number; message: string };
+}
+
+function safeScan(text: string): ScanResult {
   try {
-    return scanSync(text).tokens;
-  } catch (error) {
-    return { failedAt: errorPosition(error), message: errorMessage(error) };
+    return { tokens: scanSync(text).tokens };
+  } catch (scanError) {
+    // scanSync reports scanner errors as unreadable JSON errors without a position; the parser
+    // reports the same error with its message and position.
+    let error = { at: 0, message: errorMessage(scanError) };
+    try {
+      parseSync(text);
+    } catch (parseError) {
+      error = { at: errorPosition(parseError, text), message: errorMessage(parseError) };
+    }
+    let tokens: ScanToken[] = [];
+    try {
+      if (error.at > 0) tokens = scanSync(text.slice(0, error.at)).tokens;
+    } catch {
+      // Nothing before the error can be scanned either.
+    }
+    return { tokens, error };
   }
 }
 
@@ -112,8 +146,7 @@ const directiveMarker = "shipgate:";
  */
 function blankMetaCommands(text: string, diagnostics: ParseDiagnostic[]): string {
   if (!metaCommandLine.test(text)) return text;
-  const tokens = safeScan(text);
-  if (!Array.isArray(tokens)) return text;
+  const { tokens } = safeScan(text);
   const toChar = byteToCharMapper(text);
   let out = text;
   for (const token of tokens) {
@@ -136,8 +169,7 @@ function blankMetaCommands(text: string, diagnostics: ParseDiagnostic[]): string
 
 function collectDirectiveComments(text: string): Comment[] {
   if (!text.includes(directiveMarker)) return [];
-  const tokens = safeScan(text);
-  if (!Array.isArray(tokens)) return [];
+  const { tokens } = safeScan(text);
   const toChar = byteToCharMapper(text);
   const out: Comment[] = [];
   for (const t of tokens) {
@@ -155,15 +187,7 @@ interface Chunk {
 
 /** Splits text into statements at top-level semicolons, using Postgres' scanner. */
 function splitStatements(text: string, diagnostics: ParseDiagnostic[]): Chunk[] {
-  const tokens = safeScan(text);
-  if (!Array.isArray(tokens)) {
-    diagnostics.push({
-      ruleId: "syntax-error",
-      message: `${tokens.message}; the file could not be split into statements, so nothing in it was linted`,
-      start: 0,
-    });
-    return [];
-  }
+  const { tokens, error } = safeScan(text);
   const toChar = byteToCharMapper(text);
   const chunks: Chunk[] = [];
   let start = 0;
@@ -173,6 +197,16 @@ function splitStatements(text: string, diagnostics: ParseDiagnostic[]): Chunk[] 
       chunks.push({ start, end });
       start = end;
     }
+  }
+  if (error) {
+    // The scanner cannot go past this error: the complete statements before it are still checked,
+    // the rest of the file (from the start of the statement it is in) is one syntax error.
+    diagnostics.push({
+      ruleId: "syntax-error",
+      message: `${error.message}; nothing from here to the end of the file was linted`,
+      start: error.at,
+    });
+    return chunks;
   }
   if (text.slice(start).trim() !== "") chunks.push({ start, end: text.length });
   return chunks;
@@ -305,9 +339,8 @@ export function parseFile(source: SourceFile): ParsedFile {
       try {
         statements.push(...buildStatements(piece, chunk.start, source.text));
       } catch (error) {
-        const toChar = byteToCharMapper(piece);
-        const pos = errorPosition(error);
-        let start = chunk.start + (pos > 0 ? toChar(pos - 1) : 0);
+        const pos = errorPosition(error, piece);
+        let start = chunk.start + pos;
         if (pos === 0) while (start < chunk.end && /\s/.test(text[start] as string)) start++;
         diagnostics.push({ ruleId: "syntax-error", message: errorMessage(error), start });
       }
@@ -334,6 +367,9 @@ export function decodeSource(path: string, bytes: Uint8Array): SourceFile {
       }
     }
     const text = new TextDecoder("utf-8").decode(bytes);
-    return { path, text, invalidUtf8At: new TextDecoder("utf-8").decode(bytes.subarray(0, lo)).length };
+    // Streaming, so that an incomplete sequence at the end of the valid prefix (the start of the
+    // invalid one) is not counted as a replacement character.
+    const valid = new TextDecoder("utf-8").decode(bytes.subarray(0, lo), { stream: true });
+    return { path, text, invalidUtf8At: valid.length };
   }
 }

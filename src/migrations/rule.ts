@@ -48,7 +48,7 @@ export interface AnalyzedStatement {
 export interface FileState {
   readonly path: string;
   readonly transactionModel: TransactionModel;
-  /** Depth of explicit BEGIN blocks (0 outside). */
+  /** 1 inside an explicit BEGIN block, 0 outside: Postgres does not nest BEGIN (an inner one only warns). */
   readonly explicitTransactionDepth: number;
   /** Inside a transaction: an explicit BEGIN, or the runner's transaction around the file. */
   readonly inTransaction: boolean;

@@ -1,0 +1,114 @@
+/**
+ * `shipgate migrations lint`: returns data (the report); the CLI entry renders it and derives the
+ * exit code.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../../config/load.js";
+import { type MigrationsFlags, resolveMigrations } from "../../config/resolve.js";
+import { frameworks } from "../../config/schema.js";
+import { ShipgateError } from "../../core/errors.js";
+import { failingFindings } from "../../core/finding.js";
+import type { Report } from "../../core/report.js";
+import { toolVersion } from "../../core/version.js";
+import { discoverMigrations } from "../../migrations/discover.js";
+import { engineRuleMetas } from "../../migrations/engine-rules.js";
+import { decodeSource } from "../../migrations/parse.js";
+import { allRules } from "../../migrations/rules/index.js";
+import { type LintJob, runLint } from "../../migrations/run.js";
+
+export interface MigrationsLintOptions extends MigrationsFlags {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  configPath?: string;
+  /** Cache directory; false disables the cache. Default: $XDG_CACHE_HOME/shipgate/<project hash>. */
+  cacheDir?: string | false;
+  parallel?: "auto" | "off";
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface MigrationsLintResult {
+  report: Report;
+  framework: string;
+  cached: number;
+  /** True when an unapproved error-severity finding exists. */
+  failed: boolean;
+}
+
+export const knownRuleIds: ReadonlySet<string> = new Set([
+  ...allRules.map((r) => r.meta.id),
+  ...Object.keys(engineRuleMetas),
+]);
+
+export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const project = createHash("sha256").update(resolve(cwd)).digest("hex").slice(0, 16);
+  return join(base, "shipgate", project);
+}
+
+export async function runMigrationsLint(options: MigrationsLintOptions): Promise<MigrationsLintResult> {
+  const loaded = loadConfig({
+    cwd: options.cwd,
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+    knownRuleIds,
+  });
+  const settings = resolveMigrations(loaded.config.migrations, loaded.dir, options.cwd, options.env, options, [
+    ...frameworks,
+    "auto",
+  ]);
+  const discovered = await discoverMigrations({
+    cwd: options.cwd,
+    paths: settings.paths,
+    framework: settings.framework,
+    transactionModel: settings.transaction,
+    ...(settings.since ? { since: settings.since } : {}),
+    ...(settings.sqlFrom ? { sqlFrom: settings.sqlFrom } : {}),
+  });
+
+  const jobs: LintJob[] = [];
+  if (settings.schema) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(settings.schema);
+    } catch {
+      throw new ShipgateError("FILE_NOT_FOUND", `schema dump ${settings.schema} cannot be read`, {
+        hint: "Create it with `pg_dump --schema-only --no-owner $DATABASE_URL > schema.sql`, or drop --schema.",
+      });
+    }
+    jobs.push({ source: decodeSource(settings.schema, bytes), role: "replay" });
+  }
+  for (const source of discovered.baseline) jobs.push({ source, role: "replay" });
+  for (const source of discovered.targets) jobs.push({ source, role: "lint" });
+
+  const cacheDir =
+    options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir(options.cwd, options.env));
+  const run = await runLint({
+    jobs,
+    settings: {
+      pgVersion: settings.pgVersion,
+      transactionModel: "none",
+      ruleSettings: settings.rules,
+      approvals: settings.approvals,
+    },
+    toolVersion,
+    ...(cacheDir ? { cacheDir } : {}),
+    ...(options.parallel ? { parallel: options.parallel } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+
+  const findings = run.files.flatMap((f) => f.findings);
+  const sources = new Map(discovered.targets.map((t) => [t.path, t.text]));
+  return {
+    report: {
+      command: "migrations lint",
+      files: run.files.map((f) => ({ path: f.path, class: f.class })),
+      findings,
+      sources,
+    },
+    framework: discovered.framework,
+    cached: run.cached,
+    failed: failingFindings(findings).length > 0,
+  };
+}

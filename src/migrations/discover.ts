@@ -1,0 +1,677 @@
+/**
+ * Finds the migration files to lint, in the order the runner applies them, with the transaction
+ * model of each: from paths (files or directories), from the conventional places of the supported
+ * frameworks, from the files changed since a git ref, or from a command that prints SQL.
+ *
+ * Files are read as bytes and decoded with decodeSource, so non-UTF-8 files become diagnostics
+ * rather than failures. Sections a runner does not apply on `up` (dbmate's `-- migrate:down`,
+ * node-pg-migrate's `-- Down Migration`) are replaced by blank lines, keeping every line number.
+ */
+import type { Dirent } from "node:fs";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { ShipgateError } from "../core/errors.js";
+import { runShellCommand } from "../core/exec.js";
+import { gitChangedFiles } from "../core/git.js";
+import type { MigrationSource } from "./lint.js";
+import { decodeSource } from "./parse.js";
+import type { TransactionModel } from "./rule.js";
+
+export type Framework =
+  | "sql"
+  | "prisma"
+  | "drizzle"
+  | "flyway"
+  | "golang-migrate"
+  | "dbmate"
+  | "node-pg-migrate";
+
+/** Every supported framework, e.g. for CLI choices. */
+export const frameworks: readonly Framework[] = [
+  "sql",
+  "prisma",
+  "drizzle",
+  "flyway",
+  "golang-migrate",
+  "dbmate",
+  "node-pg-migrate",
+];
+
+const transactionModels: readonly TransactionModel[] = ["per-file", "implicit", "none"];
+
+export interface DiscoverOptions {
+  /** Paths are resolved and displayed relative to it (forward slashes). */
+  cwd: string;
+  /** Files or directories; empty: the conventional places under cwd. */
+  paths: string[];
+  framework?: Framework | "auto";
+  /** Overrides the framework's default for every file. */
+  transactionModel?: TransactionModel | "auto";
+  /** Git ref: only files added or changed since it are targets. */
+  since?: string;
+  /** A shell command that prints SQL on stdout: its output is the only target (paths are ignored). */
+  sqlFrom?: string;
+}
+
+export interface DiscoveredMigrations {
+  framework: Framework;
+  /** Files to lint, in apply order. */
+  targets: MigrationSource[];
+  /** Earlier files (already applied), in order: replayed into the catalog, not reported. */
+  baseline: MigrationSource[];
+}
+
+const defaultTransactionModel: Record<Framework, TransactionModel> = {
+  sql: "none",
+  prisma: "implicit",
+  drizzle: "per-file",
+  // Flyway runs a file that holds only non-transactional statements (CREATE INDEX CONCURRENTLY)
+  // outside a transaction and refuses files that mix them with others: the "implicit" model.
+  flyway: "implicit",
+  "golang-migrate": "implicit",
+  dbmate: "per-file",
+  "node-pg-migrate": "per-file",
+};
+
+/** How the framework's runner applies a migration file (see TransactionModel). */
+export function transactionModelFor(framework: Framework): TransactionModel {
+  return defaultTransactionModel[framework];
+}
+
+/** Where each framework keeps its migrations by default, relative to the project root. */
+const conventionalDirs = [
+  "prisma/migrations",
+  "drizzle",
+  "db/migrations",
+  "migrations",
+  "src/main/resources/db/migration",
+  "sql/migrations",
+];
+
+const preferredDir: Partial<Record<Framework, string>> = {
+  prisma: "prisma/migrations",
+  drizzle: "drizzle",
+  dbmate: "db/migrations",
+  "node-pg-migrate": "migrations",
+  flyway: "src/main/resources/db/migration",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Ordering
+
+/** Natural order: digit runs compare as numbers, so `2_x.sql` < `10_x.sql`. */
+function naturalCompare(a: string, b: string): number {
+  const ra = a.match(/\d+|\D+/g) ?? [];
+  const rb = b.match(/\d+|\D+/g) ?? [];
+  const n = Math.min(ra.length, rb.length);
+  for (let i = 0; i < n; i++) {
+    const x = ra[i] as string;
+    const y = rb[i] as string;
+    if (x === y) continue;
+    const xd = /^\d/.test(x);
+    const yd = /^\d/.test(y);
+    if (xd && yd) {
+      const c = compareDigits(x, y);
+      if (c !== 0) return c;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  if (ra.length !== rb.length) return ra.length - rb.length;
+  return byteCompare(a, b);
+}
+
+/** Compares two digit strings numerically, without precision limits. */
+function compareDigits(x: string, y: string): number {
+  const a = x.replace(/^0+(?=\d)/, "");
+  const b = y.replace(/^0+(?=\d)/, "");
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byteCompare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// File system
+
+interface Entry {
+  name: string;
+  abs: string;
+  isFile: boolean;
+  isDir: boolean;
+}
+
+async function kindOf(abs: string): Promise<"file" | "dir" | "other" | undefined> {
+  try {
+    const s = await stat(abs);
+    return s.isFile() ? "file" : s.isDirectory() ? "dir" : "other";
+  } catch {
+    return undefined;
+  }
+}
+
+async function isFile(abs: string): Promise<boolean> {
+  return (await kindOf(abs)) === "file";
+}
+
+async function isDir(abs: string): Promise<boolean> {
+  return (await kindOf(abs)) === "dir";
+}
+
+/** Directory entries (symlinks followed), hidden ones skipped. */
+async function listDir(dir: string): Promise<Entry[]> {
+  let dirents: Dirent[];
+  try {
+    dirents = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new ShipgateError("FILE_NOT_FOUND", `cannot read directory ${dir}`, {
+      hint: "check that the directory exists and is readable",
+      cause: error,
+    });
+  }
+  const out: Entry[] = [];
+  for (const d of dirents) {
+    if (d.name.startsWith(".")) continue;
+    const abs = join(dir, d.name);
+    if (d.isSymbolicLink()) {
+      const kind = await kindOf(abs);
+      out.push({ name: d.name, abs, isFile: kind === "file", isDir: kind === "dir" });
+    } else {
+      out.push({ name: d.name, abs, isFile: d.isFile(), isDir: d.isDirectory() });
+    }
+  }
+  return out;
+}
+
+function isSqlName(name: string): boolean {
+  return name.toLowerCase().endsWith(".sql");
+}
+
+async function sqlFilesIn(dir: string): Promise<Entry[]> {
+  return (await listDir(dir)).filter((e) => e.isFile && isSqlName(e.name));
+}
+
+/** .sql files in a directory tree (Flyway scans its locations recursively). */
+async function sqlFilesRecursive(dir: string, depth = 0): Promise<Entry[]> {
+  const out: Entry[] = [];
+  for (const e of await listDir(dir)) {
+    if (e.isFile && isSqlName(e.name)) out.push(e);
+    else if (e.isDir && depth < 16 && e.name !== "node_modules")
+      out.push(...(await sqlFilesRecursive(e.abs, depth + 1)));
+  }
+  return out;
+}
+
+/** Reads each file once (detection and loading share the bytes). */
+class FileReader {
+  private readonly cache = new Map<string, Promise<Uint8Array>>();
+
+  read(abs: string): Promise<Uint8Array> {
+    let p = this.cache.get(abs);
+    if (!p) {
+      p = readFile(abs).then(
+        (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
+        (error: unknown) => {
+          throw new ShipgateError("FILE_NOT_FOUND", `cannot read ${abs}: ${(error as Error).message}`, {
+            hint: "check that the file exists and is readable",
+            cause: error,
+          });
+        },
+      );
+      this.cache.set(abs, p);
+    }
+    return p;
+  }
+
+  /** The bytes as a latin1 string: one char per byte, exact for ASCII markers and line breaks. */
+  async latin1(abs: string): Promise<string> {
+    return Buffer.from(await this.read(abs)).toString("latin1");
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Up/down sections
+
+const dbmateUp = /^--\s*migrate:up(?:\s|$)/;
+const dbmateDown = /^--\s*migrate:down(?:\s|$)/;
+const nodePgUp = /^\s*--[\s-]*up\s+migration/i;
+const nodePgDown = /^\s*--[\s-]*down\s+migration/i;
+
+function hasMarkerLine(text: string, marker: RegExp): boolean {
+  return text.split("\n").some((line) => marker.test(line));
+}
+
+/**
+ * Keeps only the lines of the up section(s); the marker lines, anything before the first up marker
+ * and the down section(s) become empty lines, so the line count and the line numbers of the kept
+ * lines do not change. Without any up marker, everything before the first down marker is kept.
+ * Works on bytes (as latin1) so non-UTF-8 content is left for decodeSource to report.
+ */
+function keepUpSection(
+  bytes: Uint8Array,
+  up: RegExp,
+  down: RegExp,
+): { bytes: Uint8Array; upMarkers: string[] } {
+  const text = Buffer.from(bytes).toString("latin1");
+  const lines = text.split("\n");
+  const upMarkers: string[] = [];
+  let state: "before" | "up" | "down" = lines.some((l) => up.test(l)) ? "before" : "up";
+  let changed = false;
+  const out = lines.map((line) => {
+    if (up.test(line)) {
+      upMarkers.push(line.replace(/\r$/, ""));
+      state = "up";
+    } else if (down.test(line)) {
+      state = "down";
+    } else if (state === "up") {
+      return line;
+    }
+    if (line !== "") changed = true;
+    return "";
+  });
+  if (!changed) return { bytes, upMarkers };
+  return { bytes: new Uint8Array(Buffer.from(out.join("\n"), "latin1")), upMarkers };
+}
+
+/** dbmate options on the up marker: `-- migrate:up transaction:false`. */
+function dbmateNoTransaction(upMarkers: readonly string[]): boolean {
+  return upMarkers.some((m) =>
+    m
+      .replace(/^--\s*migrate:up/, "")
+      .trim()
+      .split(/\s+/)
+      .includes("transaction:false"),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layouts
+
+const flywayVersioned = /^V(\d+(?:[._]\d+)*)__(.*)\.sql$/;
+const flywayRepeatable = /^R__(.*)\.sql$/;
+const golangUp = /^(\d+)_(.*)\.up\.sql$/;
+const dbmateName = /^\d+.*\.sql$/i;
+
+function flywayVersionCompare(a: string, b: string): number {
+  const pa = a.split(/[._]/);
+  const pb = b.split(/[._]/);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const c = compareDigits(pa[i] ?? "0", pb[i] ?? "0");
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+async function listPrisma(dir: string): Promise<string[]> {
+  const own = join(dir, "migration.sql");
+  if (await isFile(own)) return [own];
+  const subdirs = (await listDir(dir)).filter((e) => e.isDir).sort((a, b) => byteCompare(a.name, b.name));
+  const out: string[] = [];
+  for (const d of subdirs) {
+    const file = join(d.abs, "migration.sql");
+    if (await isFile(file)) out.push(file);
+  }
+  // `prisma/` given instead of `prisma/migrations/`.
+  if (out.length === 0 && (await isDir(join(dir, "migrations")))) return listPrisma(join(dir, "migrations"));
+  return out;
+}
+
+async function drizzleJournalTags(dir: string): Promise<string[] | undefined> {
+  let raw: string;
+  try {
+    raw = await readFile(join(dir, "meta", "_journal.json"), "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const journal = JSON.parse(raw) as { entries?: unknown };
+    if (!Array.isArray(journal.entries)) return undefined;
+    const entries = journal.entries
+      .map((e: unknown, i: number) => {
+        const entry = (e ?? {}) as { idx?: unknown; tag?: unknown };
+        return { idx: typeof entry.idx === "number" ? entry.idx : i, tag: entry.tag, i };
+      })
+      .filter((e): e is { idx: number; tag: string; i: number } => typeof e.tag === "string");
+    entries.sort((a, b) => a.idx - b.idx || a.i - b.i);
+    return entries.map((e) => e.tag);
+  } catch {
+    // An unreadable journal: fall back to name order.
+    return undefined;
+  }
+}
+
+async function listDrizzle(dir: string): Promise<string[]> {
+  const files = (await sqlFilesIn(dir)).sort((a, b) => naturalCompare(a.name, b.name));
+  const tags = await drizzleJournalTags(dir);
+  if (!tags) return files.map((f) => f.abs);
+  const byName = new Map(files.map((f) => [f.name, f.abs]));
+  const out: string[] = [];
+  for (const tag of tags) {
+    const abs = byName.get(`${tag}.sql`);
+    if (abs === undefined) continue;
+    out.push(abs);
+    byName.delete(`${tag}.sql`);
+  }
+  // Files the journal does not list yet (hand-written), after the journaled ones, by name.
+  return [...out, ...byName.values()];
+}
+
+async function listFlyway(dir: string): Promise<string[]> {
+  const versioned: { abs: string; version: string; rel: string }[] = [];
+  const repeatable: { abs: string; description: string; rel: string }[] = [];
+  for (const f of await sqlFilesRecursive(dir)) {
+    const rel = relative(dir, f.abs);
+    const v = flywayVersioned.exec(f.name);
+    if (v) {
+      versioned.push({ abs: f.abs, version: v[1] as string, rel });
+      continue;
+    }
+    const r = flywayRepeatable.exec(f.name);
+    if (r) repeatable.push({ abs: f.abs, description: (r[1] as string).replace(/_/g, " "), rel });
+    // Undo (U…__), callbacks (beforeMigrate.sql…) and other names are not migrations.
+  }
+  versioned.sort((a, b) => flywayVersionCompare(a.version, b.version) || byteCompare(a.rel, b.rel));
+  repeatable.sort((a, b) => byteCompare(a.description, b.description) || byteCompare(a.rel, b.rel));
+  return [...versioned.map((f) => f.abs), ...repeatable.map((f) => f.abs)];
+}
+
+async function listGolangMigrate(dir: string): Promise<string[]> {
+  const files = (await sqlFilesIn(dir)).flatMap((f) => {
+    const m = golangUp.exec(f.name);
+    return m ? [{ abs: f.abs, name: f.name, version: m[1] as string }] : [];
+  });
+  files.sort((a, b) => compareDigits(a.version, b.version) || byteCompare(a.name, b.name));
+  return files.map((f) => f.abs);
+}
+
+async function listByName(dir: string, keep: (name: string) => boolean): Promise<string[]> {
+  return (await sqlFilesIn(dir))
+    .filter((f) => keep(f.name))
+    .sort((a, b) => naturalCompare(a.name, b.name))
+    .map((f) => f.abs);
+}
+
+function isPlainSqlMigration(name: string): boolean {
+  const lower = name.toLowerCase();
+  return !lower.endsWith(".down.sql") && !lower.endsWith(".undo.sql");
+}
+
+function listMigrations(framework: Framework, dir: string): Promise<string[]> {
+  switch (framework) {
+    case "prisma":
+      return listPrisma(dir);
+    case "drizzle":
+      return listDrizzle(dir);
+    case "flyway":
+      return listFlyway(dir);
+    case "golang-migrate":
+      return listGolangMigrate(dir);
+    case "dbmate":
+      return listByName(dir, (name) => dbmateName.test(name));
+    case "node-pg-migrate":
+      return listByName(dir, () => true);
+    case "sql":
+      return listByName(dir, isPlainSqlMigration);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detection
+
+interface PathEntry {
+  abs: string;
+  kind: "file" | "dir";
+}
+
+async function detectFromContents(
+  files: readonly string[],
+  reader: FileReader,
+): Promise<Framework | undefined> {
+  const texts = await mapLimit(files, 32, (f) => reader.latin1(f));
+  if (texts.some((t) => hasMarkerLine(t, dbmateUp))) return "dbmate";
+  if (texts.some((t) => hasMarkerLine(t, nodePgUp))) return "node-pg-migrate";
+  return undefined;
+}
+
+async function detectDir(dir: string, reader: FileReader): Promise<Framework> {
+  const entries = await listDir(dir);
+  if (entries.some((e) => e.isFile && e.name === "migration.sql")) return "prisma";
+  for (const d of entries.filter((e) => e.isDir)) {
+    if (await isFile(join(d.abs, "migration.sql"))) return "prisma";
+  }
+  if (await isFile(join(dir, "meta", "_journal.json"))) return "drizzle";
+  const sql = entries.filter((e) => e.isFile && isSqlName(e.name));
+  if (sql.some((f) => flywayVersioned.test(f.name))) return "flyway";
+  if (sql.some((f) => f.name.toLowerCase().endsWith(".up.sql"))) return "golang-migrate";
+  const byContents = await detectFromContents(
+    sql.map((f) => f.abs),
+    reader,
+  );
+  if (byContents) return byContents;
+  if (entries.some((e) => e.isDir)) {
+    // Flyway locations are scanned recursively (e.g. db/migration/v1/V1__init.sql).
+    if ((await sqlFilesRecursive(dir)).some((f) => flywayVersioned.test(f.name))) return "flyway";
+    // `prisma/` given instead of `prisma/migrations/`.
+    if (
+      (await isDir(join(dir, "migrations"))) &&
+      (await detectDir(join(dir, "migrations"), reader)) === "prisma"
+    ) {
+      return "prisma";
+    }
+  }
+  return "sql";
+}
+
+async function detectFile(abs: string, reader: FileReader): Promise<Framework> {
+  const name = basename(abs);
+  if (name === "migration.sql") return "prisma";
+  if (await isFile(join(dirname(abs), "meta", "_journal.json"))) return "drizzle";
+  if (flywayVersioned.test(name)) return "flyway";
+  if (name.toLowerCase().endsWith(".up.sql")) return "golang-migrate";
+  return (await detectFromContents([abs], reader)) ?? "sql";
+}
+
+async function detectFramework(entries: readonly PathEntry[], reader: FileReader): Promise<Framework> {
+  const found = new Set<Framework>();
+  for (const e of entries) {
+    const f = e.kind === "dir" ? await detectDir(e.abs, reader) : await detectFile(e.abs, reader);
+    if (f !== "sql") found.add(f);
+  }
+  if (found.size > 1) {
+    throw new ShipgateError(
+      "USAGE",
+      `the paths look like migrations of different frameworks: ${[...found].join(", ")}`,
+      {
+        hint: `lint them separately, or pass --framework <${frameworks.join("|")}>`,
+      },
+    );
+  }
+  return [...found][0] ?? "sql";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+function display(cwd: string, abs: string): string {
+  const rel = relative(cwd, abs);
+  return (rel === "" ? basename(abs) : rel).split(sep).join("/");
+}
+
+async function flywayNoTransaction(abs: string): Promise<boolean> {
+  // Per-script config: V3__index.sql.conf with `executeInTransaction=false`.
+  try {
+    const conf = await readFile(`${abs}.conf`, "utf8");
+    return /^\s*executeInTransaction\s*=\s*false\s*$/im.test(conf);
+  } catch {
+    return false;
+  }
+}
+
+async function loadSource(
+  abs: string,
+  cwd: string,
+  framework: Framework,
+  override: TransactionModel | undefined,
+  reader: FileReader,
+): Promise<MigrationSource> {
+  let bytes = await reader.read(abs);
+  let model = override ?? transactionModelFor(framework);
+  if (framework === "dbmate") {
+    const kept = keepUpSection(bytes, dbmateUp, dbmateDown);
+    bytes = kept.bytes;
+    // A directive in the file itself is more specific than any default or override.
+    if (dbmateNoTransaction(kept.upMarkers)) model = "none";
+  } else if (framework === "node-pg-migrate") {
+    bytes = keepUpSection(bytes, nodePgUp, nodePgDown).bytes;
+  } else if (framework === "flyway" && (await flywayNoTransaction(abs))) {
+    model = "none";
+  }
+  return { ...decodeSource(display(cwd, abs), bytes), transactionModel: model };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function checkFramework(value: DiscoverOptions["framework"]): Framework | undefined {
+  if (value === undefined || value === "auto") return undefined;
+  if ((frameworks as readonly string[]).includes(value)) return value;
+  throw new ShipgateError("USAGE", `unknown migration framework "${String(value)}"`, {
+    hint: `use one of: auto, ${frameworks.join(", ")}`,
+  });
+}
+
+function checkTransactionModel(value: DiscoverOptions["transactionModel"]): TransactionModel | undefined {
+  if (value === undefined || value === "auto") return undefined;
+  if ((transactionModels as readonly string[]).includes(value)) return value;
+  throw new ShipgateError("USAGE", `unknown transaction model "${String(value)}"`, {
+    hint: `use one of: auto, ${transactionModels.join(", ")}`,
+  });
+}
+
+async function resolvePaths(cwd: string, paths: readonly string[]): Promise<PathEntry[]> {
+  const out: PathEntry[] = [];
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    const kind = await kindOf(abs);
+    if (kind === undefined) {
+      throw new ShipgateError("FILE_NOT_FOUND", `${display(cwd, abs)}: no such file or directory`, {
+        hint: `check the path (relative to ${cwd}), or run shipgate migrations lint without paths to find the migrations directory`,
+      });
+    }
+    if (kind === "other") {
+      throw new ShipgateError("USAGE", `${display(cwd, abs)} is neither a file nor a directory`, {
+        hint: "pass migration files or the directory that holds them",
+      });
+    }
+    out.push({ abs, kind });
+  }
+  return out;
+}
+
+async function conventionalDir(cwd: string, framework: Framework | undefined): Promise<PathEntry> {
+  const preferred = framework ? preferredDir[framework] : undefined;
+  const candidates = preferred
+    ? [preferred, ...conventionalDirs.filter((d) => d !== preferred)]
+    : conventionalDirs;
+  for (const dir of candidates) {
+    const abs = join(cwd, ...dir.split("/"));
+    if (await isDir(abs)) return { abs, kind: "dir" };
+  }
+  throw new ShipgateError("USAGE", "no migrations directory found", {
+    details: candidates.map((d) => `looked for ${d}/`),
+    hint: "pass a directory: shipgate migrations lint db/migrations",
+  });
+}
+
+async function fromCommand(
+  cwd: string,
+  options: DiscoverOptions,
+  command: string,
+  override: TransactionModel | undefined,
+): Promise<DiscoveredMigrations> {
+  // Paths are not an error here: they may come from the config file, which --sql-from overrides.
+  if (options.since !== undefined) {
+    throw new ShipgateError("USAGE", "--sql-from cannot be combined with --since", {
+      hint: "let the command print only the SQL to check, e.g. alembic upgrade <from>:head --sql",
+    });
+  }
+  if (command.trim() === "") {
+    throw new ShipgateError("USAGE", "--sql-from needs a command", {
+      hint: 'e.g. shipgate migrations lint --sql-from "alembic upgrade head --sql"',
+    });
+  }
+  const bytes = await runShellCommand(command, { cwd });
+  const source = decodeSource(`sql-from: ${command}`, bytes);
+  return {
+    framework: "sql",
+    targets: [{ ...source, transactionModel: override ?? "none" }],
+    baseline: [],
+  };
+}
+
+async function realpathOr(abs: string): Promise<string> {
+  try {
+    return await realpath(abs);
+  } catch {
+    return abs;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Finds the migrations to lint. Directories expand to their framework's migration files in apply
+ * order; single files are taken as given, in argument order. With `since`, only files added or
+ * changed since the ref (committed, uncommitted or untracked) are targets; the unchanged files that
+ * come before the last target in apply order are the baseline.
+ */
+export async function discoverMigrations(options: DiscoverOptions): Promise<DiscoveredMigrations> {
+  const cwd = resolve(options.cwd);
+  const requested = checkFramework(options.framework);
+  const override = checkTransactionModel(options.transactionModel);
+  if (options.sqlFrom !== undefined) return fromCommand(cwd, options, options.sqlFrom, override);
+
+  const reader = new FileReader();
+  const entries =
+    options.paths.length > 0
+      ? await resolvePaths(cwd, options.paths)
+      : [await conventionalDir(cwd, requested)];
+  const framework = requested ?? (await detectFramework(entries, reader));
+
+  const files: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    for (const abs of entry.kind === "dir" ? await listMigrations(framework, entry.abs) : [entry.abs]) {
+      if (seen.has(abs)) continue;
+      seen.add(abs);
+      files.push(abs);
+    }
+  }
+  const sources = await mapLimit(files, 32, (abs) => loadSource(abs, cwd, framework, override, reader));
+  if (options.since === undefined) return { framework, targets: sources, baseline: [] };
+
+  const changed = new Set(await gitChangedFiles(cwd, options.since));
+  const isTarget = await mapLimit(files, 32, async (abs) => changed.has(await realpathOr(abs)));
+  const last = isTarget.lastIndexOf(true);
+  return {
+    framework,
+    targets: sources.filter((_, i) => isTarget[i]),
+    // Unchanged files between targets are replayed too, so later targets see their schema.
+    baseline: sources.filter((_, i) => !isTarget[i] && i < last),
+  };
+}

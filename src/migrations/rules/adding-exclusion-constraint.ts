@@ -1,0 +1,36 @@
+import { asKind, rangeVarName } from "../ast.js";
+import type { Rule, RuleReport } from "../rule.js";
+
+export const addingExclusionConstraint: Rule = {
+  meta: {
+    id: "adding-exclusion-constraint",
+    description:
+      "Adding an exclusion constraint to an existing table builds its index and checks every row under ACCESS EXCLUSIVE.",
+    severity: "error",
+    messages: {
+      default:
+        "ADD CONSTRAINT {constraint} EXCLUDE on {table} builds its index and checks every row while holding ACCESS EXCLUSIVE, blocking reads and writes",
+    },
+    help: "Exclusion constraints have no NOT VALID or USING INDEX form: declare them when the table is created, or add them in a maintenance window with a lock_timeout.",
+  },
+  check({ statement, file, catalog }) {
+    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
+    const createdInFile = (rel: string) =>
+      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+    const alter = asKind(statement.parsed.node, "AlterTableStmt");
+    const table = rangeVarName(alter?.relation);
+    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const reports: RuleReport[] = [];
+    for (const c of alter.cmds ?? []) {
+      const cmd = asKind(c, "AlterTableCmd");
+      const con = cmd?.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : undefined;
+      if (con?.contype !== "CONSTR_EXCLUSION") continue;
+      reports.push({
+        messageId: "default",
+        data: { table, constraint: con.conname ?? "(unnamed)" },
+        relation: table,
+      });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,52 @@
+import type { Constraint, Node } from "libpg-query";
+import { asKind, normalizeType, rangeVarName } from "../ast.js";
+import { isVolatileExpression } from "../facts.js";
+import type { Rule, RuleReport } from "../rule.js";
+
+/** `NULL`, or `NULL::type`. */
+function isNullLiteral(expr: Node | undefined): boolean {
+  const cast = asKind(expr, "TypeCast");
+  if (cast) return isNullLiteral(cast.arg);
+  return asKind(expr, "A_Const")?.isnull === true;
+}
+
+export const addingFieldWithDefault: Rule = {
+  meta: {
+    id: "adding-field-with-default",
+    description:
+      "Adding a column with a volatile DEFAULT (or any non-null DEFAULT before Postgres 11) rewrites the whole table under ACCESS EXCLUSIVE.",
+    severity: "error",
+    messages: {
+      volatile:
+        "ADD COLUMN {column} on {table} has a volatile DEFAULT, evaluated for every existing row: the table is rewritten while ACCESS EXCLUSIVE blocks reads and writes",
+      beforePg11:
+        "ADD COLUMN {column} with a DEFAULT on {table} rewrites the table on Postgres {version} (before 11) while ACCESS EXCLUSIVE blocks reads and writes",
+    },
+    help: "Add the column without a default, then ALTER COLUMN ... SET DEFAULT (applies to new rows only) and backfill existing rows in small batches.",
+  },
+  check({ statement, file, catalog, options }) {
+    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
+    const createdInFile = (rel: string) =>
+      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+    const alter = asKind(statement.parsed.node, "AlterTableStmt");
+    const table = rangeVarName(alter?.relation);
+    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const reports: RuleReport[] = [];
+    for (const c of alter.cmds ?? []) {
+      const cmd = asKind(c, "AlterTableCmd");
+      const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
+      if (!cmd || !def?.colname) continue;
+      if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+      // serial columns are adding-generated-column's.
+      if (normalizeType(def.typeName).name.endsWith("serial")) continue;
+      const dflt = (def.constraints ?? [])
+        .map((x) => asKind(x, "Constraint"))
+        .find((x): x is Constraint => x?.contype === "CONSTR_DEFAULT");
+      if (!dflt || isNullLiteral(dflt.raw_expr)) continue;
+      const data = { table, column: def.colname, version: options.pgVersion };
+      if (isVolatileExpression(dflt.raw_expr)) reports.push({ messageId: "volatile", data, relation: table });
+      else if (options.pgVersion < 11) reports.push({ messageId: "beforePg11", data, relation: table });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,44 @@
+import { asKind, normalizeType, rangeVarName } from "../ast.js";
+import type { Rule, RuleReport } from "../rule.js";
+
+const serialTypes = new Set(["serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"]);
+
+export const addingGeneratedColumn: Rule = {
+  meta: {
+    id: "adding-generated-column",
+    description:
+      "Adding a serial, identity or stored generated column to an existing table computes a value for every row, rewriting the table under ACCESS EXCLUSIVE.",
+    severity: "error",
+    messages: {
+      default:
+        "ADD COLUMN {column} ({kind}) on {table} fills every existing row, rewriting the table while ACCESS EXCLUSIVE blocks reads and writes",
+    },
+    help: "Add a plain nullable column and backfill it in batches; then attach the sequence with ALTER COLUMN ... SET DEFAULT nextval(...) or ADD GENERATED ... AS IDENTITY (no rewrite), or use a virtual generated column (Postgres 18+) or a view for computed values.",
+  },
+  check({ statement, file, catalog }) {
+    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
+    const createdInFile = (rel: string) =>
+      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+    const alter = asKind(statement.parsed.node, "AlterTableStmt");
+    const table = rangeVarName(alter?.relation);
+    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const reports: RuleReport[] = [];
+    for (const c of alter.cmds ?? []) {
+      const cmd = asKind(c, "AlterTableCmd");
+      const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
+      if (!cmd || !def?.colname) continue;
+      if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+      const type = normalizeType(def.typeName).name;
+      let kind: string | undefined = serialTypes.has(type) ? type : undefined;
+      for (const x of def.constraints ?? []) {
+        const con = asKind(x, "Constraint");
+        if (con?.contype === "CONSTR_IDENTITY") kind = "identity";
+        // Postgres 18 VIRTUAL generated columns are computed on read: no rewrite.
+        if (con?.contype === "CONSTR_GENERATED" && con.generated_kind !== "v") kind = "stored generated";
+      }
+      if (kind)
+        reports.push({ messageId: "default", data: { table, column: def.colname, kind }, relation: table });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,65 @@
+import type { Node } from "libpg-query";
+import { asKind, normalizeType, rangeVarName } from "../ast.js";
+import type { Rule, RuleReport } from "../rule.js";
+
+/** `NULL`, or `NULL::type`. */
+function isNullLiteral(expr: Node | undefined): boolean {
+  const cast = asKind(expr, "TypeCast");
+  if (cast) return isNullLiteral(cast.arg);
+  return asKind(expr, "A_Const")?.isnull === true;
+}
+
+export const addingRequiredField: Rule = {
+  meta: {
+    id: "adding-required-field",
+    description:
+      "Adding a NOT NULL column without a DEFAULT to an existing table fails as soon as the table has a row.",
+    severity: "error",
+    messages: {
+      default:
+        "ADD COLUMN {column} {constraint} without a DEFAULT on {table}: existing rows would be NULL, so the migration fails unless the table is empty",
+    },
+    help: "Add the column nullable (or with a DEFAULT, which is instant on Postgres 11+ for constant values), backfill it, then enforce NOT NULL with a validated CHECK (col IS NOT NULL) and SET NOT NULL.",
+  },
+  check({ statement, file, catalog }) {
+    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
+    const createdInFile = (rel: string) =>
+      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+    const alter = asKind(statement.parsed.node, "AlterTableStmt");
+    const table = rangeVarName(alter?.relation);
+    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const reports: RuleReport[] = [];
+    for (const c of alter.cmds ?? []) {
+      const cmd = asKind(c, "AlterTableCmd");
+      const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
+      if (!cmd || !def?.colname) continue;
+      if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+      const constraints = (def.constraints ?? [])
+        .map((x) => asKind(x, "Constraint"))
+        .filter((x) => x !== undefined);
+      const required = constraints.find(
+        (x) => x.contype === "CONSTR_NOTNULL" || x.contype === "CONSTR_PRIMARY",
+      );
+      if (!required) continue;
+      // serial, identity and generated columns get a value for every existing row.
+      if (normalizeType(def.typeName).name.endsWith("serial")) continue;
+      const hasValue = constraints.some(
+        (x) =>
+          x.contype === "CONSTR_IDENTITY" ||
+          x.contype === "CONSTR_GENERATED" ||
+          (x.contype === "CONSTR_DEFAULT" && !isNullLiteral(x.raw_expr)),
+      );
+      if (hasValue) continue;
+      reports.push({
+        messageId: "default",
+        data: {
+          table,
+          column: def.colname,
+          constraint: required.contype === "CONSTR_PRIMARY" ? "PRIMARY KEY" : "NOT NULL",
+        },
+        relation: table,
+      });
+    }
+    return reports;
+  },
+};

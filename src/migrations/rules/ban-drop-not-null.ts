@@ -1,0 +1,34 @@
+import { asKind, rangeVarName } from "../ast.js";
+import type { Rule, RuleReport } from "../rule.js";
+
+export const banDropNotNull: Rule = {
+  meta: {
+    id: "ban-drop-not-null",
+    description:
+      "Dropping NOT NULL on a column of an existing table lets in NULLs that running code may not expect.",
+    severity: "warning",
+    messages: {
+      default:
+        "DROP NOT NULL on {table}.{column}: running code and downstream readers may assume {column} is never NULL",
+    },
+    help: "Make sure every reader handles NULL in this column before deploying the change, then approve it with `-- shipgate:allow ban-drop-not-null reason: ...`.",
+  },
+  check({ statement, file, catalog }) {
+    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
+    const createdInFile = (rel: string) =>
+      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+    const alter = asKind(statement.parsed.node, "AlterTableStmt");
+    const table = rangeVarName(alter?.relation);
+    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const reports: RuleReport[] = [];
+    for (const c of alter.cmds ?? []) {
+      const cmd = asKind(c, "AlterTableCmd");
+      if (cmd?.subtype !== "AT_DropNotNull" || !cmd.name) continue;
+      // A column the catalog knows to be nullable: DROP NOT NULL changes nothing.
+      const column = catalog.column(table, cmd.name);
+      if (column && !column.notNull) continue;
+      reports.push({ messageId: "default", data: { table, column: cmd.name }, relation: table });
+    }
+    return reports;
+  },
+};

@@ -1,0 +1,71 @@
+import type { Node, TypeName } from "libpg-query";
+import { asKind, formatType, normalizeType, rangeVarName, stringList } from "../ast.js";
+import { isBinaryCompatibleChange } from "../facts.js";
+import type { Rule, RuleReport } from "../rule.js";
+
+/**
+ * A USING expression that is just the column, or the column cast to the target type: Postgres
+ * strips it to the plain conversion, so it rewrites only when the conversion itself does.
+ */
+function isTrivialUsing(expr: Node, column: string, target: TypeName | undefined): boolean {
+  const isColumn = (e: Node | undefined) => {
+    const names = stringList(asKind(e, "ColumnRef")?.fields);
+    return names.length === 1 && names[0] === column;
+  };
+  if (isColumn(expr)) return true;
+  const cast = asKind(expr, "TypeCast");
+  if (!cast || !isColumn(cast.arg)) return false;
+  return JSON.stringify(normalizeType(cast.typeName)) === JSON.stringify(normalizeType(target));
+}
+
+export const changingColumnType: Rule = {
+  meta: {
+    id: "changing-column-type",
+    description:
+      "ALTER COLUMN ... TYPE that is not binary-compatible rewrites an existing table and rebuilds its indexes under ACCESS EXCLUSIVE.",
+    severity: "error",
+    messages: {
+      default:
+        "ALTER COLUMN {column} TYPE {to} on {table} (from {from}) rewrites the table and rebuilds its indexes while ACCESS EXCLUSIVE blocks reads and writes",
+      using:
+        "ALTER COLUMN {column} TYPE {to} ... USING on {table} rewrites the table and rebuilds its indexes while ACCESS EXCLUSIVE blocks reads and writes",
+      unknownType:
+        "ALTER COLUMN {column} TYPE {to} on {table}: the current type of {column} is unknown, so this may rewrite the table under ACCESS EXCLUSIVE (pass the schema with --schema so shipgate can tell)",
+    },
+    help: "Add a new column of the new type, write to both, backfill in batches, switch readers, then drop the old column. Widening varchar, varchar to text and raising numeric precision need no rewrite.",
+  },
+  check({ statement, file, catalog }) {
+    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
+    const createdInFile = (rel: string) =>
+      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+    const alter = asKind(statement.parsed.node, "AlterTableStmt");
+    const table = rangeVarName(alter?.relation);
+    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const reports: RuleReport[] = [];
+    for (const c of alter.cmds ?? []) {
+      const cmd = asKind(c, "AlterTableCmd");
+      const def = cmd?.subtype === "AT_AlterColumnType" ? asKind(cmd.def, "ColumnDef") : undefined;
+      if (!cmd?.name || !def) continue;
+      const column = cmd.name;
+      const to = normalizeType(def.typeName);
+      const data = { table, column, to: formatType(to) };
+      const using = def.raw_default;
+      if (using !== undefined && !isTrivialUsing(using, column, def.typeName)) {
+        reports.push({ messageId: "using", data, relation: table });
+        continue;
+      }
+      const current = catalog.column(table, column);
+      if (!current) {
+        reports.push({ messageId: "unknownType", data, relation: table });
+        continue;
+      }
+      if (isBinaryCompatibleChange(current.type, to)) continue;
+      reports.push({
+        messageId: "default",
+        data: { ...data, from: formatType(current.type) },
+        relation: table,
+      });
+    }
+    return reports;
+  },
+};

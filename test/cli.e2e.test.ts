@@ -1,0 +1,121 @@
+/**
+ * End-to-end: the built CLI as a real process, on real files, checking exit codes and output.
+ * `npm test` builds dist/ first.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const bin = join(root, "dist/cli/main.js");
+const run = promisify(execFile);
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function shipgate(args: string[], cwd = root, env: Record<string, string> = {}): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "", ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function exampleCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+  cpSync(join(root, "examples/shop"), dir, { recursive: true });
+  return dir;
+}
+
+describe("shipgate migrations lint (built CLI)", () => {
+  it("lints the example project, fails the gate and explains each finding", async () => {
+    const dir = exampleCopy();
+    const r = await shipgate(["migrations", "lint", "--no-cache"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("db/migrations/0003_index_orders_status.sql");
+    expect(r.stdout).toContain("require-concurrent-index-creation");
+    expect(r.stdout).toContain("SHARE");
+    expect(r.stdout).not.toMatch(/\x1b\[/); // NO_COLOR and not a TTY: no escape codes
+  });
+
+  it("prints JSON with files and their class, and findings with class and lock", async () => {
+    const dir = exampleCopy();
+    const r = await shipgate(["migrations", "lint", "--format", "json", "--no-cache"], dir);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      files: { path: string; class: string }[];
+      findings: { ruleId: string; class: string; lock: string | null; line: number; suppression?: unknown }[];
+    };
+    expect(out.files.map((f) => f.path)).toEqual([
+      "db/migrations/0001_create_users.sql",
+      "db/migrations/0002_add_user_nickname.sql",
+      "db/migrations/0003_index_orders_status.sql",
+      "db/migrations/0004_orders_total_bigint.sql",
+      "db/migrations/0005_refunded_status.sql",
+      "db/migrations/0006_drop_legacy_name.sql",
+    ]);
+    expect(out.files[0]?.class).toBe("additive");
+    expect(out.files[5]?.class).toBe("destructive");
+    const index = out.findings.find((f) => f.ruleId === "require-concurrent-index-creation");
+    expect(index).toMatchObject({ class: "transformative", lock: "SHARE", line: 2 });
+    const drop = out.findings.find((f) => f.ruleId === "ban-drop-column");
+    expect(drop?.suppression).toMatchObject({ kind: "config" });
+  });
+
+  it("passes (exit 0) on safe migrations", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    writeFileSync(join(dir, "001.sql"), "CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_idx ON t (id);\n");
+    const r = await shipgate(["migrations", "lint", "001.sql", "--no-cache"], dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("exits 2 with every problem and a hint on a bad config", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    writeFileSync(join(dir, "shipgate.yaml"), "migrations:\n  pgVersion: banana\n  rules:\n    no-such-rule: off\n");
+    const r = await shipgate(["migrations", "lint", "--no-cache"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("migrations.pgVersion");
+    expect(r.stderr).toContain("hint:");
+  });
+
+  it("exits 2 on a missing path and on an unknown flag value", async () => {
+    expect((await shipgate(["migrations", "lint", "does/not/exist", "--no-cache"])).code).toBe(2);
+    expect((await shipgate(["migrations", "lint", "--format", "xml"])).code).toBe(2);
+    expect((await shipgate(["migrations", "lint", "--pg-version", "nine", "examples/shop/db/migrations"])).code).toBe(2);
+  });
+
+  it("gives the same findings from the cache on a re-run", async () => {
+    const dir = exampleCopy();
+    const cacheDir = join(dir, ".cache");
+    const cold = await shipgate(["migrations", "lint", "--format", "json", "--cache-dir", cacheDir], dir);
+    const warm = await shipgate(["migrations", "lint", "--format", "json", "--cache-dir", cacheDir], dir);
+    expect(warm.code).toBe(cold.code);
+    expect(JSON.parse(warm.stdout)).toEqual(JSON.parse(cold.stdout));
+    // A new migration appended: earlier results come from the cache, the new file is linted.
+    writeFileSync(join(dir, "db/migrations/0007_drop_orders.sql"), "DROP TABLE orders;\n");
+    const appended = await shipgate(["migrations", "lint", "--format", "json", "--cache-dir", cacheDir], dir);
+    const out = JSON.parse(appended.stdout) as { findings: { ruleId: string; file: string }[] };
+    expect(out.findings.some((f) => f.file === "db/migrations/0007_drop_orders.sql" && f.ruleId === "ban-drop-table")).toBe(
+      true,
+    );
+  });
+
+  it("lists the rules", async () => {
+    const r = await shipgate(["migrations", "rules", "--format", "json"]);
+    expect(r.code).toBe(0);
+    const rules = JSON.parse(r.stdout) as { id: string }[];
+    expect(rules.map((x) => x.id)).toContain("require-lock-timeout");
+  });
+});
