@@ -46,7 +46,7 @@ describe("shipgate migrations lint (built CLI)", () => {
     expect(r.stdout).toContain("db/migrations/0003_index_orders_status.sql");
     expect(r.stdout).toContain("require-concurrent-index-creation");
     expect(r.stdout).toContain("SHARE");
-    expect(r.stdout).not.toMatch(/\x1b\[/); // NO_COLOR and not a TTY: no escape codes
+    expect(r.stdout).not.toContain("\u001b["); // NO_COLOR and not a TTY: no escape codes
   });
 
   it("prints JSON with files and their class, and findings with class and lock", async () => {
@@ -75,7 +75,10 @@ describe("shipgate migrations lint (built CLI)", () => {
 
   it("passes (exit 0) on safe migrations", async () => {
     const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
-    writeFileSync(join(dir, "001.sql"), "CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_idx ON t (id);\n");
+    writeFileSync(
+      join(dir, "001.sql"),
+      "CREATE TABLE t (id bigint PRIMARY KEY);\nCREATE INDEX t_idx ON t (id);\n",
+    );
     const r = await shipgate(["migrations", "lint", "001.sql", "--no-cache"], dir);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -83,7 +86,10 @@ describe("shipgate migrations lint (built CLI)", () => {
 
   it("exits 2 with every problem and a hint on a bad config", async () => {
     const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
-    writeFileSync(join(dir, "shipgate.yaml"), "migrations:\n  pgVersion: banana\n  rules:\n    no-such-rule: off\n");
+    writeFileSync(
+      join(dir, "shipgate.yaml"),
+      "migrations:\n  pgVersion: banana\n  rules:\n    no-such-rule: off\n",
+    );
     const r = await shipgate(["migrations", "lint", "--no-cache"], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("migrations.pgVersion");
@@ -93,7 +99,9 @@ describe("shipgate migrations lint (built CLI)", () => {
   it("exits 2 on a missing path and on an unknown flag value", async () => {
     expect((await shipgate(["migrations", "lint", "does/not/exist", "--no-cache"])).code).toBe(2);
     expect((await shipgate(["migrations", "lint", "--format", "xml"])).code).toBe(2);
-    expect((await shipgate(["migrations", "lint", "--pg-version", "nine", "examples/shop/db/migrations"])).code).toBe(2);
+    expect(
+      (await shipgate(["migrations", "lint", "--pg-version", "nine", "examples/shop/db/migrations"])).code,
+    ).toBe(2);
   });
 
   it("gives the same findings from the cache on a re-run", async () => {
@@ -107,9 +115,11 @@ describe("shipgate migrations lint (built CLI)", () => {
     writeFileSync(join(dir, "db/migrations/0007_drop_orders.sql"), "DROP TABLE orders;\n");
     const appended = await shipgate(["migrations", "lint", "--format", "json", "--cache-dir", cacheDir], dir);
     const out = JSON.parse(appended.stdout) as { findings: { ruleId: string; file: string }[] };
-    expect(out.findings.some((f) => f.file === "db/migrations/0007_drop_orders.sql" && f.ruleId === "ban-drop-table")).toBe(
-      true,
-    );
+    expect(
+      out.findings.some(
+        (f) => f.file === "db/migrations/0007_drop_orders.sql" && f.ruleId === "ban-drop-table",
+      ),
+    ).toBe(true);
   });
 
   it("lists the rules", async () => {

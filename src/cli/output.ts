@@ -1,11 +1,14 @@
 /** How the CLI writes: format defaults, colour decisions. */
-import { type ReportFormat, reportFormats } from "../core/report.js";
+
 import { ShipgateError } from "../core/errors.js";
+import { type ReportFormat, reportFormats } from "../core/report.js";
 
 export function chooseFormat(flag: string | undefined, env: NodeJS.ProcessEnv): ReportFormat {
   const value = flag ?? env.SHIPGATE_FORMAT ?? (env.GITHUB_ACTIONS === "true" ? "github" : "pretty");
   if ((reportFormats as readonly string[]).includes(value)) return value as ReportFormat;
-  throw new ShipgateError("USAGE", `unknown format "${value}"`, { hint: `Use --format ${reportFormats.join("|")}.` });
+  throw new ShipgateError("USAGE", `unknown format "${value}"`, {
+    hint: `Use --format ${reportFormats.join("|")}.`,
+  });
 }
 
 /** NO_COLOR (any value) turns colour off, FORCE_COLOR (not "0") on; else colour on a TTY only. */

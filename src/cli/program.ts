@@ -20,9 +20,10 @@ export interface CliIo {
 }
 
 function formatOption(): Option {
-  return new Option("--format <format>", "output format (default: github under GitHub Actions, else pretty)").choices(
-    reportFormats,
-  );
+  return new Option(
+    "--format <format>",
+    "output format (default: github under GitHub Actions, else pretty)",
+  ).choices(reportFormats);
 }
 
 /** Builds the program; `setExit` receives the exit code a command decided. */
@@ -30,7 +31,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   const program = new Command("shipgate")
     .description("Safe production deploys: migration safety, config and API compatibility, releases, flags.")
     .version(toolVersion, "-v, --version")
-    .option("-c, --config <path>", "shipgate.yaml to use (default: found by walking up from the current directory)")
+    .option(
+      "-c, --config <path>",
+      "shipgate.yaml to use (default: found by walking up from the current directory)",
+    )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
@@ -38,18 +42,29 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeErr: (s) => io.stderr.write(s),
     });
 
-  const migrations = program.command("migrations").description("Migration safety: lint SQL migrations before they run.");
+  const migrations = program
+    .command("migrations")
+    .description("Migration safety: lint SQL migrations before they run.");
 
   migrations
     .command("lint")
     .description("Lint migrations: the lock each statement takes, rewrites, class, and unsafe patterns.")
     .argument("[paths...]", "migration files or directories (default: migrations.paths, else auto-detected)")
     .option("--schema <file>", "schema-only dump (pg_dump --schema-only) to start the catalog from")
-    .option("--since <ref>", "lint only migrations added or changed since this git ref; earlier ones are the baseline")
-    .option("--sql-from <command>", "lint the SQL a command prints (e.g. \"alembic upgrade head --sql\")")
+    .option(
+      "--since <ref>",
+      "lint only migrations added or changed since this git ref; earlier ones are the baseline",
+    )
+    .option("--sql-from <command>", 'lint the SQL a command prints (e.g. "alembic upgrade head --sql")')
     .option("--pg-version <n>", "Postgres major version of production (default 15)")
-    .option("--framework <name>", "migration layout: sql, prisma, drizzle, flyway, golang-migrate, dbmate, node-pg-migrate")
-    .option("--transaction <model>", "runner transaction model: per-file, implicit, none (default: the framework's)")
+    .option(
+      "--framework <name>",
+      "migration layout: sql, prisma, drizzle, flyway, golang-migrate, dbmate, node-pg-migrate",
+    )
+    .option(
+      "--transaction <model>",
+      "runner transaction model: per-file, implicit, none (default: the framework's)",
+    )
     .option("--cache-dir <dir>", "where to keep the content-hash cache")
     .option("--no-cache", "do not read or write the cache")
     .addOption(formatOption())
@@ -72,14 +87,18 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
         onProgress: (done, total) => progress.update(done, total),
       });
       progress.finish();
-      io.stdout.write(renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }));
+      io.stdout.write(
+        renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),
+      );
       setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
     });
 
   migrations
     .command("rules")
     .description("List the migration rules: id, severity, Postgres versions, description.")
-    .addOption(new Option("--format <format>", "pretty or json").choices(["pretty", "json"]).default("pretty"))
+    .addOption(
+      new Option("--format <format>", "pretty or json").choices(["pretty", "json"]).default("pretty"),
+    )
     .action((opts: { format: string }) => {
       const rules = runMigrationsRules();
       if (opts.format === "json") {

@@ -34,7 +34,12 @@ describe("config loading", () => {
   it("uses defaults when no file exists", () => {
     const loaded = loadConfig({ cwd: tempDir() });
     expect(loaded.path).toBeUndefined();
-    expect(loaded.config.migrations).toMatchObject({ pgVersion: 15, framework: "auto", rules: {}, approvals: [] });
+    expect(loaded.config.migrations).toMatchObject({
+      pgVersion: 15,
+      framework: "auto",
+      rules: {},
+      approvals: [],
+    });
   });
 
   it("--config overrides discovery and must exist", () => {
@@ -49,7 +54,14 @@ describe("config loading", () => {
   it("reports every problem with its path, never a silent default", () => {
     const error = captureError(() =>
       parseConfig(
-        { migrations: { pgVersion: "fifteen", transaction: "sometimes", approvals: [{ rule: "x", file: "a.sql" }] }, extra: 1 },
+        {
+          migrations: {
+            pgVersion: "fifteen",
+            transaction: "sometimes",
+            approvals: [{ rule: "x", file: "a.sql" }],
+          },
+          extra: 1,
+        },
         "shipgate.yaml",
       ),
     );
@@ -66,7 +78,12 @@ describe("config loading", () => {
     const known = new Set(["ban-drop-column"]);
     const error = captureError(() =>
       parseConfig(
-        { migrations: { rules: { "no-such-rule": "off" }, approvals: [{ rule: "nope", file: "a.sql", reason: "fine" }] } },
+        {
+          migrations: {
+            rules: { "no-such-rule": "off" },
+            approvals: [{ rule: "nope", file: "a.sql", reason: "fine" }],
+          },
+        },
         "shipgate.yaml",
         known,
       ),
@@ -90,17 +107,27 @@ describe("precedence: defaults < file < env < flags", () => {
   it("takes the file over defaults, env over the file, and flags over env", () => {
     const choices = ["sql", "auto"] as const;
     expect(resolveMigrations(config.migrations, "/p", "/p", {}, {}, choices).pgVersion).toBe(13);
-    expect(resolveMigrations(config.migrations, "/p", "/p", { SHIPGATE_PG_VERSION: "14" }, {}, choices).pgVersion).toBe(14);
     expect(
-      resolveMigrations(config.migrations, "/p", "/p", { SHIPGATE_PG_VERSION: "14" }, { pgVersion: "16" }, choices)
-        .pgVersion,
+      resolveMigrations(config.migrations, "/p", "/p", { SHIPGATE_PG_VERSION: "14" }, {}, choices).pgVersion,
+    ).toBe(14);
+    expect(
+      resolveMigrations(
+        config.migrations,
+        "/p",
+        "/p",
+        { SHIPGATE_PG_VERSION: "14" },
+        { pgVersion: "16" },
+        choices,
+      ).pgVersion,
     ).toBe(16);
   });
 
   it("resolves config paths against the config directory and flag paths against cwd", () => {
     const choices = ["sql", "auto"] as const;
     expect(resolveMigrations(config.migrations, "/p", "/p/sub", {}, {}, choices).paths).toEqual(["/p/db"]);
-    expect(resolveMigrations(config.migrations, "/p", "/p/sub", {}, { paths: ["m"] }, choices).paths).toEqual(["/p/sub/m"]);
+    expect(resolveMigrations(config.migrations, "/p", "/p/sub", {}, { paths: ["m"] }, choices).paths).toEqual(
+      ["/p/sub/m"],
+    );
   });
 
   it("rejects an unparsable version instead of defaulting", () => {

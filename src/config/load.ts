@@ -52,7 +52,11 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Validates a parsed config object; throws CONFIG_INVALID listing every problem. */
-export function parseConfig(raw: unknown, source: string, knownRuleIds?: ReadonlySet<string>): ShipgateConfig {
+export function parseConfig(
+  raw: unknown,
+  source: string,
+  knownRuleIds?: ReadonlySet<string>,
+): ShipgateConfig {
   const result = configSchema.safeParse(raw ?? {});
   const problems = result.success ? [] : result.error.issues.map(describeIssue);
   if (result.success && knownRuleIds) {
@@ -60,14 +64,19 @@ export function parseConfig(raw: unknown, source: string, knownRuleIds?: Readonl
       if (!knownRuleIds.has(id)) problems.push(`migrations.rules.${id}: unknown rule id`);
     }
     for (const [i, a] of result.data.migrations.approvals.entries()) {
-      if (!knownRuleIds.has(a.rule)) problems.push(`migrations.approvals[${i}].rule: unknown rule id "${a.rule}"`);
+      if (!knownRuleIds.has(a.rule))
+        problems.push(`migrations.approvals[${i}].rule: unknown rule id "${a.rule}"`);
     }
   }
   if (!result.success || problems.length > 0) {
-    throw new ShipgateError("CONFIG_INVALID", `${source} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"})`, {
-      details: problems,
-      hint: "Fix the keys listed above; `shipgate rules` lists rule ids and schema/shipgate.schema.json describes every key.",
-    });
+    throw new ShipgateError(
+      "CONFIG_INVALID",
+      `${source} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"})`,
+      {
+        details: problems,
+        hint: "Fix the keys listed above; `shipgate rules` lists rule ids and schema/shipgate.schema.json describes every key.",
+      },
+    );
   }
   return result.data;
 }
@@ -87,7 +96,11 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     });
   }
   if (path === undefined) {
-    return { config: parseConfig({}, "defaults", options.knownRuleIds), path: undefined, dir: resolve(options.cwd) };
+    return {
+      config: parseConfig({}, "defaults", options.knownRuleIds),
+      path: undefined,
+      dir: resolve(options.cwd),
+    };
   }
   const text = readFileSync(path, "utf8");
   const doc = parseDocument(text, { prettyErrors: true });

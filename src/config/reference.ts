@@ -24,11 +24,13 @@ export function jsonSchemaText(): string {
 function typeOf(node: JsonSchemaNode): string {
   if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
   if (node.const !== undefined) return `\`${String(node.const)}\``;
-  if (node.type === "array" && node.items) return `list of ${node.items.type === "object" ? "objects" : typeOf(node.items)}`;
+  if (node.type === "array" && node.items)
+    return `list of ${node.items.type === "object" ? "objects" : typeOf(node.items)}`;
   if (node.type === "object" && node.additionalProperties && typeof node.additionalProperties === "object") {
     return `map of ${typeOf(node.additionalProperties)}`;
   }
-  const range = node.minimum !== undefined && node.maximum !== undefined ? ` (${node.minimum}–${node.maximum})` : "";
+  const range =
+    node.minimum !== undefined && node.maximum !== undefined ? ` (${node.minimum}–${node.maximum})` : "";
   return `${Array.isArray(node.type) ? node.type.join(" \\| ") : (node.type ?? "any")}${range}`;
 }
 
@@ -40,7 +42,9 @@ function rows(node: JsonSchemaNode, prefix: string, out: string[]): void {
       child.default === undefined || (typeof child.default === "object" && child.type === "object")
         ? ""
         : `\`${JSON.stringify(child.default)}\``;
-    out.push(`| \`${path}\` | ${typeOf(child)} | ${def} | ${(child.description ?? "").replace(/\|/g, "\\|")} |`);
+    out.push(
+      `| \`${path}\` | ${typeOf(child)} | ${def} | ${(child.description ?? "").replace(/\|/g, "\\|")} |`,
+    );
     if (child.type === "object" && child.properties) rows(child, path, out);
     if (child.type === "array" && child.items?.properties) rows(child.items, `${path}[]`, out);
   }

@@ -32,9 +32,13 @@ export interface ResolvedMigrations {
 function parsePgVersion(value: string, source: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 10 || n > 18) {
-    throw new ShipgateError("USAGE", `${source} must be a Postgres major version between 10 and 18, got "${value}"`, {
-      hint: "Pass the major version of production, e.g. --pg-version 15.",
-    });
+    throw new ShipgateError(
+      "USAGE",
+      `${source} must be a Postgres major version between 10 and 18, got "${value}"`,
+      {
+        hint: "Pass the major version of production, e.g. --pg-version 15.",
+      },
+    );
   }
   return n;
 }
@@ -59,7 +63,9 @@ export function resolveMigrations(
   if (env.SHIPGATE_PG_VERSION) pgVersion = parsePgVersion(env.SHIPGATE_PG_VERSION, "SHIPGATE_PG_VERSION");
   if (flags.pgVersion !== undefined) pgVersion = parsePgVersion(flags.pgVersion, "--pg-version");
   const paths =
-    flags.paths && flags.paths.length > 0 ? flags.paths.map((p) => resolve(cwd, p)) : config.paths.map(fromConfig);
+    flags.paths && flags.paths.length > 0
+      ? flags.paths.map((p) => resolve(cwd, p))
+      : config.paths.map(fromConfig);
   return {
     paths,
     framework: flags.framework ? oneOf(flags.framework, frameworkChoices, "--framework") : config.framework,
@@ -72,6 +78,9 @@ export function resolveMigrations(
     since: flags.since,
     rules: config.rules,
     // Approvals name files relative to the config file; findings name them relative to cwd.
-    approvals: config.approvals.map((a) => ({ ...a, file: relative(cwd, fromConfig(a.file)).split(sep).join("/") })),
+    approvals: config.approvals.map((a) => ({
+      ...a,
+      file: relative(cwd, fromConfig(a.file)).split(sep).join("/"),
+    })),
   };
 }

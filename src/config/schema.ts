@@ -5,7 +5,15 @@
  */
 import { z } from "zod";
 
-export const frameworks = ["sql", "prisma", "drizzle", "flyway", "golang-migrate", "dbmate", "node-pg-migrate"] as const;
+export const frameworks = [
+  "sql",
+  "prisma",
+  "drizzle",
+  "flyway",
+  "golang-migrate",
+  "dbmate",
+  "node-pg-migrate",
+] as const;
 
 const ruleSetting = z
   .enum(["off", "info", "warning", "error"])
@@ -14,7 +22,10 @@ const ruleSetting = z
 const approval = z
   .object({
     rule: z.string().min(1).describe("The rule id the approval covers, e.g. ban-drop-column."),
-    file: z.string().min(1).describe("The migration file, as shown in findings (relative to the config file)."),
+    file: z
+      .string()
+      .min(1)
+      .describe("The migration file, as shown in findings (relative to the config file)."),
     reason: z.string().min(3).describe("Why this is safe; recorded with the finding."),
   })
   .strict();
@@ -24,7 +35,9 @@ export const migrationsConfigSchema = z
     paths: z
       .array(z.string())
       .default([])
-      .describe("Migration files or directories, relative to the config file. Empty: the framework's conventional place."),
+      .describe(
+        "Migration files or directories, relative to the config file. Empty: the framework's conventional place.",
+      ),
     framework: z
       .enum([...frameworks, "auto"])
       .default("auto")
@@ -45,11 +58,15 @@ export const migrationsConfigSchema = z
     schema: z
       .string()
       .optional()
-      .describe("A schema-only dump (pg_dump --schema-only) to start the catalog from, relative to the config file."),
+      .describe(
+        "A schema-only dump (pg_dump --schema-only) to start the catalog from, relative to the config file.",
+      ),
     sqlFrom: z
       .string()
       .optional()
-      .describe("A command that prints the migration SQL (e.g. `alembic upgrade head --sql`), linted as one file."),
+      .describe(
+        "A command that prints the migration SQL (e.g. `alembic upgrade head --sql`), linted as one file.",
+      ),
     rules: z
       .record(z.string(), ruleSetting)
       .default({})
@@ -57,7 +74,9 @@ export const migrationsConfigSchema = z
     approvals: z
       .array(approval)
       .default([])
-      .describe("Approved findings (e.g. a destructive statement) with the reason, instead of an inline shipgate:allow."),
+      .describe(
+        "Approved findings (e.g. a destructive statement) with the reason, instead of an inline shipgate:allow.",
+      ),
   })
   .strict();
 
@@ -65,7 +84,9 @@ export const configSchema = z
   .object({
     $schema: z.string().optional().describe("Path or URL of the JSON Schema, for editors."),
     version: z.literal(1).default(1).describe("Config format version."),
-    migrations: migrationsConfigSchema.default(migrationsConfigSchema.parse({})).describe("Migration safety."),
+    migrations: migrationsConfigSchema
+      .default(migrationsConfigSchema.parse({}))
+      .describe("Migration safety."),
   })
   .strict();
 

@@ -1,10 +1,10 @@
 /** Worker thread: parses its chunk at once, then lints it when the catalog before it arrives. */
 import { parentPort } from "node:worker_threads";
 import { Catalog } from "./catalog.js";
-import { loadParser, parseFile, type ParsedFile } from "./parse.js";
-import type { LintJob, LintSettings, WorkerRequest, WorkerResponse } from "./run.js";
 import { MigrationLinter } from "./lint.js";
+import { loadParser, type ParsedFile, parseFile } from "./parse.js";
 import { allRules } from "./rules/index.js";
+import type { LintJob, LintSettings, WorkerRequest, WorkerResponse } from "./run.js";
 
 const port = parentPort;
 if (!port) throw new Error("lint-worker must run in a worker thread");

@@ -9,9 +9,9 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { type CachedRun, type CacheStore, openCache } from "./cache.js";
 import { Catalog, type CatalogData } from "./catalog.js";
-import { type CacheStore, type CachedRun, openCache } from "./cache.js";
-import { type FileLintResult, type LintOptions, type MigrationSource, MigrationLinter } from "./lint.js";
+import { type FileLintResult, type LintOptions, MigrationLinter, type MigrationSource } from "./lint.js";
 import { loadParser, parseFile } from "./parse.js";
 import { allRules } from "./rules/index.js";
 
@@ -64,13 +64,20 @@ function sha(text: string): string {
 function chainKeys(jobs: readonly LintJob[], settings: LintSettings, toolVersion: string): string[] {
   let prev = sha(JSON.stringify({ toolVersion, settings }));
   return jobs.map((job) => {
-    prev = sha(`${prev}\0${job.role}\0${job.source.path}\0${job.source.transactionModel ?? ""}\0${sha(job.source.text)}`);
+    prev = sha(
+      `${prev}\0${job.role}\0${job.source.path}\0${job.source.transactionModel ?? ""}\0${sha(job.source.text)}`,
+    );
     return prev;
   });
 }
 
 /** Lints one contiguous chunk in this thread. Exported for the worker. */
-export function lintChunk(jobs: readonly LintJob[], settings: LintSettings, catalog: Catalog, onFile?: () => void): FileLintResult[] {
+export function lintChunk(
+  jobs: readonly LintJob[],
+  settings: LintSettings,
+  catalog: Catalog,
+  onFile?: () => void,
+): FileLintResult[] {
   const linter = new MigrationLinter({ ...settings, rules: allRules }, catalog);
   const results: FileLintResult[] = [];
   for (const job of jobs) {
@@ -147,7 +154,10 @@ export async function runLint(options: RunLintOptions): Promise<RunLintResult> {
     if (allCached && jobs.length > 0 && keys[keys.length - 1] === previous.catalogKey) {
       resumeAt = jobs.length;
       catalog = new Catalog(previous.catalog);
-    } else if (snapshotAt >= 0 && jobs.slice(0, snapshotAt + 1).every((j, i) => j.role === "replay" || results[i])) {
+    } else if (
+      snapshotAt >= 0 &&
+      jobs.slice(0, snapshotAt + 1).every((j, i) => j.role === "replay" || results[i])
+    ) {
       resumeAt = snapshotAt + 1;
       catalog = new Catalog(previous.catalog);
     }
@@ -159,7 +169,9 @@ export async function runLint(options: RunLintOptions): Promise<RunLintResult> {
 
   const pending = jobs.slice(resumeAt);
   const script = options.parallel === "off" ? undefined : workerScript();
-  const chunkCount = script ? Math.min(availableParallelism(), Math.floor(pending.length / minFilesPerChunk)) : 1;
+  const chunkCount = script
+    ? Math.min(availableParallelism(), Math.floor(pending.length / minFilesPerChunk))
+    : 1;
   const fresh: FileLintResult[] = [];
   let workersUsed = 0;
   if (pending.length > 0) {
@@ -199,7 +211,8 @@ export async function runLint(options: RunLintOptions): Promise<RunLintResult> {
   if (cache && jobs.length > 0) {
     const byKey: Record<string, FileLintResult> = {};
     let k = 0;
-    for (const [i, job] of jobs.entries()) if (job.role === "lint") byKey[keys[i] as string] = files[k++] as FileLintResult;
+    for (const [i, job] of jobs.entries())
+      if (job.role === "lint") byKey[keys[i] as string] = files[k++] as FileLintResult;
     cache.save({ results: byKey, catalogKey: keys[keys.length - 1] as string, catalog: catalog.data });
   }
   return { files, cached: cachedCount, workers: workersUsed };

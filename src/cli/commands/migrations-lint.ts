@@ -54,10 +54,14 @@ export async function runMigrationsLint(options: MigrationsLintOptions): Promise
     ...(options.configPath ? { configPath: options.configPath } : {}),
     knownRuleIds,
   });
-  const settings = resolveMigrations(loaded.config.migrations, loaded.dir, options.cwd, options.env, options, [
-    ...frameworks,
-    "auto",
-  ]);
+  const settings = resolveMigrations(
+    loaded.config.migrations,
+    loaded.dir,
+    options.cwd,
+    options.env,
+    options,
+    [...frameworks, "auto"],
+  );
   const discovered = await discoverMigrations({
     cwd: options.cwd,
     paths: settings.paths,
