@@ -110,14 +110,52 @@ export function walk(value: unknown, visit: (kind: string, body: Record<string, 
   for (const k of keys) walk(obj[k], visit);
 }
 
-/** Every relation (RangeVar) named anywhere in a subtree. */
+/**
+ * Every relation named anywhere in a subtree. libpg-query leaves some RangeVars unwrapped (e.g.
+ * UpdateStmt.relation), so any object with a string `relname` counts.
+ */
 export function referencedRelations(value: unknown): string[] {
   const out = new Set<string>();
-  walk(value, (kind, body) => {
-    if (kind === "RangeVar") {
-      const name = rangeVarName(body as RangeVar);
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (v === null || typeof v !== "object") return;
+    const o = v as Record<string, unknown>;
+    if (typeof o.relname === "string") {
+      const name = rangeVarName(o as RangeVar);
       if (name) out.add(name);
     }
-  });
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit(value);
   return [...out];
+}
+
+/** A boolean option as Postgres' defGetBoolean reads it: no argument is true; false, off and 0 are false. */
+export function defElemEnabled(options: Node[] | undefined, name: string): boolean {
+  return (options ?? []).some((o) => {
+    const d = asKind(o, "DefElem");
+    if (d?.defname !== name) return false;
+    const int = asKind(d.arg, "Integer");
+    if (int) return (int.ival ?? 0) !== 0;
+    const word = asKind(d.arg, "String")?.sval?.toLowerCase();
+    return word !== "false" && word !== "off";
+  });
+}
+
+/**
+ * Whether `USING expr` of ALTER COLUMN TYPE is just the column, or the column cast to the target
+ * type: Postgres treats both like no USING clause.
+ */
+export function isTrivialUsing(expr: Node, column: string, target: TypeName | undefined): boolean {
+  const isColumn = (e: Node | undefined) => {
+    const names = stringList(asKind(e, "ColumnRef")?.fields);
+    return names.length === 1 && names[0] === column;
+  };
+  if (isColumn(expr)) return true;
+  const cast = asKind(expr, "TypeCast");
+  if (!cast || !isColumn(cast.arg)) return false;
+  return JSON.stringify(normalizeType(cast.typeName)) === JSON.stringify(normalizeType(target));
 }

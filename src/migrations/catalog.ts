@@ -395,6 +395,13 @@ export class Catalog {
       case "AT_AddConstraint": {
         const con = asKind(cmd.def, "Constraint");
         if (con) this.addConstraint(relation, con, undefined);
+        // PG 18: ADD CONSTRAINT name NOT NULL col marks the columns not null.
+        if (con?.contype === "CONSTR_NOTNULL" && !con.skip_validation) {
+          for (const c of stringList(con.keys)) {
+            const column = rel.columns[c];
+            if (column) column.notNull = true;
+          }
+        }
         break;
       }
       case "AT_ValidateConstraint":
@@ -498,6 +505,13 @@ export class Catalog {
         delete rel.columns[r.subname];
         col.name = r.newname;
         rel.columns[r.newname] = col;
+        // Views keep reading the column under its new name.
+        for (const view of Object.values(this.data.relations)) {
+          for (const dep of view.dependsOn ?? []) {
+            if (dep.relation !== relation || dep.columns === "*") continue;
+            dep.columns = dep.columns.map((c) => (c === r.subname ? (r.newname as string) : c));
+          }
+        }
         return;
       }
       case "OBJECT_INDEX": {
@@ -529,11 +543,13 @@ export class Catalog {
     const use = (relation: string, column: string) => {
       const cols = deps.get(relation);
       if (cols === undefined || cols === "*") return;
+      const own = Object.keys(this.data.relations[relation]?.columns ?? {});
       if (column === "*") {
-        deps.set(relation, "*");
+        // Postgres expands * when the view is created: the view depends on the columns of that moment.
+        if (own.length > 0) for (const c of own) cols.add(c);
+        else deps.set(relation, "*");
         return;
       }
-      const own = Object.keys(this.data.relations[relation]?.columns ?? {});
       if (own.length === 0 || own.includes(column)) cols.add(column);
     };
     walk(query, (k, body) => {

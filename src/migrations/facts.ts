@@ -4,7 +4,17 @@
  */
 import type { AlterTableCmd, ColumnDef, Constraint, Node } from "libpg-query";
 import { type LockMode, lockModes, type MigrationClass } from "../core/finding.js";
-import { asKind, listName, type NodeKind, normalizeType, rangeVarName, referencedRelations } from "./ast.js";
+import {
+  asKind,
+  defElemEnabled,
+  isTrivialUsing,
+  listName,
+  type NodeKind,
+  normalizeType,
+  rangeVarName,
+  referencedRelations,
+  stringList,
+} from "./ast.js";
 import type { Catalog } from "./catalog.js";
 import type { ParsedStatement } from "./parse.js";
 
@@ -95,7 +105,8 @@ export function addColumnRewrites(def: ColumnDef | undefined, pgVersion: number)
   if (type.name === "serial" || type.name === "bigserial" || type.name === "smallserial") return true;
   for (const c of columnConstraints(def)) {
     if (c.contype === "CONSTR_IDENTITY") return true;
-    if (c.contype === "CONSTR_GENERATED") return true; // stored generated columns are computed for every row
+    // Stored generated columns are computed for every row; PG 18 virtual ones ("v") are not.
+    if (c.contype === "CONSTR_GENERATED" && c.generated_kind !== "v") return true;
     if (c.contype === "CONSTR_DEFAULT") {
       if (pgVersion < 11) return true;
       if (isVolatileExpression(c.raw_expr)) return true;
@@ -249,7 +260,10 @@ function describeAlterTable(
         const def = asKind(cmd.def, "ColumnDef");
         const col = catalog.column(relation, cmd.name);
         const to = normalizeType(def?.typeName);
-        if (relation && (!col || !isBinaryCompatibleChange(col.type, to) || def?.raw_default !== undefined)) {
+        const using = def?.raw_default;
+        const trivialUsing =
+          using === undefined || (cmd.name !== undefined && isTrivialUsing(using, cmd.name, def?.typeName));
+        if (relation && (!col || !isBinaryCompatibleChange(col.type, to) || !trivialUsing)) {
           b.rewrites.add(relation);
         }
         break;
@@ -266,7 +280,13 @@ function describeAlterTable(
       case "AT_AddConstraint": {
         const con = asKind(cmd.def, "Constraint");
         if (con?.contype === "CONSTR_FOREIGN") b.lock(rangeVarName(con.pktable), "SHARE ROW EXCLUSIVE");
-        const validates = !con?.skip_validation && con?.contype !== "CONSTR_NOTNULL";
+        // PG 18's ADD CONSTRAINT ... NOT NULL col scans like SET NOT NULL, unless a validated check proves it.
+        const notNullProven =
+          con?.contype === "CONSTR_NOTNULL" &&
+          pgVersion >= 12 &&
+          relation !== undefined &&
+          stringList(con.keys).every((c) => catalog.hasValidatedNotNullCheck(relation, c));
+        const validates = !con?.skip_validation && !notNullProven;
         const buildsIndex =
           (con?.contype === "CONSTR_PRIMARY" ||
             con?.contype === "CONSTR_UNIQUE" ||
@@ -425,7 +445,7 @@ export function describeStatement(
     }
     case "VacuumStmt": {
       const v = asKind(node, "VacuumStmt");
-      const full = (v?.options ?? []).some((o) => asKind(o, "DefElem")?.defname === "full");
+      const full = defElemEnabled(v?.options, "full");
       for (const rel of v?.rels ?? []) {
         const name = rangeVarName(asKind(rel, "VacuumRelation")?.relation);
         b.lock(name, full ? "ACCESS EXCLUSIVE" : "SHARE UPDATE EXCLUSIVE");
@@ -433,6 +453,28 @@ export function describeStatement(
       }
       break;
     }
+    case "AlterDomainStmt": {
+      // Adding a validated constraint or NOT NULL to a domain checks every column of that type.
+      const d = asKind(node, "AlterDomainStmt");
+      const checks =
+        (d?.subtype === "C" && !asKind(d.def, "Constraint")?.skip_validation) ||
+        d?.subtype === "O" ||
+        d?.subtype === "V";
+      const domain = listName(d?.typeName)?.split(".").pop()?.toLowerCase();
+      if (checks && domain) {
+        for (const rel of Object.values(catalog.data.relations)) {
+          if (rel.kind === "view" || !Object.values(rel.columns).some((c) => c.type.name === domain))
+            continue;
+          b.lock(rel.name, "SHARE");
+          b.scans.add(rel.name);
+        }
+      }
+      break;
+    }
+    case "AlterEnumStmt":
+      // Renaming a label breaks code that writes or compares the old one.
+      transformative = asKind(node, "AlterEnumStmt")?.oldVal !== undefined;
+      break;
     case "ClusterStmt": {
       const name = rangeVarName(asKind(node, "ClusterStmt")?.relation);
       b.lock(name, "ACCESS EXCLUSIVE");
@@ -441,15 +483,7 @@ export function describeStatement(
     }
     case "ReindexStmt": {
       const r = asKind(node, "ReindexStmt");
-      const concurrent = (r?.params ?? []).some((p) => {
-        const d = asKind(p, "DefElem");
-        if (d?.defname !== "concurrently") return false;
-        // As defGetBoolean reads it: no argument is true; false, off and 0 are false.
-        const int = asKind(d.arg, "Integer");
-        if (int) return (int.ival ?? 0) !== 0;
-        const word = asKind(d.arg, "String")?.sval?.toLowerCase();
-        return word !== "false" && word !== "off";
-      });
+      const concurrent = defElemEnabled(r?.params, "concurrently");
       const relation =
         r?.kind === "REINDEX_OBJECT_INDEX"
           ? catalog.index(rangeVarName(r.relation))?.relation

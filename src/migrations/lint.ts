@@ -10,7 +10,7 @@ import {
   migrationClassRank,
   type Severity,
 } from "../core/finding.js";
-import { asKind } from "./ast.js";
+import { asKind, listName, qualify, rangeVarName } from "./ast.js";
 import { Catalog } from "./catalog.js";
 import { type EngineRuleId, engineRuleMetas } from "./engine-rules.js";
 import { describeStatement, strongestLock } from "./facts.js";
@@ -89,28 +89,47 @@ export function parseTimeoutMs(value: string | number): number | undefined {
   return Number(m[1]) * (factor[unit] ?? 1);
 }
 
-function settingValue(stmt: ParsedStatement): { name: string; value: number | undefined } | undefined {
+function settingValue(
+  stmt: ParsedStatement,
+): { name: string; value: number | undefined; local: boolean } | undefined {
   const set = asKind(stmt.node, "VariableSetStmt");
   if (!set?.name) return undefined;
-  if (set.kind === "VAR_RESET" || set.kind === "VAR_SET_DEFAULT") return { name: set.name, value: undefined };
+  const local = Boolean(set.is_local);
+  if (set.kind === "VAR_RESET" || set.kind === "VAR_SET_DEFAULT")
+    return { name: set.name, value: undefined, local };
   const arg = asKind(set.args?.[0], "A_Const");
   const raw = arg?.ival !== undefined ? (arg.ival.ival ?? 0) : arg?.sval?.sval;
-  return { name: set.name, value: raw === undefined ? undefined : parseTimeoutMs(raw) };
+  return { name: set.name, value: raw === undefined ? undefined : parseTimeoutMs(raw), local };
+}
+
+interface Timeouts {
+  lockTimeoutMs: number | undefined;
+  statementTimeoutMs: number | undefined;
 }
 
 class MutableFileState implements FileState {
   explicitTransactionDepth = 0;
   lockTimeoutMs: number | undefined;
   statementTimeoutMs: number | undefined;
+  /** The session values to restore when the transaction that ran SET LOCAL ends. */
+  private beforeLocal: Timeouts | undefined;
   readonly enumValuesAddedInTransaction = new Map<string, Set<string>>();
   readonly accessExclusiveHeld = new Map<string, AnalyzedStatement>();
   readonly previous: AnalyzedStatement[] = [];
+
+  /** Relations created by this file (so no other session can be using them). */
+  private readonly createdHere = new Set<string>();
+  /** Relations dropped by this file (a later CREATE of the same name makes a new relation). */
+  private readonly droppedHere = new Set<string>();
+  /** Names that existing relations were renamed to in this file. */
+  private readonly renamedExisting = new Set<string>();
 
   constructor(
     readonly path: string,
     readonly transactionModel: TransactionModel,
     readonly statementCount: number,
     private readonly existing: ReadonlySet<string>,
+    private readonly catalog: Catalog,
   ) {}
 
   get inTransaction(): boolean {
@@ -121,13 +140,62 @@ class MutableFileState implements FileState {
     );
   }
 
+  knownBeforeFile(relation: string): boolean {
+    return this.existing.has(relation) || this.renamedExisting.has(relation);
+  }
+
   existedBeforeFile(relation: string): boolean {
-    return this.existing.has(relation);
+    if (this.createdHere.has(relation)) return false;
+    return (
+      this.existing.has(relation) || this.renamedExisting.has(relation) || !this.catalog.relation(relation)
+    );
+  }
+
+  /** Tracks relations this file creates or renames (after the catalog applied the statement). */
+  private trackRelations(stmt: ParsedStatement): void {
+    const node = stmt.node;
+    const created =
+      rangeVarName(asKind(node, "CreateStmt")?.relation) ??
+      rangeVarName(asKind(node, "CreateTableAsStmt")?.into?.rel) ??
+      rangeVarName(asKind(node, "ViewStmt")?.view) ??
+      rangeVarName(asKind(node, "CreateForeignTableStmt")?.base?.relation);
+    if (
+      created &&
+      ((!this.existing.has(created) && !this.renamedExisting.has(created)) || this.droppedHere.has(created))
+    ) {
+      this.createdHere.add(created);
+      this.droppedHere.delete(created);
+    }
+    const drop = asKind(node, "DropStmt");
+    if (
+      drop?.removeType === "OBJECT_TABLE" ||
+      drop?.removeType === "OBJECT_VIEW" ||
+      drop?.removeType === "OBJECT_MATVIEW"
+    ) {
+      for (const obj of drop.objects ?? []) {
+        const name = listName(asKind(obj, "List")?.items);
+        if (name) this.droppedHere.add(name);
+      }
+    }
+    const rename = asKind(node, "RenameStmt");
+    const from = rangeVarName(rename?.relation);
+    if (
+      rename?.newname &&
+      from &&
+      (rename.renameType === "OBJECT_TABLE" ||
+        rename.renameType === "OBJECT_VIEW" ||
+        rename.renameType === "OBJECT_MATVIEW")
+    ) {
+      const to = qualify(rename.newname, from.slice(0, from.indexOf(".")));
+      if (this.createdHere.has(from)) this.createdHere.add(to);
+      else this.renamedExisting.add(to);
+    }
   }
 
   /** Advances the state past a statement that has been checked. */
   advance(s: AnalyzedStatement): void {
     const stmt = s.parsed;
+    this.trackRelations(stmt);
     const txn = asKind(stmt.node, "TransactionStmt");
     if (txn) {
       // Postgres does not nest transactions: BEGIN inside a block only warns, and the first
@@ -143,12 +211,22 @@ class MutableFileState implements FileState {
         if (!this.inTransaction) {
           this.enumValuesAddedInTransaction.clear();
           this.accessExclusiveHeld.clear();
+          if (this.beforeLocal)
+            ({ lockTimeoutMs: this.lockTimeoutMs, statementTimeoutMs: this.statementTimeoutMs } =
+              this.beforeLocal);
+          this.beforeLocal = undefined;
         }
       }
     }
     const setting = settingValue(stmt);
-    if (setting?.name === "lock_timeout") this.lockTimeoutMs = setting.value;
-    if (setting?.name === "statement_timeout") this.statementTimeoutMs = setting.value;
+    // SET LOCAL outside a transaction block has no effect (Postgres only warns).
+    if (setting && !(setting.local && !this.inTransaction)) {
+      if (setting.local && !this.beforeLocal) {
+        this.beforeLocal = { lockTimeoutMs: this.lockTimeoutMs, statementTimeoutMs: this.statementTimeoutMs };
+      }
+      if (setting.name === "lock_timeout") this.lockTimeoutMs = setting.value;
+      if (setting.name === "statement_timeout") this.statementTimeoutMs = setting.value;
+    }
     const addValue = asKind(stmt.node, "AlterEnumStmt");
     if (addValue?.newVal !== undefined && addValue.oldVal === undefined && this.inTransaction) {
       const type = (addValue.typeName ?? [])
@@ -240,6 +318,7 @@ export class MigrationLinter {
       source.transactionModel ?? this.options.transactionModel,
       parsed.statements.length,
       existing,
+      this.catalog,
     );
     const findings: Finding[] = [];
     const all: AnalyzedStatement[] = [];

@@ -55,8 +55,14 @@ export interface FileState {
   /** lock_timeout in ms as set by SET in this file; 0 means "wait forever"; undefined: never set. */
   readonly lockTimeoutMs: number | undefined;
   readonly statementTimeoutMs: number | undefined;
-  /** Relations that existed before this file began. */
+  /**
+   * Whether other sessions may be using the relation: it existed before the file, an existing
+   * relation was renamed to it, or the schema model has never seen it (treated as existing, so a
+   * partial history causes no misses). False for relations this file created.
+   */
   existedBeforeFile(relation: string): boolean;
+  /** The schema model knew the relation before this file (or an existing one was renamed to it). */
+  knownBeforeFile(relation: string): boolean;
   /** Enum values added by ALTER TYPE ... ADD VALUE in the current transaction, keyed by type. */
   readonly enumValuesAddedInTransaction: ReadonlyMap<string, ReadonlySet<string>>;
   /** Relations on which the current transaction holds ACCESS EXCLUSIVE, with the statement that took it. */

@@ -6,7 +6,7 @@ export const banDropNotNull: Rule = {
     id: "ban-drop-not-null",
     description:
       "Dropping NOT NULL on a column of an existing table lets in NULLs that running code may not expect.",
-    severity: "warning",
+    severity: "info",
     messages: {
       default:
         "DROP NOT NULL on {table}.{column}: running code and downstream readers may assume {column} is never NULL",

@@ -1,6 +1,7 @@
 import type { Node } from "libpg-query";
 import { asKind, listName, qualify, rangeVarName } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
+import { mayBeInUse } from "../rule-helpers.js";
 
 const relationRenames = new Set(["OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"]);
 
@@ -45,7 +46,7 @@ export const banDropView: Rule = {
           const recreated = statements
             .slice(i + 1)
             .some((later) => createdRelations(later.parsed.node).includes(view));
-          if (!touched.has(view) && !recreated && (file.existedBeforeFile(view) || !drop.missing_ok)) {
+          if (!touched.has(view) && !recreated && mayBeInUse(view, file, Boolean(drop.missing_ok))) {
             reports.push({ messageId: "default", data: { kind, view }, relation: view, statement: s });
           }
           touched.add(view);

@@ -1,6 +1,6 @@
 import { asKind, rangeVarName } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 
 export const banTruncate: Rule = {
   meta: {
@@ -14,13 +14,13 @@ export const banTruncate: Rule = {
     },
     help: "Delete data deliberately, in batches, outside the migration; if emptying the table is really intended, approve it with `-- shipgate:allow ban-truncate reason: ...`.",
   },
-  check({ statement, catalog, file }) {
+  check({ statement, file }) {
     const truncate = asKind(statement.parsed.node, "TruncateStmt");
     if (!truncate) return [];
     const reports: RuleReport[] = [];
     for (const r of truncate.relations ?? []) {
       const table = rangeVarName(asKind(r, "RangeVar"));
-      if (table && mayBeInUse(table, catalog, file)) {
+      if (table && mayBeInUse(table, file)) {
         reports.push({ messageId: "default", data: { table }, relation: table });
       }
     }

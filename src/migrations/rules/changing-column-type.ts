@@ -1,5 +1,5 @@
 import type { Node, TypeName } from "libpg-query";
-import { asKind, formatType, normalizeType, rangeVarName, stringList } from "../ast.js";
+import { asKind, formatType, isTrivialUsing, normalizeType, rangeVarName, stringList } from "../ast.js";
 import { isBinaryCompatibleChange } from "../facts.js";
 import type { Rule, RuleReport } from "../rule.js";
 
@@ -7,17 +7,6 @@ import type { Rule, RuleReport } from "../rule.js";
  * A USING expression that is just the column, or the column cast to the target type: Postgres
  * strips it to the plain conversion, so it rewrites only when the conversion itself does.
  */
-function isTrivialUsing(expr: Node, column: string, target: TypeName | undefined): boolean {
-  const isColumn = (e: Node | undefined) => {
-    const names = stringList(asKind(e, "ColumnRef")?.fields);
-    return names.length === 1 && names[0] === column;
-  };
-  if (isColumn(expr)) return true;
-  const cast = asKind(expr, "TypeCast");
-  if (!cast || !isColumn(cast.arg)) return false;
-  return JSON.stringify(normalizeType(cast.typeName)) === JSON.stringify(normalizeType(target));
-}
-
 export const changingColumnType: Rule = {
   meta: {
     id: "changing-column-type",

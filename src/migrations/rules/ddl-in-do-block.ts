@@ -46,7 +46,9 @@ export const ddlInDoBlock: Rule = {
   check({ statement }) {
     const parsed = statement.parsed;
     const reports: RuleReport[] = [];
-    if (statement.parent && !notDdl.has(parsed.kind)) {
+    // Additive DDL (the idempotent CREATE TYPE / CREATE ROLE blocks ORMs generate) is harmless, and
+    // every rule checks the children anyway: point out only DDL that changes or locks what exists.
+    if (statement.parent && !notDdl.has(parsed.kind) && statement.facts.class !== "additive") {
       const text = parsed.text.trim().replace(/\s+/g, " ");
       const statementName = text.length > 60 ? `${text.slice(0, 57)}...` : text;
       const via = parsed.embedded?.via === "execute" ? "through EXECUTE of a string" : "as plpgsql";

@@ -1,6 +1,6 @@
 import { asKind, rangeVarName } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 import { modifyingStatements } from "./unbatched-backfill.js";
 
 export const deletingRows: Rule = {
@@ -14,11 +14,11 @@ export const deletingRows: Rule = {
     },
     help: "Make sure the rows are really unwanted (or archive them first), then approve the statement with `-- shipgate:allow deleting-rows reason: ...`; large deletes belong in a batched job (see unbatched-backfill).",
   },
-  check({ statement, catalog, file }) {
+  check({ statement, file }) {
     const reports: RuleReport[] = [];
     for (const m of modifyingStatements(statement.parsed.node, statement.parsed.kind)) {
       const table = rangeVarName(m.relation);
-      if (m.kind === "DeleteStmt" && table && mayBeInUse(table, catalog, file)) {
+      if (m.kind === "DeleteStmt" && table && mayBeInUse(table, file)) {
         reports.push({ messageId: "delete", data: { table }, relation: table });
       }
     }
@@ -27,7 +27,7 @@ export const deletingRows: Rule = {
     const deletes = (merge?.mergeWhenClauses ?? []).some(
       (w) => asKind(w, "MergeWhenClause")?.commandType === "CMD_DELETE",
     );
-    if (target && deletes && mayBeInUse(target, catalog, file)) {
+    if (target && deletes && mayBeInUse(target, file)) {
       reports.push({ messageId: "merge", data: { table: target }, relation: target });
     }
     return reports;

@@ -2,7 +2,7 @@ import type { Node } from "libpg-query";
 import { asKind, listName, rangeVarName } from "../ast.js";
 import type { Catalog } from "../catalog.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 
 const listLimit = 8;
 
@@ -139,7 +139,7 @@ export const dropCascade: Rule = {
       for (const name of names) {
         const what = `DROP ${objectLabel(type)} ${name}`;
         if (relationDrops.has(type)) {
-          if (!mayBeInUse(name, catalog, file, Boolean(drop.missing_ok))) continue;
+          if (!mayBeInUse(name, file, Boolean(drop.missing_ok))) continue;
           reports.push(dropReport(what, relationDependents(catalog, name, excluded), name));
         } else if (type === "OBJECT_SCHEMA") {
           const objects = catalog.objectsInSchema(name);
@@ -166,7 +166,7 @@ export const dropCascade: Rule = {
         .filter((n): n is string => n !== undefined);
       const excluded = new Set(tables);
       for (const table of tables) {
-        if (!mayBeInUse(table, catalog, file, false)) continue;
+        if (!mayBeInUse(table, file, false)) continue;
         const also = referencingTables(catalog, table, excluded);
         reports.push(
           also.length > 0
@@ -179,7 +179,7 @@ export const dropCascade: Rule = {
 
     const alter = asKind(node, "AlterTableStmt");
     const table = rangeVarName(alter?.relation);
-    if (!alter || !table || !mayBeInUse(table, catalog, file, Boolean(alter.missing_ok))) return [];
+    if (!alter || !table || !mayBeInUse(table, file, Boolean(alter.missing_ok))) return [];
     const rel = catalog.relation(table);
     for (const c of alter.cmds ?? []) {
       const cmd = asKind(c, "AlterTableCmd");

@@ -1,7 +1,7 @@
 import { asKind, rangeVarName } from "../ast.js";
 import { blocksReads, blocksWrites } from "../facts.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 
 export const lockTable: Rule = {
   meta: {
@@ -16,7 +16,7 @@ export const lockTable: Rule = {
     },
     help: "Drop the explicit lock and let each statement take the lock it needs; if it must stay, keep the transaction short and set lock_timeout first.",
   },
-  check({ statement, catalog, file }) {
+  check({ statement, file }) {
     const lock = asKind(statement.parsed.node, "LockStmt");
     if (!lock) return [];
     const names = new Set(
@@ -24,7 +24,7 @@ export const lockTable: Rule = {
     );
     const reports: RuleReport[] = [];
     for (const l of statement.facts.locks) {
-      if (!names.has(l.relation) || !blocksWrites(l.mode) || !mayBeInUse(l.relation, catalog, file)) continue;
+      if (!names.has(l.relation) || !blocksWrites(l.mode) || !mayBeInUse(l.relation, file)) continue;
       reports.push({
         messageId: blocksReads(l.mode) ? "reads" : "writes",
         data: { table: l.relation, lock: l.mode },

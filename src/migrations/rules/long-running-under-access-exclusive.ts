@@ -2,16 +2,16 @@ import type { Node } from "libpg-query";
 import { asKind, rangeVarName, referencedRelations, walk } from "../ast.js";
 import type { Catalog } from "../catalog.js";
 import type { AnalyzedStatement, FileState, Rule } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 import { batchTarget, isBoundedBatch, modifyingStatements } from "./unbatched-backfill.js";
 
 /** The first existing relation a query reads (CTE names are not relations). */
-function readsExisting(query: Node | undefined, catalog: Catalog, file: FileState): string | undefined {
+function readsExisting(query: Node | undefined, file: FileState): string | undefined {
   const ctes = new Set<string>();
   walk(query, (kind, body) => {
     if (kind === "CommonTableExpr" && typeof body.ctename === "string") ctes.add(`public.${body.ctename}`);
   });
-  return referencedRelations(query).find((r) => !ctes.has(r) && mayBeInUse(r, catalog, file));
+  return referencedRelations(query).find((r) => !ctes.has(r) && mayBeInUse(r, file));
 }
 
 /** Describes the statement when it scans, rewrites or backfills an existing table; else undefined. */
@@ -23,24 +23,23 @@ function longRunningWork(
   const { node, kind } = statement.parsed;
   const index = asKind(node, "IndexStmt");
   const indexed = rangeVarName(index?.relation);
-  if (indexed && mayBeInUse(indexed, catalog, file)) return `CREATE INDEX on ${indexed}`;
+  if (indexed && mayBeInUse(indexed, file)) return `CREATE INDEX on ${indexed}`;
   for (const m of modifyingStatements(node, kind)) {
     const table = rangeVarName(m.relation);
-    if (!m.relation || !table || !mayBeInUse(table, catalog, file)) continue;
+    if (!m.relation || !table || !mayBeInUse(table, file)) continue;
     if (isBoundedBatch(m.where, batchTarget(m.relation, m.from, catalog), catalog)) continue;
     return m.kind === "UpdateStmt" ? `UPDATE of ${table}` : `DELETE from ${table}`;
   }
   const insert = asKind(node, "InsertStmt");
-  const source = insert ? readsExisting(insert.selectStmt, catalog, file) : undefined;
+  const source = insert ? readsExisting(insert.selectStmt, file) : undefined;
   if (source) return `INSERT ... SELECT reading ${source}`;
   const ctas = asKind(node, "CreateTableAsStmt");
-  const ctasSource = ctas && !ctas.into?.skipData ? readsExisting(ctas.query, catalog, file) : undefined;
+  const ctasSource = ctas && !ctas.into?.skipData ? readsExisting(ctas.query, file) : undefined;
   if (ctasSource)
     return `CREATE ${ctas?.objtype === "OBJECT_MATVIEW" ? "MATERIALIZED VIEW" : "TABLE"} AS reading ${ctasSource}`;
   const refresh = asKind(node, "RefreshMatViewStmt");
   const view = rangeVarName(refresh?.relation);
-  if (view && !refresh?.skipData && mayBeInUse(view, catalog, file))
-    return `REFRESH MATERIALIZED VIEW ${view}`;
+  if (view && !refresh?.skipData && mayBeInUse(view, file)) return `REFRESH MATERIALIZED VIEW ${view}`;
   const rewritten = statement.facts.rewrites[0];
   if (rewritten) return `Rewriting ${rewritten}`;
   const scanned = statement.facts.scans[0];

@@ -1,6 +1,6 @@
 import { asKind, rangeVarName } from "../ast.js";
 import type { Rule } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 
 export const refreshMaterializedViewWithoutConcurrently: Rule = {
   meta: {
@@ -16,11 +16,11 @@ export const refreshMaterializedViewWithoutConcurrently: Rule = {
     },
     help: "Use REFRESH MATERIALIZED VIEW CONCURRENTLY, which needs a unique index on the view (CREATE UNIQUE INDEX ... ON the view's key columns, with no WHERE clause) and a view that is already populated.",
   },
-  check({ statement, catalog, file }) {
+  check({ statement, file }) {
     const refresh = asKind(statement.parsed.node, "RefreshMatViewStmt");
     if (!refresh || refresh.concurrent) return [];
     const view = rangeVarName(refresh.relation);
-    if (!view || !mayBeInUse(view, catalog, file)) return [];
+    if (!view || !mayBeInUse(view, file)) return [];
     return [{ messageId: refresh.skipData ? "noData" : "default", data: { view }, relation: view }];
   },
 };

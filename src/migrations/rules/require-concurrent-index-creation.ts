@@ -13,11 +13,14 @@ export const requireConcurrentIndexCreation: Rule = {
     },
     help: "Use CREATE INDEX CONCURRENTLY, outside a transaction (one statement per migration where the runner wraps files).",
   },
-  check({ statement, file }) {
+  check({ statement, catalog, file }) {
     const index = asKind(statement.parsed.node, "IndexStmt");
     if (!index || index.concurrent) return [];
     const table = rangeVarName(index.relation);
     if (!table || !file.existedBeforeFile(table)) return [];
+    // ON ONLY builds nothing; a partitioned parent cannot be indexed concurrently at all
+    // (create-index-on-partitioned-table explains the safe pattern).
+    if (index.relation?.inh !== true || catalog.relation(table)?.kind === "partitioned-table") return [];
     return [{ messageId: "default", data: { table }, relation: table }];
   },
 };

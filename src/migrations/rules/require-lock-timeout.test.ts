@@ -14,6 +14,11 @@ testRule(requireLockTimeout, {
       sql: "CREATE INDEX CONCURRENTLY i ON users (email);",
     },
     { name: "plain writes", schema, sql: "INSERT INTO users VALUES (1, 'a');" },
+    {
+      name: "SET LOCAL inside the transaction",
+      schema,
+      sql: "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE users ADD COLUMN age int;\nCOMMIT;",
+    },
   ],
   invalid: [
     { schema, sql: "ALTER TABLE users ADD COLUMN age int;", lines: [1], messageIds: ["missing"] },

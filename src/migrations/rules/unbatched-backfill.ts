@@ -2,7 +2,7 @@ import type { Node, RangeVar } from "libpg-query";
 import { asKind, type NodeKind, rangeVarName, stringList, walk } from "../ast.js";
 import type { Catalog } from "../catalog.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { mayBeInUse } from "./ban-drop-table.js";
+import { mayBeInUse } from "../rule-helpers.js";
 
 /** What a WHERE clause is evaluated against: the target table and the other relations it joins. */
 export interface BatchTarget {
@@ -229,7 +229,7 @@ export const unbatchedBackfill: Rule = {
     const reports: RuleReport[] = [];
     for (const m of modifyingStatements(statement.parsed.node, statement.parsed.kind)) {
       const table = rangeVarName(m.relation);
-      if (!m.relation || !table || !mayBeInUse(table, catalog, file)) continue;
+      if (!m.relation || !table || !mayBeInUse(table, file)) continue;
       if (isBoundedBatch(m.where, batchTarget(m.relation, m.from, catalog), catalog)) continue;
       reports.push({
         messageId: m.kind === "UpdateStmt" ? "update" : "delete",
