@@ -6,10 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { ExitCode, isShipgateError } from "../core/errors.js";
 import { createProgress } from "../core/progress.js";
 import { reportFormats } from "../core/report.js";
-import { renderReport } from "../core/reporters/index.js";
 import { toolVersion } from "../core/version.js";
-import { runMigrationsLint } from "./commands/migrations-lint.js";
-import { runMigrationsRules } from "./commands/migrations-rules.js";
 import { chooseFormat, useColor } from "./output.js";
 
 export interface CliIo {
@@ -70,6 +67,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(formatOption())
     .action(async (paths: string[], opts: Record<string, string | boolean | undefined>) => {
       const format = chooseFormat(opts.format as string | undefined, io.env);
+      // Commands load on demand so that `--help` and `--version` stay instant.
+      const [{ runMigrationsLint }, { renderReport }] = await Promise.all([
+        import("./commands/migrations-lint.js"),
+        import("../core/reporters/index.js"),
+      ]);
       const progress = createProgress("linting migrations", io.stderr);
       const global = program.opts<{ config?: string }>();
       const result = await runMigrationsLint({
@@ -99,7 +101,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(
       new Option("--format <format>", "pretty or json").choices(["pretty", "json"]).default("pretty"),
     )
-    .action((opts: { format: string }) => {
+    .action(async (opts: { format: string }) => {
+      const { runMigrationsRules } = await import("./commands/migrations-rules.js");
       const rules = runMigrationsRules();
       if (opts.format === "json") {
         io.stdout.write(`${JSON.stringify(rules, null, 2)}\n`);

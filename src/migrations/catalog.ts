@@ -106,11 +106,55 @@ function notNullCheckColumn(expr: Node | undefined): string | undefined {
   return names.length === 1 ? names[0] : undefined;
 }
 
+/** Statements that can add, remove or rename a view (so the cached view list is dropped). */
+const viewChangingKinds = new Set<string>([
+  "ViewStmt",
+  "CreateTableAsStmt",
+  "DropStmt",
+  "RenameStmt",
+  "CreateSchemaStmt",
+]);
+
 export class Catalog {
   readonly data: CatalogData;
+  /** Index names by relation: derived from data.indexes, kept in step by putIndex/deleteIndex. */
+  private readonly indexNamesByRelation = new Map<string, Set<string>>();
 
   constructor(data: CatalogData = emptyCatalogData()) {
     this.data = data;
+    for (const i of Object.values(data.indexes)) this.link(i);
+  }
+
+  private link(index: IndexInfo): void {
+    const names = this.indexNamesByRelation.get(index.relation) ?? new Set<string>();
+    names.add(index.name);
+    this.indexNamesByRelation.set(index.relation, names);
+  }
+
+  private putIndex(index: IndexInfo): void {
+    this.deleteIndex(index.name);
+    this.data.indexes[index.name] = index;
+    this.link(index);
+  }
+
+  private deleteIndex(name: string): void {
+    const index = this.data.indexes[name];
+    if (!index) return;
+    delete this.data.indexes[name];
+    this.indexNamesByRelation.get(index.relation)?.delete(name);
+  }
+
+  /** Views and materialized views: the relations with dependencies (derived, cached until the next change). */
+  private viewList: RelationInfo[] | undefined;
+  private views(): RelationInfo[] {
+    this.viewList ??= Object.values(this.data.relations).filter((r) => r.dependsOn !== undefined);
+    return this.viewList;
+  }
+
+  /** The indexes on a relation (including those behind PRIMARY KEY, UNIQUE and EXCLUDE). */
+  indexesOn(relation: string): IndexInfo[] {
+    const names = this.indexNamesByRelation.get(relation);
+    return names ? [...names].map((n) => this.data.indexes[n] as IndexInfo) : [];
   }
 
   clone(): Catalog {
@@ -144,7 +188,7 @@ export class Catalog {
   /** Views and materialized views that read `column` of `relation` (or every column, with `*`). */
   viewsUsing(relation: string, column?: string): string[] {
     const out: string[] = [];
-    for (const rel of Object.values(this.data.relations)) {
+    for (const rel of this.views()) {
       for (const dep of rel.dependsOn ?? []) {
         if (dep.relation !== relation) continue;
         if (column === undefined || dep.columns === "*" || dep.columns.includes(column)) out.push(rel.name);
@@ -180,6 +224,7 @@ export class Catalog {
 
   /** Replays one statement (and the statements a DO block runs) into the model. */
   apply(stmt: ParsedStatement): void {
+    if (viewChangingKinds.has(stmt.kind)) this.viewList = undefined;
     this.applyNode(stmt.node);
     for (const child of stmt.children) this.apply(child);
   }
@@ -345,15 +390,9 @@ export class Catalog {
     rel.constraints[name] = info;
     if (kind === "primary-key" || kind === "unique" || kind === "exclusion") {
       // USING INDEX renames the existing index to the constraint's name.
-      if (con.indexname) delete this.data.indexes[qualify(con.indexname, schemaOf(relation))];
+      if (con.indexname) this.deleteIndex(qualify(con.indexname, schemaOf(relation)));
       const indexName = qualify(name, schemaOf(relation));
-      this.data.indexes[indexName] = {
-        name: indexName,
-        relation,
-        unique: kind !== "exclusion",
-        columns,
-        valid: true,
-      };
+      this.putIndex({ name: indexName, relation, unique: kind !== "exclusion", columns, valid: true });
     }
   }
 
@@ -373,9 +412,8 @@ export class Catalog {
           delete rel.columns[cmd.name];
           for (const [k, c] of Object.entries(rel.constraints))
             if (c.columns.includes(cmd.name)) delete rel.constraints[k];
-          for (const [k, i] of Object.entries(this.data.indexes)) {
-            if (i.relation === relation && i.columns.includes(cmd.name)) delete this.data.indexes[k];
-          }
+          for (const i of this.indexesOn(relation))
+            if (i.columns.includes(cmd.name)) this.deleteIndex(i.name);
         }
         break;
       case "AT_AlterColumnType": {
@@ -411,7 +449,7 @@ export class Catalog {
       case "AT_DropConstraint":
         if (cmd.name) {
           delete rel.constraints[cmd.name];
-          delete this.data.indexes[qualify(cmd.name, schemaOf(relation))];
+          this.deleteIndex(qualify(cmd.name, schemaOf(relation)));
         }
         break;
       case "AT_AttachPartition": {
@@ -440,7 +478,7 @@ export class Catalog {
     const bare = index.idxname ?? `${bareName(relation)}_${columns.join("_") || "expr"}_idx`;
     const name = qualify(bare, schemaOf(relation));
     if (index.if_not_exists && this.data.indexes[name]) return;
-    this.data.indexes[name] = { name, relation, unique: Boolean(index.unique), columns, valid: true };
+    this.putIndex({ name, relation, unique: Boolean(index.unique), columns, valid: true });
   }
 
   private applyDrop(removeType: string | undefined, objects: Node[]): void {
@@ -455,12 +493,11 @@ export class Catalog {
         case "OBJECT_MATVIEW":
           if (name) {
             delete this.data.relations[name];
-            for (const [k, i] of Object.entries(this.data.indexes))
-              if (i.relation === name) delete this.data.indexes[k];
+            for (const i of this.indexesOn(name)) this.deleteIndex(i.name);
           }
           break;
         case "OBJECT_INDEX":
-          if (name) delete this.data.indexes[name];
+          if (name) this.deleteIndex(name);
           break;
         case "OBJECT_TYPE":
           if (name) delete this.data.enums[name];
@@ -471,7 +508,7 @@ export class Catalog {
             for (const k of Object.keys(this.data.relations))
               if (schemaOf(k) === str) delete this.data.relations[k];
             for (const [k, i] of Object.entries(this.data.indexes))
-              if (schemaOf(k) === str || schemaOf(i.relation) === str) delete this.data.indexes[k];
+              if (schemaOf(k) === str || schemaOf(i.relation) === str) this.deleteIndex(k);
             for (const k of Object.keys(this.data.enums)) if (schemaOf(k) === str) delete this.data.enums[k];
           }
           break;
@@ -495,7 +532,7 @@ export class Catalog {
         delete this.data.relations[relation];
         rel.name = to;
         this.data.relations[to] = rel;
-        for (const i of Object.values(this.data.indexes)) if (i.relation === relation) i.relation = to;
+        for (const i of this.indexesOn(relation)) this.putIndex({ ...i, relation: to });
         return;
       }
       case "OBJECT_COLUMN": {
@@ -517,9 +554,8 @@ export class Catalog {
       case "OBJECT_INDEX": {
         const idx = relation ? this.data.indexes[relation] : undefined;
         if (!idx || !relation) return;
-        delete this.data.indexes[relation];
-        idx.name = qualify(r.newname, schemaOf(relation));
-        this.data.indexes[idx.name] = idx;
+        this.deleteIndex(relation);
+        this.putIndex({ ...idx, name: qualify(r.newname, schemaOf(relation)) });
         return;
       }
       default:

@@ -8,6 +8,7 @@
  * node-pg-migrate's `-- Down Migration`) are replaced by blank lines, keeping every line number.
  */
 import type { Dirent } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { ShipgateError } from "../core/errors.js";
@@ -211,15 +212,18 @@ class FileReader {
   read(abs: string): Promise<Uint8Array> {
     let p = this.cache.get(abs);
     if (!p) {
-      p = readFile(abs).then(
-        (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength),
-        (error: unknown) => {
-          throw new ShipgateError("FILE_NOT_FOUND", `cannot read ${abs}: ${(error as Error).message}`, {
+      // Synchronous reads: for thousands of small files they are several times faster than fs/promises.
+      try {
+        const b = readFileSync(abs);
+        p = Promise.resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      } catch (error) {
+        p = Promise.reject(
+          new ShipgateError("FILE_NOT_FOUND", `cannot read ${abs}: ${(error as Error).message}`, {
             hint: "check that the file exists and is readable",
             cause: error,
-          });
-        },
-      );
+          }),
+        );
+      }
       this.cache.set(abs, p);
     }
     return p;

@@ -117,18 +117,17 @@ class MutableFileState implements FileState {
   readonly accessExclusiveHeld = new Map<string, AnalyzedStatement>();
   readonly previous: AnalyzedStatement[] = [];
 
-  /** Relations created by this file (so no other session can be using them). */
+  /** Relations this file created (no other session can be using them). */
   private readonly createdHere = new Set<string>();
-  /** Relations dropped by this file (a later CREATE of the same name makes a new relation). */
-  private readonly droppedHere = new Set<string>();
-  /** Names that existing relations were renamed to in this file. */
+  /** Relations the model knew before the file that this file dropped or renamed away. */
+  private readonly removedKnown = new Set<string>();
+  /** Names that relations created before the file were renamed to. */
   private readonly renamedExisting = new Set<string>();
 
   constructor(
     readonly path: string,
     readonly transactionModel: TransactionModel,
     readonly statementCount: number,
-    private readonly existing: ReadonlySet<string>,
     private readonly catalog: Catalog,
   ) {}
 
@@ -141,31 +140,27 @@ class MutableFileState implements FileState {
   }
 
   knownBeforeFile(relation: string): boolean {
-    return this.existing.has(relation) || this.renamedExisting.has(relation);
-  }
-
-  existedBeforeFile(relation: string): boolean {
-    if (this.createdHere.has(relation)) return false;
     return (
-      this.existing.has(relation) || this.renamedExisting.has(relation) || !this.catalog.relation(relation)
+      this.removedKnown.has(relation) ||
+      this.renamedExisting.has(relation) ||
+      (!this.createdHere.has(relation) && this.catalog.relation(relation) !== undefined)
     );
   }
 
-  /** Tracks relations this file creates or renames (after the catalog applied the statement). */
-  private trackRelations(stmt: ParsedStatement): void {
+  existedBeforeFile(relation: string): boolean {
+    // Known before the file, or never seen by the model (so it exists outside the migrations linted).
+    return !this.createdHere.has(relation);
+  }
+
+  /** Notes the relations a statement creates, drops or renames; call before the catalog applies it. */
+  noteRelations(stmt: ParsedStatement): void {
     const node = stmt.node;
     const created =
       rangeVarName(asKind(node, "CreateStmt")?.relation) ??
       rangeVarName(asKind(node, "CreateTableAsStmt")?.into?.rel) ??
       rangeVarName(asKind(node, "ViewStmt")?.view) ??
       rangeVarName(asKind(node, "CreateForeignTableStmt")?.base?.relation);
-    if (
-      created &&
-      ((!this.existing.has(created) && !this.renamedExisting.has(created)) || this.droppedHere.has(created))
-    ) {
-      this.createdHere.add(created);
-      this.droppedHere.delete(created);
-    }
+    if (created && !this.catalog.relation(created)) this.createdHere.add(created);
     const drop = asKind(node, "DropStmt");
     if (
       drop?.removeType === "OBJECT_TABLE" ||
@@ -174,7 +169,7 @@ class MutableFileState implements FileState {
     ) {
       for (const obj of drop.objects ?? []) {
         const name = listName(asKind(obj, "List")?.items);
-        if (name) this.droppedHere.add(name);
+        if (name && this.knownBeforeFile(name)) this.removedKnown.add(name);
       }
     }
     const rename = asKind(node, "RenameStmt");
@@ -189,13 +184,13 @@ class MutableFileState implements FileState {
       const to = qualify(rename.newname, from.slice(0, from.indexOf(".")));
       if (this.createdHere.has(from)) this.createdHere.add(to);
       else this.renamedExisting.add(to);
+      if (this.knownBeforeFile(from)) this.removedKnown.add(from);
     }
   }
 
   /** Advances the state past a statement that has been checked. */
   advance(s: AnalyzedStatement): void {
     const stmt = s.parsed;
-    this.trackRelations(stmt);
     const txn = asKind(stmt.node, "TransactionStmt");
     if (txn) {
       // Postgres does not nest transactions: BEGIN inside a block only warns, and the first
@@ -312,12 +307,10 @@ export class MigrationLinter {
 
   lint(source: MigrationSource, parsed: ParsedFile = parseFile(source)): FileLintResult {
     const lines = new LineIndex(parsed.text);
-    const existing = new Set(Object.keys(this.catalog.data.relations));
     const state = new MutableFileState(
       source.path,
       source.transactionModel ?? this.options.transactionModel,
       parsed.statements.length,
-      existing,
       this.catalog,
     );
     const findings: Finding[] = [];
@@ -327,7 +320,7 @@ export class MigrationLinter {
     let fileClass: MigrationClass = "additive";
 
     const emit = (
-      rule: { meta: Rule["meta"]; severity: Severity },
+      { rule, severity }: { rule: Rule; severity: Severity },
       report: RuleReport,
       current: AnalyzedStatement,
     ) => {
@@ -336,7 +329,7 @@ export class MigrationLinter {
       const template = rule.meta.messages[report.messageId] ?? report.messageId;
       const finding: Finding = {
         ruleId: rule.meta.id,
-        severity: rule.severity,
+        severity,
         file: source.path,
         line: s.line,
         column: s.column,
@@ -353,6 +346,7 @@ export class MigrationLinter {
       statementOf.set(finding, (s.parent ?? s).parsed);
     };
 
+    const ruleOptions = { pgVersion: this.options.pgVersion };
     const visit = (parsed: ParsedStatement, parent: AnalyzedStatement | undefined) => {
       const pos = lines.position(parsed.start);
       const facts = describeStatement(parsed, this.catalog, state, this.options.pgVersion);
@@ -364,15 +358,12 @@ export class MigrationLinter {
       };
       if (parent) analyzed.parent = parent;
       if (migrationClassRank[facts.class] > migrationClassRank[fileClass]) fileClass = facts.class;
+      const ctx = { statement: analyzed, catalog: this.catalog, file: state, options: ruleOptions };
       for (const entry of this.rules) {
-        const reports = entry.rule.check({
-          statement: analyzed,
-          catalog: this.catalog,
-          file: state,
-          options: { pgVersion: this.options.pgVersion },
-        });
-        for (const r of reports) emit({ meta: entry.rule.meta, severity: entry.severity }, r, analyzed);
+        const reports = entry.rule.check(ctx);
+        for (const r of reports) emit(entry, r, analyzed);
       }
+      state.noteRelations(parsed);
       this.catalog.apply({ ...parsed, children: [] });
       state.advance(analyzed);
       all.push(analyzed);
@@ -389,7 +380,7 @@ export class MigrationLinter {
       });
       for (const r of reports ?? []) {
         const at = r.statement ?? all[all.length - 1];
-        if (at) emit({ meta: entry.rule.meta, severity: entry.severity }, r, at);
+        if (at) emit(entry, r, at);
       }
     }
 

@@ -25,7 +25,6 @@ export interface MigrationsLintOptions extends MigrationsFlags {
   configPath?: string;
   /** Cache directory; false disables the cache. Default: $XDG_CACHE_HOME/shipgate/<project hash>. */
   cacheDir?: string | false;
-  parallel?: "auto" | "off";
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -98,7 +97,6 @@ export async function runMigrationsLint(options: MigrationsLintOptions): Promise
     },
     toolVersion,
     ...(cacheDir ? { cacheDir } : {}),
-    ...(options.parallel ? { parallel: options.parallel } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
 

@@ -116,8 +116,8 @@ function uniqueKeys(catalog: Catalog, table: string): string[][] {
   for (const c of Object.values(catalog.relation(table)?.constraints ?? {})) {
     if ((c.kind === "primary-key" || c.kind === "unique") && c.columns.length > 0) keys.push(c.columns);
   }
-  for (const i of Object.values(catalog.data.indexes)) {
-    if (i.relation === table && i.unique && i.columns.length > 0) keys.push(i.columns);
+  for (const i of catalog.indexesOn(table)) {
+    if (i.unique && i.columns.length > 0) keys.push(i.columns);
   }
   return keys;
 }
