@@ -129,3 +129,58 @@ describe("shipgate migrations lint (built CLI)", () => {
     expect(rules.map((x) => x.id)).toContain("require-lock-timeout");
   });
 });
+
+describe("shipgate migrations lint --schema (a pg_dump --schema-only file)", () => {
+  it("uses the dump: widening and a proven NOT NULL pass, a rewrite and a view dependency are caught", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    cpSync(join(root, "test/fixtures/pg-dump-schema.sql"), join(dir, "schema.sql"));
+    writeFileSync(
+      join(dir, "001_safe.sql"),
+      [
+        "SET lock_timeout = '5s';",
+        "ALTER TABLE users ALTER COLUMN email TYPE varchar(255);",
+        "ALTER TABLE orders ALTER COLUMN note TYPE text;",
+        "ALTER TABLE users ALTER COLUMN nickname SET NOT NULL;",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(dir, "002_unsafe.sql"),
+      ["SET lock_timeout = '5s';", "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12,4);", ""].join(
+        "\n",
+      ),
+    );
+    const r = await shipgate(
+      [
+        "migrations",
+        "lint",
+        "001_safe.sql",
+        "002_unsafe.sql",
+        "--schema",
+        "schema.sql",
+        "--format",
+        "json",
+        "--no-cache",
+      ],
+      dir,
+    );
+    const out = JSON.parse(r.stdout) as {
+      files: { path: string; class: string }[];
+      findings: { ruleId: string; file: string }[];
+    };
+    expect(out.findings.filter((f) => f.file === "001_safe.sql")).toEqual([]);
+    expect(out.files.find((f) => f.path === "001_safe.sql")?.class).toBe("additive");
+    const unsafe = out.findings.filter((f) => f.file === "002_unsafe.sql").map((f) => f.ruleId);
+    expect(unsafe).toContain("changing-column-type");
+    expect(unsafe).toContain("alter-column-type-with-dependent-view");
+    expect(r.code).toBe(1);
+  });
+
+  it("explains a missing schema file with exit 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    writeFileSync(join(dir, "001.sql"), "SELECT 1;\n");
+    const r = await shipgate(["migrations", "lint", "001.sql", "--schema", "nope.sql", "--no-cache"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pg_dump --schema-only");
+  });
+});

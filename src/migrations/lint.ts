@@ -10,7 +10,7 @@ import {
   migrationClassRank,
   type Severity,
 } from "../core/finding.js";
-import { asKind, listName, qualify, rangeVarName } from "./ast.js";
+import { asKind, listName, type NodeKind, qualify, rangeVarName } from "./ast.js";
 import { Catalog } from "./catalog.js";
 import { type EngineRuleId, engineRuleMetas } from "./engine-rules.js";
 import { describeStatement, strongestLock } from "./facts.js";
@@ -300,6 +300,19 @@ export class MigrationLinter {
     }
   }
 
+  /** Rules to run on a statement kind (their `kinds` include it, or they have none), memoised. */
+  private readonly byKind = new Map<NodeKind, { rule: Rule; severity: Severity }[]>();
+  private rulesFor(kind: NodeKind): { rule: Rule; severity: Severity }[] {
+    let list = this.byKind.get(kind);
+    if (!list) {
+      list = this.rules.filter(
+        (r) => r.rule.check !== undefined && (r.rule.kinds === undefined || r.rule.kinds.includes(kind)),
+      );
+      this.byKind.set(kind, list);
+    }
+    return list;
+  }
+
   /** Replays a file into the catalog without reporting (baseline). */
   replay(parsed: ParsedFile): void {
     for (const stmt of parsed.statements) this.catalog.apply(stmt);
@@ -359,8 +372,8 @@ export class MigrationLinter {
       if (parent) analyzed.parent = parent;
       if (migrationClassRank[facts.class] > migrationClassRank[fileClass]) fileClass = facts.class;
       const ctx = { statement: analyzed, catalog: this.catalog, file: state, options: ruleOptions };
-      for (const entry of this.rules) {
-        const reports = entry.rule.check(ctx);
+      for (const entry of this.rulesFor(parsed.kind)) {
+        const reports = entry.rule.check?.(ctx) ?? [];
         for (const r of reports) emit(entry, r, analyzed);
       }
       state.noteRelations(parsed);

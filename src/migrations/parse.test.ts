@@ -75,6 +75,13 @@ describe("parseFile", () => {
     expect(file.diagnostics[1]?.message).toContain("\\i");
   });
 
+  it("blanks pg_dump 17's \\restrict lines, whose keys are not SQL tokens", () => {
+    const text = "\\restrict 8Hx2t4bT9kLqv0Zr\nCREATE TABLE t (id int);\n\\unrestrict 8Hx2t4bT9kLqv0Zr\n";
+    const file = parse(text);
+    expect(file.statements.map((s) => s.kind)).toEqual(["CreateStmt"]);
+    expect(file.diagnostics.map((d) => d.ruleId)).toEqual(["psql-meta-command", "psql-meta-command"]);
+  });
+
   it("does not mistake a backslash line inside a string for a meta-command", () => {
     const file = parse("SELECT 'line one\n\\not a command';");
     expect(file.diagnostics).toEqual([]);

@@ -146,14 +146,22 @@ const directiveMarker = "shipgate:";
  */
 function blankMetaCommands(text: string, diagnostics: ParseDiagnostic[]): string {
   if (!metaCommandLine.test(text)) return text;
-  const { tokens } = safeScan(text);
-  const toChar = byteToCharMapper(text);
   let out = text;
-  for (const token of tokens) {
-    if (!token.text.startsWith("\\")) continue;
-    const start = toChar(token.start);
-    const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-    if (text.slice(lineStart, start).trim() !== "") continue;
+  const candidates = /^[ \t]*\\/gm;
+  for (let m = candidates.exec(text); m !== null; m = candidates.exec(text)) {
+    const start = m.index + m[0].length - 1;
+    // A backslash line is a meta-command only at top level: Postgres' scanner must get through
+    // everything before it (earlier meta-commands already blanked) without an open string, quoted
+    // identifier or dollar quote. psql's own arguments (e.g. \restrict keys) are not SQL tokens, so
+    // the line itself is never scanned.
+    const before = out.slice(0, m.index);
+    if (before.trim() !== "") {
+      try {
+        scanSync(before);
+      } catch {
+        continue;
+      }
+    }
     let end = text.indexOf("\n", start);
     if (end === -1) end = text.length;
     const command = text.slice(start, end).trim().split(/\s+/)[0] ?? "\\";

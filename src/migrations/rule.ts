@@ -3,6 +3,7 @@
  * called once per statement with the state before it and returns reports; it never prints.
  */
 import type { LockMode, Severity } from "../core/finding.js";
+import type { NodeKind } from "./ast.js";
 import type { Catalog } from "./catalog.js";
 import type { StatementFacts } from "./facts.js";
 import type { ParsedStatement } from "./parse.js";
@@ -105,7 +106,13 @@ export interface RuleReport {
 
 export interface Rule {
   meta: RuleMeta;
-  check(ctx: RuleContext): RuleReport[];
-  /** Optional end-of-file check (e.g. a transaction left open). */
+  /**
+   * The statement kinds check() can report on, e.g. ["AlterTableStmt"]; the engine calls check()
+   * only for those. Omitted: every statement.
+   */
+  kinds?: readonly NodeKind[];
+  /** Called once per statement (of `kinds`). A rule has check, checkEnd or both. */
+  check?(ctx: RuleContext): RuleReport[];
+  /** End-of-file check (e.g. a transaction left open). */
   checkEnd?(ctx: EndOfFileContext): RuleReport[];
 }

@@ -13,6 +13,7 @@ export const addingExclusionConstraint: Rule = {
     },
     help: "Exclusion constraints have no NOT VALID or USING INDEX form: declare them when the table is created, or add them in a maintenance window with a lock_timeout.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

@@ -24,6 +24,7 @@ export const addingFieldWithDefault: Rule = {
     },
     help: "Add the column without a default, then ALTER COLUMN ... SET DEFAULT (applies to new rows only) and backfill existing rows in small batches.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

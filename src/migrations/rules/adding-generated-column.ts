@@ -15,6 +15,7 @@ export const addingGeneratedColumn: Rule = {
     },
     help: "Add a plain nullable column and backfill it in batches; then attach the sequence with ALTER COLUMN ... SET DEFAULT nextval(...) or ADD GENERATED ... AS IDENTITY (no rewrite), or use a virtual generated column (Postgres 18+) or a view for computed values.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

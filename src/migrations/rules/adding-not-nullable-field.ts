@@ -15,6 +15,7 @@ export const addingNotNullableField: Rule = {
     },
     help: "Add CHECK (col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a separate transaction, then SET NOT NULL (Postgres 12+ skips the scan because of the validated check) and drop the check.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

@@ -17,6 +17,7 @@ export const addingPrimaryKeyConstraint: Rule = {
     },
     help: "Build a unique index first with CREATE UNIQUE INDEX CONCURRENTLY on NOT NULL columns, then attach it: ALTER TABLE ... ADD CONSTRAINT ... PRIMARY KEY USING INDEX (a brief lock).",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

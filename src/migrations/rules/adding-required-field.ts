@@ -21,6 +21,7 @@ export const addingRequiredField: Rule = {
     },
     help: "Add the column nullable (or with a DEFAULT, which is instant on Postgres 11+ for constant values), backfill it, then enforce NOT NULL with a validated CHECK (col IS NOT NULL) and SET NOT NULL.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

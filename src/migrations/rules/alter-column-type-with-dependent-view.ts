@@ -13,6 +13,7 @@ export const alterColumnTypeWithDependentView: Rule = {
     },
     help: "In one transaction, drop the dependent views, alter the column, and recreate the views (get their definitions with pg_get_viewdef).",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, catalog }) {
     const alter = asKind(statement.parsed.node, "AlterTableStmt");
     const table = rangeVarName(alter?.relation);

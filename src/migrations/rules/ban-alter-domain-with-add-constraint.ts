@@ -15,6 +15,7 @@ export const banAlterDomainWithAddConstraint: Rule = {
     },
     help: "Add a CHECK constraint with NOT VALID (for NOT NULL: CHECK (VALUE IS NOT NULL) NOT VALID) and validate it in a later migration at a quiet time, or put the constraint on the table columns instead.",
   },
+  kinds: ["AlterDomainStmt"],
   check({ statement, file }) {
     const alter = asKind(statement.parsed.node, "AlterDomainStmt");
     if (!alter) return [];

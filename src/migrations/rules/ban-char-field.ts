@@ -56,6 +56,7 @@ export const banCharField: Rule = {
     },
     help: "Use text (or varchar), with a CHECK constraint on the length if a fixed size matters.",
   },
+  kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
     const reports: RuleReport[] = [];
     for (const c of columnTypes(statement.parsed.node)) {

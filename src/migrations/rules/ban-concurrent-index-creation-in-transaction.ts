@@ -80,6 +80,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
     },
     help: "Run the statement in a migration of its own, outside any transaction: no BEGIN/COMMIT around it, no DO block, and the runner's transaction turned off for that file (e.g. dbmate `transaction:false`, Flyway `executeInTransaction=false`).",
   },
+  kinds: ["IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"],
   check({ statement, file }) {
     const name = nonTransactionalStatement(statement.parsed.node);
     if (!name) return [];

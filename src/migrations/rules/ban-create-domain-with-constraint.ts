@@ -13,6 +13,7 @@ export const banCreateDomainWithConstraint: Rule = {
     },
     help: "Use a plain type (or a domain without CHECK) and put the CHECK constraint on the table columns, where it can be added NOT VALID and validated without blocking writes.",
   },
+  kinds: ["CreateDomainStmt"],
   check({ statement }) {
     const create = asKind(statement.parsed.node, "CreateDomainStmt");
     if (!create) return [];

@@ -11,6 +11,7 @@ export const banDropColumn: Rule = {
     },
     help: "Stop reading and writing the column and deploy that first (ignore it in the ORM), then drop it in a later migration with `-- shipgate:allow ban-drop-column reason: ...`.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file }) {
     const alter = asKind(statement.parsed.node, "AlterTableStmt");
     const table = rangeVarName(alter?.relation);

@@ -11,6 +11,7 @@ export const banDropDatabase: Rule = {
     },
     help: "Drop databases by hand after a backup, never from a migration; if this really is intended, approve it with `-- shipgate:allow ban-drop-database reason: ...`.",
   },
+  kinds: ["DropdbStmt"],
   check({ statement }) {
     const drop = asKind(statement.parsed.node, "DropdbStmt");
     if (!drop) return [];

@@ -13,6 +13,7 @@ export const banDropNotNull: Rule = {
     },
     help: "Make sure every reader handles NULL in this column before deploying the change, then approve it with `-- shipgate:allow ban-drop-not-null reason: ...`.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

@@ -75,9 +75,6 @@ export const banDropObject: Rule = {
     },
     help: "Stop using the object and deploy that first, then drop it in a later migration with `-- shipgate:allow ban-drop-object reason: ...`; to change a function, recreate it in the same migration (or use CREATE OR REPLACE).",
   },
-  check() {
-    return [];
-  },
   checkEnd({ statements }) {
     const reports: RuleReport[] = [];
     const touched = new Set<string>();

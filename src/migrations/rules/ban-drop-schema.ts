@@ -20,6 +20,7 @@ export const banDropSchema: Rule = {
     },
     help: "Move or drop the objects one by one in reviewed migrations (each with its own approval), then drop the empty schema with `-- shipgate:allow ban-drop-schema reason: ...`.",
   },
+  kinds: ["DropStmt"],
   check({ statement, catalog, file }) {
     const drop = asKind(statement.parsed.node, "DropStmt");
     if (drop?.removeType !== "OBJECT_SCHEMA") return [];

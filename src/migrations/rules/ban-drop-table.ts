@@ -14,6 +14,7 @@ export const banDropTable: Rule = {
     },
     help: "Stop using the table and deploy that first, back it up, then drop it in a later migration with `-- shipgate:allow ban-drop-table reason: ...`.",
   },
+  kinds: ["DropStmt"],
   check({ statement, catalog, file }) {
     const drop = asKind(statement.parsed.node, "DropStmt");
     if (drop?.removeType !== "OBJECT_TABLE") return [];

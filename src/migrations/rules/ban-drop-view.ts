@@ -30,9 +30,6 @@ export const banDropView: Rule = {
     },
     help: "Stop reading the view and deploy that first, then drop it with `-- shipgate:allow ban-drop-view reason: ...`; to change a view, drop and recreate it in the same transaction (or use CREATE OR REPLACE VIEW).",
   },
-  check() {
-    return [];
-  },
   checkEnd({ file, statements }) {
     const reports: RuleReport[] = [];
     const touched = new Set<string>();

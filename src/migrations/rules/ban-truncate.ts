@@ -14,6 +14,7 @@ export const banTruncate: Rule = {
     },
     help: "Delete data deliberately, in batches, outside the migration; if emptying the table is really intended, approve it with `-- shipgate:allow ban-truncate reason: ...`.",
   },
+  kinds: ["TruncateStmt"],
   check({ statement, file }) {
     const truncate = asKind(statement.parsed.node, "TruncateStmt");
     if (!truncate) return [];

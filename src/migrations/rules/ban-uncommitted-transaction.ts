@@ -29,9 +29,6 @@ export const banUncommittedTransaction: Rule = {
     },
     help: "End the file with COMMIT (or remove the BEGIN and let the runner manage the transaction).",
   },
-  check() {
-    return [];
-  },
   checkEnd({ file, statements }) {
     // A per-file runner commits whatever block is open at the end (transaction-nesting reports the BEGIN).
     if (file.transactionModel === "per-file") return [];

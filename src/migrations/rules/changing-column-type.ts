@@ -1,5 +1,4 @@
-import type { Node, TypeName } from "libpg-query";
-import { asKind, formatType, isTrivialUsing, normalizeType, rangeVarName, stringList } from "../ast.js";
+import { asKind, formatType, isTrivialUsing, normalizeType, rangeVarName } from "../ast.js";
 import { isBinaryCompatibleChange } from "../facts.js";
 import type { Rule, RuleReport } from "../rule.js";
 
@@ -23,6 +22,7 @@ export const changingColumnType: Rule = {
     },
     help: "Add a new column of the new type, write to both, backfill in batches, switch readers, then drop the old column. Widening varchar, varchar to text and raising numeric precision need no rewrite.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

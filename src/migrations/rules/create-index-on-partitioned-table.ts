@@ -32,6 +32,7 @@ export const createIndexOnPartitionedTable: Rule = {
     },
     help: "CREATE INDEX ... ON ONLY the parent (an invalid, empty index), CREATE INDEX CONCURRENTLY on each partition, then ALTER INDEX parent_index ATTACH PARTITION partition_index for each; the parent index becomes valid when every partition is attached.",
   },
+  kinds: ["IndexStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

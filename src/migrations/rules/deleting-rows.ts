@@ -14,6 +14,7 @@ export const deletingRows: Rule = {
     },
     help: "Make sure the rows are really unwanted (or archive them first), then approve the statement with `-- shipgate:allow deleting-rows reason: ...`; large deletes belong in a batched job (see unbatched-backfill).",
   },
+  kinds: ["SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"],
   check({ statement, file }) {
     const reports: RuleReport[] = [];
     for (const m of modifyingStatements(statement.parsed.node, statement.parsed.kind)) {

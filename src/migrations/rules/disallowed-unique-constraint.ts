@@ -15,6 +15,7 @@ export const disallowedUniqueConstraint: Rule = {
     },
     help: "Build the index first with CREATE UNIQUE INDEX CONCURRENTLY, then attach it: ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX (a brief lock).",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

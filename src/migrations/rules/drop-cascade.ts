@@ -125,6 +125,7 @@ export const dropCascade: Rule = {
     },
     help: "Drop or change the dependent objects explicitly first, each in a reviewed statement, then drop without CASCADE so Postgres refuses if anything still depends on it.",
   },
+  kinds: ["DropStmt", "TruncateStmt", "AlterTableStmt"],
   check({ statement, catalog, file }) {
     const node = statement.parsed.node;
     const createdInFile = (name: string) =>

@@ -13,6 +13,7 @@ export const dropForeignKey: Rule = {
     },
     help: "Set a short lock_timeout (e.g. `SET lock_timeout = '2s'`) and retry on timeout, and run it when no long transaction uses either table.",
   },
+  kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

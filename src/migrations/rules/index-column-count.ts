@@ -16,6 +16,7 @@ export const indexColumnCount: Rule = {
     },
     help: "Index the two or three most selective columns (equality conditions first); a unique index may need more, and INCLUDE columns do not count.",
   },
+  kinds: ["IndexStmt"],
   check({ statement }) {
     const index = asKind(statement.parsed.node, "IndexStmt");
     if (!index || index.unique) return [];

@@ -16,6 +16,7 @@ export const lockTable: Rule = {
     },
     help: "Drop the explicit lock and let each statement take the lock it needs; if it must stay, keep the transaction short and set lock_timeout first.",
   },
+  kinds: ["LockStmt"],
   check({ statement, file }) {
     const lock = asKind(statement.parsed.node, "LockStmt");
     if (!lock) return [];

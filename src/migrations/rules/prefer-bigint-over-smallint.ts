@@ -48,6 +48,7 @@ export const preferBigintOverSmallint: Rule = {
     },
     help: "Use bigint, or integer when the range is truly bounded: alignment padding usually eats the bytes smallint saves.",
   },
+  kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
     const reports: RuleReport[] = [];
     for (const c of columnTypes(statement.parsed.node)) {

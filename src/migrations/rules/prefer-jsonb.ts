@@ -17,6 +17,7 @@ export const preferJsonb: Rule = {
     },
     help: "Use jsonb; keep json only to preserve key order, duplicate keys or exact whitespace.",
   },
+  kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
     const node = statement.parsed.node;
     const reports: RuleReport[] = [];

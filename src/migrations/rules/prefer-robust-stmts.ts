@@ -178,9 +178,6 @@ export const preferRobustStmts: Rule = {
     },
     help: "Guard the statement (CREATE ... IF NOT EXISTS, DROP ... IF EXISTS, ADD COLUMN IF NOT EXISTS, DROP CONSTRAINT IF EXISTS before ADD CONSTRAINT) so a partially applied migration can be re-run.",
   },
-  check() {
-    return [];
-  },
   checkEnd({ file, statements }): RuleReport[] {
     const top = statements.filter((s) => s.parent === undefined);
     const ends = unitEnds(file.transactionModel, top);

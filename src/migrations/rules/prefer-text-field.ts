@@ -51,6 +51,7 @@ export const preferTextField: Rule = {
     },
     help: "Use text, with a CHECK (char_length(col) <= n) constraint if a limit is needed: a CHECK can be swapped with NOT VALID + VALIDATE without blocking writes.",
   },
+  kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
     const reports: RuleReport[] = [];
     for (const c of columnTypes(statement.parsed.node)) {

@@ -48,6 +48,7 @@ export const preferTimestamptz: Rule = {
     },
     help: "Use timestamptz (timestamp with time zone): it stores an absolute instant and converts to the session time zone on output.",
   },
+  kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
     const reports: RuleReport[] = [];
     for (const c of columnTypes(statement.parsed.node)) {

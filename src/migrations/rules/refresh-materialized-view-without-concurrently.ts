@@ -16,6 +16,7 @@ export const refreshMaterializedViewWithoutConcurrently: Rule = {
     },
     help: "Use REFRESH MATERIALIZED VIEW CONCURRENTLY, which needs a unique index on the view (CREATE UNIQUE INDEX ... ON the view's key columns, with no WHERE clause) and a view that is already populated.",
   },
+  kinds: ["RefreshMatViewStmt"],
   check({ statement, file }) {
     const refresh = asKind(statement.parsed.node, "RefreshMatViewStmt");
     if (!refresh || refresh.concurrent) return [];

@@ -14,6 +14,7 @@ export const reindexWithoutConcurrently: Rule = {
     },
     help: "Use REINDEX ... CONCURRENTLY (Postgres 12+), outside a transaction: its own migration when the runner wraps files.",
   },
+  kinds: ["ReindexStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

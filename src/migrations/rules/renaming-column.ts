@@ -11,6 +11,7 @@ export const renamingColumn: Rule = {
     },
     help: "Add a column with the new name, write to both, backfill, move reads to the new column, then drop the old one in a later release; or keep the database name and rename the field in the ORM mapping.",
   },
+  kinds: ["RenameStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

@@ -12,6 +12,7 @@ export const renamingEnumValue: Rule = {
     },
     help: "Add the new value (ALTER TYPE ... ADD VALUE), deploy code that writes it and reads both, migrate the rows in batches, and stop using the old value; keep it (enum values cannot be dropped) or recreate the type later.",
   },
+  kinds: ["AlterEnumStmt"],
   check({ statement, file }) {
     const alter = asKind(statement.parsed.node, "AlterEnumStmt");
     if (alter?.oldVal === undefined || alter.newVal === undefined) return [];

@@ -73,9 +73,6 @@ export const renamingTable: Rule = {
     },
     help: "Create the new table and migrate code to it over several releases, or, in the same transaction as the rename, CREATE VIEW with the old name AS SELECT * FROM the new table so old code keeps working until it is gone.",
   },
-  check() {
-    return [];
-  },
   // At the end of the file: a rename followed, in the same transaction, by a view with the old name
   // keeps old code working (simple views are updatable), so it is not reported.
   checkEnd({ file, statements }) {

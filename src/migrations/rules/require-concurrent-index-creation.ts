@@ -13,6 +13,7 @@ export const requireConcurrentIndexCreation: Rule = {
     },
     help: "Use CREATE INDEX CONCURRENTLY, outside a transaction (one statement per migration where the runner wraps files).",
   },
+  kinds: ["IndexStmt"],
   check({ statement, catalog, file }) {
     const index = asKind(statement.parsed.node, "IndexStmt");
     if (!index || index.concurrent) return [];

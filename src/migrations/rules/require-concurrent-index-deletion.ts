@@ -13,6 +13,7 @@ export const requireConcurrentIndexDeletion: Rule = {
     },
     help: "Use DROP INDEX CONCURRENTLY (one index per statement, outside a transaction: its own migration when the runner wraps files).",
   },
+  kinds: ["DropStmt"],
   check({ statement, file, catalog }) {
     // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
     const createdInFile = (rel: string) =>

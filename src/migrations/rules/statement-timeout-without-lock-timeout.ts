@@ -41,9 +41,6 @@ export const statementTimeoutWithoutLockTimeout: Rule = {
     },
     help: "Keep statement_timeout for the work and add `SET lock_timeout = '5s';` before the first locking statement, so a blocked lock gives up in seconds; retry on timeout.",
   },
-  check() {
-    return [];
-  },
   checkEnd({ statements }): RuleReport[] {
     let statementTimeout: Timeout | undefined;
     let lockTimeoutMs: number | undefined;

@@ -31,6 +31,7 @@ export const tableRewrite: Rule = {
     },
     help: "Do not rewrite a live table in a migration: use pg_repack or pg_squeeze to rebuild it online, or run it in a maintenance window.",
   },
+  kinds: ["VacuumStmt", "ClusterStmt", "AlterTableStmt"],
   check({ statement, catalog }) {
     const node = statement.parsed.node;
     // facts.rewrites lists the rewritten relations that existed before the file; a relation the

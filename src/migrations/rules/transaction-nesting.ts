@@ -39,6 +39,7 @@ export const transactionNesting: Rule = {
     },
     help: "Remove BEGIN/COMMIT and let the runner's transaction cover the file; put statements that must run outside a transaction in a migration of their own with the runner's transaction turned off.",
   },
+  kinds: ["TransactionStmt"],
   check({ statement, file }) {
     if (statement.parent) return [];
     const txn = asKind(statement.parsed.node, "TransactionStmt");

@@ -225,6 +225,7 @@ export const unbatchedBackfill: Rule = {
     },
     help: "Backfill outside the migration in batches of a few thousand rows, each in its own transaction (`WHERE id >= $1 AND id < $2`, or `WHERE id IN (SELECT id ... LIMIT 5000)`), or in a procedure that COMMITs after each batch.",
   },
+  kinds: ["SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"],
   check({ statement, catalog, file }) {
     const reports: RuleReport[] = [];
     for (const m of modifyingStatements(statement.parsed.node, statement.parsed.kind)) {
