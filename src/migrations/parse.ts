@@ -7,7 +7,6 @@
  */
 
 import type { Node, ScanToken } from "libpg-query";
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from "libpg-query";
 import { asKind, type NodeKind, nodeKind } from "./ast.js";
 
 export interface SourceFile {
@@ -62,12 +61,30 @@ export interface ParsedFile {
   directiveComments: Comment[];
 }
 
+type PgQuery = typeof import("libpg-query");
+let pg: PgQuery | undefined;
 let loaded: Promise<void> | undefined;
-/** Loads the WebAssembly parser once per thread. */
+
+/**
+ * Loads the WebAssembly parser once per thread. The module is imported here, not at the top, so a
+ * run answered from the cache never loads it. Every parse function requires this to have resolved.
+ */
 export function loadParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= import("libpg-query").then(async (module) => {
+    await module.loadModule();
+    pg = module;
+  });
   return loaded;
 }
+
+function parser(): PgQuery {
+  if (!pg) throw new Error("the Postgres parser is not loaded: await loadParser() first");
+  return pg;
+}
+
+const parseSync: PgQuery["parseSync"] = (sql) => parser().parseSync(sql);
+const scanSync: PgQuery["scanSync"] = (sql) => parser().scanSync(sql);
+const parsePlPgSQLSync: PgQuery["parsePlPgSQLSync"] = (sql) => parser().parsePlPgSQLSync(sql);
 
 /** Maps the parser's UTF-8 byte offsets to string offsets. Identity for ASCII text. */
 function byteToCharMapper(text: string): (byteOffset: number) => number {
