@@ -36,6 +36,11 @@ for (const entry of Object.values(lock.packages)) {
   }
 }
 const [root, ...rest] = Object.entries(lock.packages);
-lock.packages = Object.fromEntries([root as [string, LockEntry], ...rest.sort(([a], [b]) => a.localeCompare(b))]);
+lock.packages = Object.fromEntries([
+  root as [string, LockEntry],
+  ...rest.sort(([a], [b]) => a.localeCompare(b)),
+]);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(added.length > 0 ? `added ${added.join(", ")}` : "package-lock.json already lists every platform package");
+console.log(
+  added.length > 0 ? `added ${added.join(", ")}` : "package-lock.json already lists every platform package",
+);

@@ -71,6 +71,20 @@ describe("githubAnnotation", () => {
     expect(message).toContain("Stop using it first.");
   });
 
+  it("shows a migration finding's class, lock and rewrite in the message", () => {
+    const line = githubAnnotation({
+      ...base,
+      class: "transformative",
+      lock: "ACCESS EXCLUSIVE",
+      relation: "public.orders",
+      rewrites: true,
+    });
+    const message = decode(parse(line).data).split("\n");
+    expect(message[1]).toBe(
+      "class: transformative · lock: ACCESS EXCLUSIVE on public.orders · rewrites table",
+    );
+  });
+
   it("escapes properties so a path with : and , cannot break the command", () => {
     const line = githubAnnotation({ ...base, file: "db/a:b,c.sql", ruleId: "x,y:z" });
     const { props } = parse(line);

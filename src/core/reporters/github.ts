@@ -5,6 +5,7 @@
  */
 import type { Finding, Severity } from "../finding.js";
 import type { Report } from "../report.js";
+import { describeLock } from "./pretty.js";
 
 const commands: Record<Severity, string> = { error: "error", warning: "warning", info: "notice" };
 
@@ -30,7 +31,15 @@ export function githubAnnotation(f: Finding): string {
     }
   }
   props.push(["title", f.ruleId]);
-  const message = [f.message, f.help, f.docsUrl].filter((p) => p !== undefined && p !== "").join("\n");
+  const lock = describeLock(f);
+  const facts = [
+    f.class === undefined ? undefined : `class: ${f.class}`,
+    lock === undefined ? undefined : `lock: ${lock}`,
+    f.rewrites ? "rewrites table" : undefined,
+  ]
+    .filter((p) => p !== undefined)
+    .join(" · ");
+  const message = [f.message, facts, f.help, f.docsUrl].filter((p) => p !== undefined && p !== "").join("\n");
   const properties = props.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(",");
   return `::${commands[f.severity]} ${properties}::${escapeData(message)}`;
 }
