@@ -184,3 +184,25 @@ describe("shipgate migrations lint --schema (a pg_dump --schema-only file)", () 
     expect(r.stderr).toContain("pg_dump --schema-only");
   });
 });
+
+describe("secrets", () => {
+  it("never prints a password written in a migration, in any format", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    const secret = "hunter2-Very-Secret";
+    writeFileSync(
+      join(dir, "001_roles.sql"),
+      `CREATE ROLE app LOGIN PASSWORD '${secret}';\nCREATE USER MAPPING FOR app SERVER s OPTIONS (password '${secret}');\n`,
+    );
+    for (const format of ["pretty", "json", "sarif", "github", "markdown"]) {
+      const r = await shipgate(
+        ["migrations", "lint", "001_roles.sql", "--format", format, "--no-cache"],
+        dir,
+      );
+      expect(r.code, format).toBe(1);
+      expect(r.stdout, format).toContain("hardcoded-password");
+      expect(r.stdout + r.stderr, format).not.toContain(secret);
+    }
+    const pretty = await shipgate(["migrations", "lint", "001_roles.sql", "--no-cache"], dir);
+    expect(pretty.stdout).toContain(`PASSWORD '${"*".repeat(secret.length)}'`);
+  });
+});

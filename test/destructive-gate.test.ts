@@ -39,11 +39,14 @@ describe("destructive statements", () => {
       const failing = failingFindings(result.findings);
       expect(failing.length).toBeGreaterThan(0);
       const ids = [...new Set(failing.map((f) => f.ruleId))].join(", ");
-      const approved = await lintSql(`-- shipgate:allow ${ids} reason: backed up, unused since v41\n${sql}`, options);
-      expect(failingFindings(approved.findings)).toEqual([]);
-      expect(approved.findings.filter((f) => f.suppression?.reason === "backed up, unused since v41").length).toBe(
-        failing.length,
+      const approved = await lintSql(
+        `-- shipgate:allow ${ids} reason: backed up, unused since v41\n${sql}`,
+        options,
       );
+      expect(failingFindings(approved.findings)).toEqual([]);
+      expect(
+        approved.findings.filter((f) => f.suppression?.reason === "backed up, unused since v41").length,
+      ).toBe(failing.length);
     });
   }
 

@@ -87,7 +87,7 @@ const scanSync: PgQuery["scanSync"] = (sql) => parser().scanSync(sql);
 const parsePlPgSQLSync: PgQuery["parsePlPgSQLSync"] = (sql) => parser().parsePlPgSQLSync(sql);
 
 /** Maps the parser's UTF-8 byte offsets to string offsets. Identity for ASCII text. */
-function byteToCharMapper(text: string): (byteOffset: number) => number {
+export function byteToCharMapper(text: string): (byteOffset: number) => number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII range check.
   if (/^[\x00-\x7f]*$/.test(text)) return (b) => b;
   const buf = Buffer.from(text, "utf8");
@@ -338,6 +338,20 @@ function expandDoBlock(stmt: ParsedStatement): void {
       stmt.dynamicExecutes++;
     },
   });
+}
+
+/** Parses one statement's text; locations in the tree are UTF-8 byte offsets into `text`. */
+export function parseStatementSync(text: string): Node | undefined {
+  try {
+    return parseSync(text).stmts?.[0]?.stmt;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Postgres' tokens of `text` (byte offsets); empty when the scanner fails. */
+export function scanTokens(text: string): ScanToken[] {
+  return safeScan(text).tokens;
 }
 
 /** Parses one migration file. Never throws for bad SQL; problems become diagnostics. */

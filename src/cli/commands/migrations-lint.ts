@@ -15,9 +15,10 @@ import type { Report } from "../../core/report.js";
 import { toolVersion } from "../../core/version.js";
 import { discoverMigrations } from "../../migrations/discover.js";
 import { engineRuleMetas } from "../../migrations/engine-rules.js";
-import { decodeSource } from "../../migrations/parse.js";
+import { decodeSource, loadParser } from "../../migrations/parse.js";
 import { allRules } from "../../migrations/rules/index.js";
 import { type LintJob, runLint } from "../../migrations/run.js";
+import { maskSecretLiterals } from "../../migrations/secrets.js";
 
 export interface MigrationsLintOptions extends MigrationsFlags {
   cwd: string;
@@ -101,7 +102,12 @@ export async function runMigrationsLint(options: MigrationsLintOptions): Promise
   });
 
   const findings = run.files.flatMap((f) => f.findings);
-  const sources = new Map(discovered.targets.map((t) => [t.path, t.text]));
+  // Code frames print source lines: secrets written in migrations are masked first.
+  const hasSecrets = findings.some((f) => f.ruleId === "hardcoded-password");
+  if (hasSecrets) await loadParser();
+  const sources = new Map(
+    discovered.targets.map((t) => [t.path, hasSecrets ? maskSecretLiterals(t.text) : t.text]),
+  );
   return {
     report: {
       command: "migrations lint",

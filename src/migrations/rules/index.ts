@@ -33,6 +33,7 @@ import { disallowedUniqueConstraint } from "./disallowed-unique-constraint.js";
 import { dropCascade } from "./drop-cascade.js";
 import { dropForeignKey } from "./drop-foreign-key.js";
 import { enumValueUsedInTransaction } from "./enum-value-used-in-transaction.js";
+import { hardcodedPassword } from "./hardcoded-password.js";
 import { indexColumnCount } from "./index-column-count.js";
 import { lockTable } from "./lock-table.js";
 import { longRunningUnderAccessExclusive } from "./long-running-under-access-exclusive.js";
@@ -87,6 +88,7 @@ export const allRules: readonly Rule[] = [
   dropCascade,
   dropForeignKey,
   enumValueUsedInTransaction,
+  hardcodedPassword,
   indexColumnCount,
   lockTable,
   longRunningUnderAccessExclusive,
