@@ -1,5 +1,7 @@
 /** Small predicates shared by several rules. */
-import type { FileState } from "./rule.js";
+import type { Node, TypeName } from "libpg-query";
+import { asKind, formatType, type NormalizedType, normalizeType, rangeVarName } from "./ast.js";
+import type { FileState, RuleReport } from "./rule.js";
 
 /**
  * Whether other sessions may be using a relation a statement names: FileState.existedBeforeFile,
@@ -8,4 +10,43 @@ import type { FileState } from "./rule.js";
 export function mayBeInUse(relation: string, file: FileState, missingOk = false): boolean {
   if (!file.existedBeforeFile(relation)) return false;
   return !(missingOk && !file.knownBeforeFile(relation));
+}
+
+/** A column type a statement declares: CREATE TABLE and ADD COLUMN definitions, ALTER COLUMN ... TYPE. */
+export interface DeclaredColumnType {
+  table: string | undefined;
+  column: string;
+  raw: TypeName;
+  type: NormalizedType;
+}
+
+export function declaredColumnTypes(node: Node): DeclaredColumnType[] {
+  const out: DeclaredColumnType[] = [];
+  const add = (table: string | undefined, column: string | undefined, raw: TypeName | undefined) => {
+    if (column && raw) out.push({ table, column, raw, type: normalizeType(raw) });
+  };
+  const create = asKind(node, "CreateStmt");
+  for (const elt of create?.tableElts ?? []) {
+    const def = asKind(elt, "ColumnDef");
+    add(rangeVarName(create?.relation), def?.colname, def?.typeName);
+  }
+  const alter = asKind(node, "AlterTableStmt");
+  for (const c of alter?.cmds ?? []) {
+    const cmd = asKind(c, "AlterTableCmd");
+    const def = asKind(cmd?.def, "ColumnDef");
+    if (cmd?.subtype === "AT_AddColumn") add(rangeVarName(alter?.relation), def?.colname, def?.typeName);
+    if (cmd?.subtype === "AT_AlterColumnType") add(rangeVarName(alter?.relation), cmd.name, def?.typeName);
+  }
+  return out;
+}
+
+/** Reports every declared column whose type `flagged` matches, with {column}, {table} and {type}. */
+export function columnTypeReports(node: Node, flagged: (c: DeclaredColumnType) => boolean): RuleReport[] {
+  return declaredColumnTypes(node)
+    .filter(flagged)
+    .map((c) => ({
+      messageId: "default",
+      data: { column: c.column, table: c.table ?? "", type: formatType(c.type) },
+      ...(c.table ? { relation: c.table } : {}),
+    }));
 }

@@ -1,40 +1,7 @@
-import type { Node, TypeName } from "libpg-query";
-import { asKind, formatType, normalizeType, rangeVarName } from "../ast.js";
-import type { Rule, RuleReport } from "../rule.js";
+import type { Rule } from "../rule.js";
+import { columnTypeReports } from "../rule-helpers.js";
 
 const flagged = new Set(["serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"]);
-
-interface ColumnType {
-  table: string | undefined;
-  column: string;
-  type: TypeName;
-}
-
-/** The column types a statement declares: CREATE TABLE and ADD COLUMN definitions, ALTER COLUMN ... TYPE. */
-function columnTypes(node: Node): ColumnType[] {
-  const out: ColumnType[] = [];
-  const create = asKind(node, "CreateStmt");
-  for (const elt of create?.tableElts ?? []) {
-    const def = asKind(elt, "ColumnDef");
-    if (def?.typeName && def.colname) {
-      out.push({ table: rangeVarName(create?.relation), column: def.colname, type: def.typeName });
-    }
-  }
-  const alter = asKind(node, "AlterTableStmt");
-  for (const c of alter?.cmds ?? []) {
-    const cmd = asKind(c, "AlterTableCmd");
-    const def = asKind(cmd?.def, "ColumnDef");
-    if (!def?.typeName) continue;
-    const column =
-      cmd?.subtype === "AT_AddColumn"
-        ? def.colname
-        : cmd?.subtype === "AT_AlterColumnType"
-          ? cmd.name
-          : undefined;
-    if (column) out.push({ table: rangeVarName(alter?.relation), column, type: def.typeName });
-  }
-  return out;
-}
 
 export const preferIdentity: Rule = {
   meta: {
@@ -51,17 +18,6 @@ export const preferIdentity: Rule = {
   },
   kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
-    const reports: RuleReport[] = [];
-    for (const c of columnTypes(statement.parsed.node)) {
-      const type = normalizeType(c.type);
-      if (!flagged.has(type.name)) continue;
-      const report: RuleReport = {
-        messageId: "default",
-        data: { column: c.column, table: c.table ?? "", type: formatType(type) },
-      };
-      if (c.table) report.relation = c.table;
-      reports.push(report);
-    }
-    return reports;
+    return columnTypeReports(statement.parsed.node, (c) => flagged.has(c.type.name));
   },
 };

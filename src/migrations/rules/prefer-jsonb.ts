@@ -1,10 +1,5 @@
-import type { ColumnDef } from "libpg-query";
-import { asKind, normalizeType, rangeVarName } from "../ast.js";
-import type { Rule, RuleReport } from "../rule.js";
-
-function isJson(def: ColumnDef | undefined): boolean {
-  return def?.typeName !== undefined && normalizeType(def.typeName).name === "json";
-}
+import type { Rule } from "../rule.js";
+import { columnTypeReports } from "../rule-helpers.js";
 
 export const preferJsonb: Rule = {
   meta: {
@@ -19,29 +14,6 @@ export const preferJsonb: Rule = {
   },
   kinds: ["CreateStmt", "AlterTableStmt"],
   check({ statement }) {
-    const node = statement.parsed.node;
-    const reports: RuleReport[] = [];
-    const report = (table: string | undefined, column: string | undefined) => {
-      if (table && column) reports.push({ messageId: "default", data: { table, column }, relation: table });
-    };
-    const create = asKind(node, "CreateStmt");
-    if (create) {
-      const table = rangeVarName(create.relation);
-      for (const elt of create.tableElts ?? []) {
-        const def = asKind(elt, "ColumnDef");
-        if (isJson(def)) report(table, def?.colname);
-      }
-    }
-    const alter = asKind(node, "AlterTableStmt");
-    if (alter) {
-      const table = rangeVarName(alter.relation);
-      for (const c of alter.cmds ?? []) {
-        const cmd = asKind(c, "AlterTableCmd");
-        const def = asKind(cmd?.def, "ColumnDef");
-        if (cmd?.subtype === "AT_AddColumn" && isJson(def)) report(table, def?.colname);
-        if (cmd?.subtype === "AT_AlterColumnType" && isJson(def)) report(table, cmd.name);
-      }
-    }
-    return reports;
+    return columnTypeReports(statement.parsed.node, (c) => c.type.name === "json");
   },
 };
