@@ -1,7 +1,7 @@
 /** Small predicates shared by several rules. */
-import type { Node, TypeName } from "libpg-query";
+import type { AlterTableStmt, Node, TypeName } from "libpg-query";
 import { asKind, formatType, type NormalizedType, normalizeType, rangeVarName } from "./ast.js";
-import type { FileState, RuleReport } from "./rule.js";
+import type { AnalyzedStatement, FileState, RuleReport } from "./rule.js";
 
 /**
  * Whether other sessions may be using a relation a statement names: FileState.existedBeforeFile,
@@ -49,4 +49,15 @@ export function columnTypeReports(node: Node, flagged: (c: DeclaredColumnType) =
       data: { column: c.column, table: c.table ?? "", type: formatType(c.type) },
       ...(c.table ? { relation: c.table } : {}),
     }));
+}
+
+/** The ALTER TABLE a statement runs, when its table may be in use (not created earlier in this file). */
+export function alteredExistingTable(
+  statement: AnalyzedStatement,
+  file: FileState,
+): { alter: AlterTableStmt; table: string } | undefined {
+  const alter = asKind(statement.parsed.node, "AlterTableStmt");
+  const table = rangeVarName(alter?.relation);
+  if (alter?.objtype !== "OBJECT_TABLE" || !table || !file.existedBeforeFile(table)) return undefined;
+  return { alter, table };
 }

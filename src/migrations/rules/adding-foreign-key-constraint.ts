@@ -1,6 +1,7 @@
 import type { AlterTableCmd, Constraint } from "libpg-query";
 import { asKind, normalizeType, rangeVarName } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
+import { alteredExistingTable } from "../rule-helpers.js";
 
 function columnConstraints(cmd: AlterTableCmd): Constraint[] {
   return (asKind(cmd.def, "ColumnDef")?.constraints ?? [])
@@ -43,13 +44,10 @@ export const addingForeignKeyConstraint: Rule = {
     help: "Add the constraint with NOT VALID (brief lock, no scan), then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate transaction: validation takes SHARE UPDATE EXCLUSIVE, which lets reads and writes go on.",
   },
   kinds: ["AlterTableStmt"],
-  check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
-    const alter = asKind(statement.parsed.node, "AlterTableStmt");
-    const table = rangeVarName(alter?.relation);
-    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+  check({ statement, file }) {
+    const target = alteredExistingTable(statement, file);
+    if (!target) return [];
+    const { alter, table } = target;
     const cmds = (alter.cmds ?? []).map((c) => asKind(c, "AlterTableCmd")).filter((c) => c !== undefined);
     // Postgres skips validating a column's REFERENCES when no column of the statement gets a
     // default and the statement adds no table-level foreign key: the new column is all NULL.

@@ -1,5 +1,6 @@
-import { asKind, rangeVarName, stringList } from "../ast.js";
+import { asKind, stringList } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
+import { alteredExistingTable } from "../rule-helpers.js";
 
 export const addingNotNullableField: Rule = {
   meta: {
@@ -17,12 +18,9 @@ export const addingNotNullableField: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
-    const alter = asKind(statement.parsed.node, "AlterTableStmt");
-    const table = rangeVarName(alter?.relation);
-    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const target = alteredExistingTable(statement, file);
+    if (!target) return [];
+    const { alter, table } = target;
     const proven = (column: string): boolean => {
       // Already NOT NULL: nothing to check. A validated CHECK (col IS NOT NULL) lets PG 12+ skip the scan.
       if (catalog.column(table, column)?.notNull) return true;

@@ -1,5 +1,6 @@
-import { asKind, qualify, rangeVarName } from "../ast.js";
+import { asKind, qualify } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
+import { alteredExistingTable } from "../rule-helpers.js";
 
 export const addingPrimaryKeyConstraint: Rule = {
   meta: {
@@ -19,12 +20,9 @@ export const addingPrimaryKeyConstraint: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
-    const alter = asKind(statement.parsed.node, "AlterTableStmt");
-    const table = rangeVarName(alter?.relation);
-    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const target = alteredExistingTable(statement, file);
+    if (!target) return [];
+    const { alter, table } = target;
     const reports: RuleReport[] = [];
     for (const c of alter.cmds ?? []) {
       const cmd = asKind(c, "AlterTableCmd");

@@ -1,6 +1,7 @@
 import type { Node } from "libpg-query";
-import { asKind, normalizeType, rangeVarName } from "../ast.js";
+import { asKind, normalizeType } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
+import { alteredExistingTable } from "../rule-helpers.js";
 
 /** `NULL`, or `NULL::type`. */
 function isNullLiteral(expr: Node | undefined): boolean {
@@ -23,12 +24,9 @@ export const addingRequiredField: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
-    const alter = asKind(statement.parsed.node, "AlterTableStmt");
-    const table = rangeVarName(alter?.relation);
-    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const target = alteredExistingTable(statement, file);
+    if (!target) return [];
+    const { alter, table } = target;
     const reports: RuleReport[] = [];
     for (const c of alter.cmds ?? []) {
       const cmd = asKind(c, "AlterTableCmd");

@@ -1,6 +1,7 @@
-import { asKind, formatType, isTrivialUsing, normalizeType, rangeVarName } from "../ast.js";
+import { asKind, formatType, isTrivialUsing, normalizeType } from "../ast.js";
 import { isBinaryCompatibleChange } from "../facts.js";
 import type { Rule, RuleReport } from "../rule.js";
+import { alteredExistingTable } from "../rule-helpers.js";
 
 /**
  * A USING expression that is just the column, or the column cast to the target type: Postgres
@@ -24,12 +25,9 @@ export const changingColumnType: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
-    const alter = asKind(statement.parsed.node, "AlterTableStmt");
-    const table = rangeVarName(alter?.relation);
-    if (alter?.objtype !== "OBJECT_TABLE" || !table || createdInFile(table)) return [];
+    const target = alteredExistingTable(statement, file);
+    if (!target) return [];
+    const { alter, table } = target;
     const reports: RuleReport[] = [];
     for (const c of alter.cmds ?? []) {
       const cmd = asKind(c, "AlterTableCmd");

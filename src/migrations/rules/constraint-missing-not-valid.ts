@@ -81,12 +81,9 @@ export const constraintMissingNotValid: Rule = {
     help: "Add the constraint with NOT VALID (brief lock, no scan), then run ALTER TABLE ... VALIDATE CONSTRAINT in a separate transaction: validation takes SHARE UPDATE EXCLUSIVE, which lets reads and writes go on.",
   },
   kinds: ["AlterTableStmt"],
-  check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+  check({ statement, file }) {
     const { table, cmds } = alterCmds(statement.parsed.node);
-    if (!table || createdInFile(table)) return [];
+    if (!table || !file.existedBeforeFile(table)) return [];
     const reports: RuleReport[] = [];
     for (const [i, cmd] of cmds.entries()) {
       if (cmd.subtype === "AT_AddConstraint") {

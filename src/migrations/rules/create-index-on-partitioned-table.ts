@@ -34,13 +34,10 @@ export const createIndexOnPartitionedTable: Rule = {
   },
   kinds: ["IndexStmt"],
   check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
     const index = asKind(statement.parsed.node, "IndexStmt");
     const table = rangeVarName(index?.relation);
     // ON ONLY (inh false) creates just the parent's index: that is the safe pattern's first step.
-    if (!index || !table || index.relation?.inh !== true || createdInFile(table)) return [];
+    if (!index || !table || index.relation?.inh !== true || !file.existedBeforeFile(table)) return [];
     if (catalog.relation(table)?.kind !== "partitioned-table") return [];
     // IF NOT EXISTS of an index that exists does nothing.
     if (index.if_not_exists && index.idxname && catalog.index(qualify(index.idxname, table.split(".")[0])))

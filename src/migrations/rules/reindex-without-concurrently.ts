@@ -16,9 +16,6 @@ export const reindexWithoutConcurrently: Rule = {
   },
   kinds: ["ReindexStmt"],
   check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
     const reindex = asKind(statement.parsed.node, "ReindexStmt");
     if (!reindex) return [];
     const concurrent = (reindex.params ?? []).some((p) => asKind(p, "DefElem")?.defname === "concurrently");
@@ -28,7 +25,7 @@ export const reindexWithoutConcurrently: Rule = {
         const name = rangeVarName(reindex.relation);
         const index = catalog.index(name);
         // An index the catalog does not know was not created in this file: its table existed before.
-        if (!name || (index && createdInFile(index.relation))) return [];
+        if (!name || (index && !file.existedBeforeFile(index.relation))) return [];
         return [
           index
             ? { messageId: "default", data: { target: `INDEX ${name}` }, relation: index.relation }
@@ -37,7 +34,7 @@ export const reindexWithoutConcurrently: Rule = {
       }
       case "REINDEX_OBJECT_TABLE": {
         const table = rangeVarName(reindex.relation);
-        if (!table || createdInFile(table)) return [];
+        if (!table || !file.existedBeforeFile(table)) return [];
         return [{ messageId: "default", data: { target: `TABLE ${table}` }, relation: table }];
       }
       case "REINDEX_OBJECT_SCHEMA":

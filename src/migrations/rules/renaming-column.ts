@@ -12,14 +12,11 @@ export const renamingColumn: Rule = {
     help: "Add a column with the new name, write to both, backfill, move reads to the new column, then drop the old one in a later release; or keep the database name and rename the field in the ORM mapping.",
   },
   kinds: ["RenameStmt"],
-  check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
+  check({ statement, file }) {
     const rename = asKind(statement.parsed.node, "RenameStmt");
     const table = rangeVarName(rename?.relation);
     if (rename?.renameType !== "OBJECT_COLUMN" || !table || !rename.subname || !rename.newname) return [];
-    if (createdInFile(table)) return [];
+    if (!file.existedBeforeFile(table)) return [];
     return [
       { messageId: "default", data: { table, from: rename.subname, to: rename.newname }, relation: table },
     ];

@@ -15,9 +15,6 @@ export const requireConcurrentIndexDeletion: Rule = {
   },
   kinds: ["DropStmt"],
   check({ statement, file, catalog }) {
-    // Relations created earlier in this file are exempt; one the catalog does not know was not created here.
-    const createdInFile = (rel: string) =>
-      catalog.relation(rel) !== undefined && !file.existedBeforeFile(rel);
     const drop = asKind(statement.parsed.node, "DropStmt");
     if (drop?.removeType !== "OBJECT_INDEX" || drop.concurrent) return [];
     const reports: RuleReport[] = [];
@@ -26,7 +23,7 @@ export const requireConcurrentIndexDeletion: Rule = {
       if (!name) continue;
       const index = catalog.index(name);
       // An index the catalog does not know was not created in this file: its table existed before.
-      if (index && createdInFile(index.relation)) continue;
+      if (index && !file.existedBeforeFile(index.relation)) continue;
       // Partitioned indexes cannot be dropped concurrently: there is no safer form to suggest.
       if (index && catalog.relation(index.relation)?.kind === "partitioned-table") continue;
       const table = index?.relation ?? "its table";
