@@ -206,3 +206,57 @@ describe("secrets", () => {
     expect(pretty.stdout).toContain(`PASSWORD '${"*".repeat(secret.length)}'`);
   });
 });
+
+describe("sources of migrations", () => {
+  it("--since lints only migrations changed since a git ref, with earlier ones as the baseline", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    const git = (...args: string[]) => run("git", args, { cwd: dir });
+    await git("init", "-q", "-b", "main");
+    await git("config", "user.email", "ci@example.com");
+    await git("config", "user.name", "CI");
+    const migrations = join(dir, "migrations");
+    cpSync(
+      join(root, "examples/shop/db/migrations/0001_create_users.sql"),
+      join(migrations, "0001_create_users.sql"),
+    );
+    writeFileSync(
+      join(migrations, "0002_index.sql"),
+      "CREATE INDEX users_created_idx ON users (created_at);\n",
+    );
+    await git("add", ".");
+    await git("commit", "-q", "-m", "base");
+    writeFileSync(
+      join(migrations, "0003_widen.sql"),
+      "SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email TYPE text;\n",
+    );
+    const r = await shipgate(
+      ["migrations", "lint", "migrations", "--since", "HEAD", "--format", "json", "--no-cache"],
+      dir,
+    );
+    const out = JSON.parse(r.stdout) as { files: { path: string }[]; findings: unknown[] };
+    // Only the new file is reported; the baseline taught the linter that email is varchar (widening is free).
+    expect(out.files.map((f) => f.path)).toEqual(["migrations/0003_widen.sql"]);
+    expect(out.findings).toEqual([]);
+    expect(r.code).toBe(0);
+    const bad = await shipgate(
+      ["migrations", "lint", "migrations", "--since", "no-such-ref", "--no-cache"],
+      dir,
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("hint:");
+  });
+
+  it("--sql-from lints the SQL a command prints", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-e2e-"));
+    writeFileSync(join(dir, "upgrade.sql"), "BEGIN;\nALTER TABLE accounts DROP COLUMN legacy;\nCOMMIT;\n");
+    const r = await shipgate(
+      ["migrations", "lint", "--sql-from", "cat upgrade.sql", "--format", "json", "--no-cache"],
+      dir,
+    );
+    const out = JSON.parse(r.stdout) as { findings: { ruleId: string; line: number }[] };
+    expect(out.findings.map((f) => [f.ruleId, f.line])).toContainEqual(["ban-drop-column", 2]);
+    expect(r.code).toBe(1);
+    const failing = await shipgate(["migrations", "lint", "--sql-from", "exit 3", "--no-cache"], dir);
+    expect(failing.code).toBe(2);
+  });
+});
