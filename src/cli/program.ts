@@ -65,6 +65,21 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option("--cache-dir <dir>", "where to keep the content-hash cache")
     .option("--no-cache", "do not read or write the cache")
     .addOption(formatOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate migrations lint                                  migrations.paths from shipgate.yaml, else auto-detected
+  shipgate migrations lint db/migrations --pg-version 14
+  shipgate migrations lint --since origin/main --format github
+  shipgate migrations lint --sql-from "alembic upgrade head --sql" --schema schema.sql
+  shipgate migrations lint --format sarif > shipgate.sarif
+
+Approve a risky statement with a reason on the line before it:
+  -- shipgate:allow ban-drop-column reason: unused since v41, backed up
+
+Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 internal error.`,
+    )
     .action(async (paths: string[], opts: Record<string, string | boolean | undefined>) => {
       const format = chooseFormat(opts.format as string | undefined, io.env);
       // Commands load on demand so that `--help` and `--version` stay instant.
