@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { engineRuleMetas } from "../engine-rules.js";
 import { lintSql } from "../lint-sql.js";
 import type { Rule, TransactionModel } from "../rule.js";
+import { withRuleIndex } from "../rule-index.js";
 import { allRules } from "./index.js";
 
 const rulesDir = new URL(".", import.meta.url).pathname;
@@ -45,6 +46,14 @@ function readDoc(id: string): DocPage {
     blocks[m[1] as string] = m[2] as string;
   return { headings, blocks };
 }
+
+describe("rule index", () => {
+  it("docs/rules.md lists every rule (run `npm run schema` when this fails)", () => {
+    const text = readFileSync(join(docsDir, "../rules.md"), "utf8");
+    expect(text).toContain("rule-index:start");
+    expect(text).toBe(withRuleIndex(text));
+  });
+});
 
 describe("rule docs", () => {
   const ids = [...allRules.map((r) => r.meta.id), ...Object.keys(engineRuleMetas)];
