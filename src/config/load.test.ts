@@ -130,6 +130,29 @@ describe("precedence: defaults < file < env < flags", () => {
     );
   });
 
+  it("refuses paths together with --sql-from, and lets paths override a configured sqlFrom", () => {
+    const choices = ["sql", "auto"] as const;
+    const withSqlFrom = parseConfig({ migrations: { sqlFrom: "alembic upgrade head --sql" } }, "test");
+    expect(
+      captureError(() =>
+        resolveMigrations(
+          withSqlFrom.migrations,
+          "/p",
+          "/p",
+          {},
+          { paths: ["m"], sqlFrom: "cat x.sql" },
+          choices,
+        ),
+      ).code,
+    ).toBe("USAGE");
+    expect(
+      resolveMigrations(withSqlFrom.migrations, "/p", "/p", {}, { paths: ["m"] }, choices).sqlFrom,
+    ).toBeUndefined();
+    expect(resolveMigrations(withSqlFrom.migrations, "/p", "/p", {}, {}, choices).sqlFrom).toBe(
+      "alembic upgrade head --sql",
+    );
+  });
+
   it("rejects an unparsable version instead of defaulting", () => {
     const choices = ["sql", "auto"] as const;
     const error = captureError(() =>

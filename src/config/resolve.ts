@@ -62,10 +62,13 @@ export function resolveMigrations(
   let pgVersion = config.pgVersion;
   if (env.SHIPGATE_PG_VERSION) pgVersion = parsePgVersion(env.SHIPGATE_PG_VERSION, "SHIPGATE_PG_VERSION");
   if (flags.pgVersion !== undefined) pgVersion = parsePgVersion(flags.pgVersion, "--pg-version");
-  const paths =
-    flags.paths && flags.paths.length > 0
-      ? flags.paths.map((p) => resolve(cwd, p))
-      : config.paths.map(fromConfig);
+  const flagPaths = flags.paths !== undefined && flags.paths.length > 0;
+  if (flagPaths && flags.sqlFrom) {
+    throw new ShipgateError("USAGE", "pass either migration paths or --sql-from, not both", {
+      hint: 'Lint files with `shipgate migrations lint db/migrations`, or the SQL a command prints with `shipgate migrations lint --sql-from "..."`.',
+    });
+  }
+  const paths = flagPaths ? (flags.paths ?? []).map((p) => resolve(cwd, p)) : config.paths.map(fromConfig);
   return {
     paths,
     framework: flags.framework ? oneOf(flags.framework, frameworkChoices, "--framework") : config.framework,
@@ -74,7 +77,8 @@ export function resolveMigrations(
       : config.transaction,
     pgVersion,
     schema: flags.schema ? resolve(cwd, flags.schema) : config.schema ? fromConfig(config.schema) : undefined,
-    sqlFrom: flags.sqlFrom ?? config.sqlFrom,
+    // Paths on the command line override a configured sqlFrom, as flags override the file.
+    sqlFrom: flags.sqlFrom ?? (flagPaths ? undefined : config.sqlFrom),
     since: flags.since,
     rules: config.rules,
     // Approvals name files relative to the config file; findings name them relative to cwd.

@@ -17,6 +17,8 @@ export interface Report {
   findings: Finding[];
   /** File contents by path (as in findings), for code frames. Optional. */
   sources?: ReadonlyMap<string, string>;
+  /** One-line description of each rule id, for formats that describe rules (SARIF). Optional. */
+  ruleDescriptions?: Readonly<Record<string, string>>;
 }
 
 export const reportFormats = ["pretty", "json", "sarif", "github", "markdown"] as const;

@@ -42,6 +42,11 @@ export const knownRuleIds: ReadonlySet<string> = new Set([
   ...Object.keys(engineRuleMetas),
 ]);
 
+const ruleDescriptions: Readonly<Record<string, string>> = Object.fromEntries([
+  ...allRules.map((r) => [r.meta.id, r.meta.description]),
+  ...Object.values(engineRuleMetas).map((m) => [m.id, m.description]),
+]);
+
 export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
   const project = createHash("sha256").update(resolve(cwd)).digest("hex").slice(0, 16);
@@ -114,6 +119,7 @@ export async function runMigrationsLint(options: MigrationsLintOptions): Promise
       files: run.files.map((f) => ({ path: f.path, class: f.class })),
       findings,
       sources,
+      ruleDescriptions,
     },
     framework: discovered.framework,
     cached: run.cached,

@@ -79,7 +79,9 @@ const report: Report = {
 };
 
 function render(r: Report = report, descriptions?: Record<string, string>): Sarif.Log {
-  return JSON.parse(renderSarif(r, options, descriptions)) as Sarif.Log;
+  return JSON.parse(
+    renderSarif(descriptions ? { ...r, ruleDescriptions: descriptions } : r, options),
+  ) as Sarif.Log;
 }
 
 function run(log: Sarif.Log): Sarif.Run {

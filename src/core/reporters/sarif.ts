@@ -113,11 +113,7 @@ function toNotification(f: Finding, ruleIndex: number): Sarif.Notification {
 }
 
 /** Not exported: its type comes from @types/sarif, a dev dependency. */
-function toSarifLog(
-  report: Report,
-  options: RenderOptions,
-  ruleDescriptions?: Readonly<Record<string, string>>,
-): Sarif.Log {
+function toSarifLog(report: Report, options: RenderOptions): Sarif.Log {
   const rules: Sarif.ReportingDescriptor[] = [];
   const ruleIndex = new Map<string, number>();
   const results: Sarif.Result[] = [];
@@ -127,7 +123,7 @@ function toSarifLog(
     if (index === undefined) {
       index = rules.length;
       ruleIndex.set(f.ruleId, index);
-      rules.push(descriptor(f, ruleDescriptions));
+      rules.push(descriptor(f, report.ruleDescriptions));
     }
     if (f.file === undefined || f.file === "") notifications.push(toNotification(f, index));
     else results.push(toResult(f, index));
@@ -151,13 +147,9 @@ function toSarifLog(
 }
 
 /**
- * The SARIF log as 2-space indented JSON. ruleDescriptions (rule id to one-line description) gives
- * the rules their shortDescription; without it the first message of each rule is used.
+ * The SARIF log as 2-space indented JSON. report.ruleDescriptions gives the rules their
+ * shortDescription; without it the first message of each rule is used.
  */
-export function renderSarif(
-  report: Report,
-  options: RenderOptions,
-  ruleDescriptions?: Readonly<Record<string, string>>,
-): string {
-  return `${JSON.stringify(toSarifLog(report, options, ruleDescriptions), null, 2)}\n`;
+export function renderSarif(report: Report, options: RenderOptions): string {
+  return `${JSON.stringify(toSarifLog(report, options), null, 2)}\n`;
 }
