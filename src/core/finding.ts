@@ -5,8 +5,6 @@
 
 export type Severity = "error" | "warning" | "info";
 
-export const severityRank: Record<Severity, number> = { error: 2, warning: 1, info: 0 };
-
 /** Postgres table-level lock modes, weakest first. */
 export const lockModes = [
   "ACCESS SHARE",
