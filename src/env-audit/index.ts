@@ -2,3 +2,5 @@
 
 export type { EnvRead, EnvReadVia, JsEnvReadsResult, JsParseError } from "./js-reads.js";
 export { findJsEnvReads } from "./js-reads.js";
+export type { PythonEnvReadsResult, PythonParseError } from "./python-reads.js";
+export { findPythonEnvReads } from "./python-reads.js";

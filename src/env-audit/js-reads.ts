@@ -9,7 +9,16 @@
 
 import { type ParserPlugin, parse } from "@babel/parser";
 
-export type EnvReadVia = "process.env" | "import.meta.env" | "Deno.env.get" | "Bun.env";
+export type EnvReadVia =
+  | "process.env"
+  | "import.meta.env"
+  | "Deno.env.get"
+  | "Bun.env"
+  // Python (python-reads.ts).
+  | "os.getenv"
+  | "os.environ"
+  | "os.environ.get"
+  | "pydantic";
 
 export interface EnvRead {
   /** `undefined` when the key is dynamic (unknowable). */
