@@ -130,6 +130,55 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 i
       }
     });
 
+  const envGroup = program
+    .command("env")
+    .description("Environment variables: audit the reads in code against the example file.");
+
+  envGroup
+    .command("audit")
+    .description(
+      "Audit env var reads in JS/TS and Python against .env.example; find committed env files and example drift.",
+    )
+    .argument(
+      "[paths...]",
+      "files or directories (default: the repository's files from git, else every file under the current directory)",
+    )
+    .option("--example <file>", "the file declaring the variables (default: env.example, else .env.example)")
+    .addOption(formatOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate env audit                                 every JS/TS/Python file git knows, against .env.example
+  shipgate env audit src app --example config/.env.example
+  shipgate env audit --format github
+  shipgate env audit --format sarif > env-audit.sarif
+
+Rules: env-undeclared-read (error), env-file-committed (error), env-unused-declaration,
+env-dynamic-read, env-read-outside-config (with env.configModules), env-parity, env-parse-error
+(warnings). Only variable names are read and printed, never a value.
+
+Exit codes: 0 pass, 1 an error finding, 2 usage or config error, 70 internal error.`,
+    )
+    .action(async (paths: string[], opts: { example?: string; format?: string }) => {
+      const format = chooseFormat(opts.format, io.env);
+      const [{ runEnvAudit }, { renderReport }] = await Promise.all([
+        import("./commands/env-audit.js"),
+        import("../core/reporters/index.js"),
+      ]);
+      const global = program.opts<{ config?: string }>();
+      const result = await runEnvAudit({
+        cwd: io.cwd,
+        paths,
+        ...(global.config ? { configPath: global.config } : {}),
+        ...(opts.example ? { example: opts.example } : {}),
+      });
+      io.stdout.write(
+        renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),
+      );
+      setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
+    });
+
   return program;
 }
 

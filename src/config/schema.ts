@@ -80,6 +80,24 @@ export const migrationsConfigSchema = z
   })
   .strict();
 
+export const envConfigSchema = z
+  .object({
+    example: z
+      .string()
+      .min(1)
+      .default(".env.example")
+      .describe(
+        "The file declaring the application's environment variables (dotenv syntax), relative to the config file. Only its keys are read, never its values.",
+      ),
+    configModules: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Globs (relative to the config file, e.g. src/config/**) of the modules allowed to read the environment; a read elsewhere is reported by env-read-outside-config. Empty: that check is off.",
+      ),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional().describe("Path or URL of the JSON Schema, for editors."),
@@ -87,11 +105,15 @@ export const configSchema = z
     migrations: migrationsConfigSchema
       .default(migrationsConfigSchema.parse({}))
       .describe("Migration safety."),
+    env: envConfigSchema
+      .default(envConfigSchema.parse({}))
+      .describe("Environment variables: `shipgate env audit`."),
   })
   .strict();
 
 export type ShipgateConfig = z.output<typeof configSchema>;
 export type MigrationsConfig = z.output<typeof migrationsConfigSchema>;
+export type EnvConfig = z.output<typeof envConfigSchema>;
 
 /** The JSON Schema of shipgate.yaml (input side: every key with a default is optional). */
 export function configJsonSchema(): Record<string, unknown> {

@@ -187,3 +187,24 @@ export async function gitFileAtRef(cwd: string, ref: string, file: string): Prom
   if (exists.code !== 0) return undefined;
   return new Uint8Array(await runGit(["cat-file", "blob", spec], cwd));
 }
+
+/** True when `cwd` is inside a git work tree; false when it is not, or git cannot run. */
+export async function gitInsideWorkTree(cwd: string): Promise<boolean> {
+  try {
+    const result = await execGit(["rev-parse", "--is-inside-work-tree"], cwd);
+    return result.code === 0 && result.stdout.toString("utf8").trim() === "true";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files git knows under `cwd`, relative to `cwd` with forward slashes, sorted: tracked files (also
+ * ones deleted from the work tree but not from the index), plus untracked files that are not ignored
+ * when `untracked` is set.
+ */
+export async function gitListFiles(cwd: string, options: { untracked?: boolean } = {}): Promise<string[]> {
+  const args = ["ls-files", "-z", "--cached"];
+  if (options.untracked) args.push("--others", "--exclude-standard");
+  return [...new Set(splitNul(await runGit(args, cwd)))].sort();
+}

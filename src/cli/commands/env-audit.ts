@@ -1,0 +1,166 @@
+/**
+ * `shipgate env audit`: gathers the inputs (files, the example file, what git tracks) and hands them
+ * to the pure audit (src/env-audit/audit.ts); returns the report, and the CLI entry renders it and
+ * derives the exit code.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import picomatch from "picomatch";
+import { loadConfig } from "../../config/load.js";
+import { ShipgateError } from "../../core/errors.js";
+import { failingFindings } from "../../core/finding.js";
+import { gitInsideWorkTree, gitListFiles } from "../../core/git.js";
+import type { Report } from "../../core/report.js";
+import {
+  auditEnv,
+  type ExampleFile,
+  envAuditRules,
+  isEnvExampleVariant,
+  parseExampleFile,
+  type SourceFile,
+  sourceLanguage,
+} from "../../env-audit/audit.js";
+
+export interface EnvAuditOptions {
+  cwd: string;
+  configPath?: string;
+  /** Files or directories; empty: the repository's files (git), else a walk of cwd. */
+  paths: string[];
+  /** The example file (relative to cwd); default: config env.example. */
+  example?: string;
+}
+
+export interface EnvAuditResult {
+  report: Report;
+  /** True when an unapproved error-severity finding exists. */
+  failed: boolean;
+}
+
+/** Directories a walk never enters. */
+const skippedDirs = new Set(["node_modules", "dist", ".git", "venv", ".venv", "__pycache__"]);
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}
+
+/** Every file under `dir` (absolute paths), skipping dependency, build and VCS directories. */
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!skippedDirs.has(entry.name)) walk(full, out);
+    } else if (entry.isFile()) {
+      out.push(full);
+    }
+  }
+}
+
+/** The files named on the command line (directories walked), as absolute paths. */
+function expandPaths(cwd: string, paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const abs = path.resolve(cwd, p);
+    let isDir: boolean;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      throw new ShipgateError("FILE_NOT_FOUND", `${p} does not exist`, {
+        hint: "Pass files or directories that exist, or no paths to audit the whole repository.",
+      });
+    }
+    if (isDir) walk(abs, out);
+    else out.push(abs);
+  }
+  return out;
+}
+
+function readText(abs: string): string | undefined {
+  try {
+    return readFileSync(abs, "utf8");
+  } catch {
+    // Tracked but deleted from the work tree, or unreadable: nothing to audit.
+    return undefined;
+  }
+}
+
+export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditResult> {
+  const { cwd } = options;
+  const loaded = loadConfig({ cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
+  const rel = (abs: string) => toPosix(path.relative(cwd, abs));
+
+  const exampleAbs = options.example
+    ? path.resolve(cwd, options.example)
+    : path.resolve(loaded.dir, loaded.config.env.example);
+  if (options.example && !existsSync(exampleAbs)) {
+    throw new ShipgateError("FILE_NOT_FOUND", `example file ${options.example} does not exist`, {
+      hint: "Pass the file that declares your variables (e.g. --example .env.example), or omit --example.",
+    });
+  }
+  const exampleText = readText(exampleAbs);
+  const example = exampleText === undefined ? undefined : parseExampleFile(rel(exampleAbs), exampleText);
+
+  const inGit = await gitInsideWorkTree(cwd);
+  const tracked = inGit ? await gitListFiles(cwd) : [];
+  let candidates: string[];
+  if (options.paths.length > 0) candidates = expandPaths(cwd, options.paths);
+  else if (inGit)
+    candidates = (await gitListFiles(cwd, { untracked: true })).map((p) => path.resolve(cwd, p));
+  else {
+    candidates = [];
+    walk(cwd, candidates);
+  }
+  candidates = [...new Set(candidates)].sort();
+
+  const sources: SourceFile[] = [];
+  for (const abs of candidates) {
+    if (sourceLanguage(abs) === undefined) continue;
+    const text = readText(abs);
+    if (text !== undefined) sources.push({ path: rel(abs), text });
+  }
+
+  // env-parity: variants git tracks or the command line names, with the main example beside them.
+  const variantPaths = new Set([
+    ...tracked.filter(isEnvExampleVariant).map((p) => path.resolve(cwd, p)),
+    ...(options.paths.length > 0 ? candidates.filter(isEnvExampleVariant) : []),
+  ]);
+  const parityFiles: ExampleFile[] = [];
+  for (const abs of variantPaths) {
+    const text = readText(abs);
+    if (text !== undefined) parityFiles.push(parseExampleFile(rel(abs), text));
+  }
+  if (example && parityFiles.some((f) => path.posix.dirname(f.path) === path.posix.dirname(example.path))) {
+    parityFiles.push(example);
+  }
+
+  const globs = loaded.config.env.configModules;
+  const matchesConfigModule = picomatch(globs, { dot: true });
+  const inConfigModule =
+    globs.length === 0
+      ? undefined
+      : (file: string): boolean => {
+          const fromConfig = toPosix(path.relative(loaded.dir, path.resolve(cwd, file)));
+          return matchesConfigModule(fromConfig);
+        };
+
+  const result = auditEnv({
+    sources,
+    example,
+    examplePath: rel(exampleAbs),
+    trackedFiles: tracked,
+    parityFiles,
+    configModules: globs,
+    ...(inConfigModule ? { inConfigModule } : {}),
+  });
+
+  // Code frames show source lines: only code is passed, never an env or example file (values).
+  return {
+    report: {
+      command: "env audit",
+      files: [...sources.map((s) => ({ path: s.path })), ...(example ? [{ path: example.path }] : [])],
+      findings: result.findings,
+      sources: new Map(sources.map((s) => [s.path, s.text])),
+      ruleDescriptions: envAuditRules,
+    },
+    failed: failingFindings(result.findings).length > 0,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * End-to-end: `shipgate env audit` as a real process on a temporary git repository with JS and
+ * Python sources, a .env.example and a committed .env. `npm test` builds dist/ first.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const bin = join(root, "dist/cli/main.js");
+const run = promisify(execFile);
+
+// Values that must never appear in any output.
+const committedSecret = "sk_live_COMMITTED_9f8e7d";
+const exampleValue = "EXAMPLE_VALUE_a1b2c3";
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function shipgate(args: string[], cwd: string): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "" },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function write(dir: string, file: string, text: string): void {
+  mkdirSync(dirname(join(dir, file)), { recursive: true });
+  writeFileSync(join(dir, file), text);
+}
+
+function git(dir: string, ...args: string[]): void {
+  execFileSync("git", args, { cwd: dir, stdio: "ignore" });
+}
+
+function makeRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), "shipgate-env-audit-"));
+  write(dir, ".env.example", `DATABASE_URL=${exampleValue}\nPORT=3000\nUNUSED_KEY=${exampleValue}\n`);
+  write(dir, ".env.production.example", "DATABASE_URL=\n");
+  write(dir, ".env", `DATABASE_URL=${committedSecret}\n`);
+  write(
+    dir,
+    "src/server.ts",
+    "export const db = process.env.DATABASE_URL;\nexport const port = Number(process.env.PORT ?? 3000);\nexport const key = process.env.STRIPE_KEY;\n",
+  );
+  write(dir, "src/dyn.js", "const name = 'X';\nmodule.exports = process.env[name];\n");
+  write(dir, "src/plain.ts", "export const nothing = 1;\n");
+  write(dir, "app/settings.py", "import os\n\nredis = os.environ.get('REDIS_URL')\n");
+  write(dir, "node_modules/dep/index.js", "process.env.FROM_DEPENDENCY;\n");
+  write(dir, ".gitignore", "node_modules/\n");
+  git(dir, "init", "-q");
+  git(dir, "add", "-A");
+  git(dir, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
+  // Untracked but not ignored: audited too.
+  write(dir, "src/new.mjs", "export const n = process.env.NEW_VAR;\n");
+  return dir;
+}
+
+describe("shipgate env audit (built CLI)", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = makeRepo();
+  });
+
+  it("reports every problem as JSON and fails the gate", async () => {
+    const r = await shipgate(["env", "audit", "--format", "json"], dir);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      files: { path: string }[];
+      findings: {
+        ruleId: string;
+        severity: string;
+        file: string;
+        line?: number;
+        column?: number;
+        message: string;
+      }[];
+    };
+    const got = out.findings.map((f) => [f.ruleId, f.file, f.line ?? null]);
+    expect(got).toEqual([
+      ["env-file-committed", ".env", null],
+      ["env-unused-declaration", ".env.example", 3],
+      ["env-parity", ".env.production.example", null],
+      ["env-parity", ".env.production.example", null],
+      ["env-undeclared-read", "app/settings.py", 3],
+      ["env-dynamic-read", "src/dyn.js", 2],
+      ["env-undeclared-read", "src/new.mjs", 1],
+      ["env-undeclared-read", "src/server.ts", 3],
+    ]);
+    expect(out.findings.find((f) => f.file === "src/server.ts")).toMatchObject({
+      column: 20,
+      severity: "error",
+    });
+    expect(out.findings.filter((f) => f.ruleId === "env-parity").map((f) => f.message)).toEqual([
+      "PORT is in .env.example but missing in .env.production.example",
+      "UNUSED_KEY is in .env.example but missing in .env.production.example",
+    ]);
+    expect(out.files.map((f) => f.path)).not.toContain("node_modules/dep/index.js");
+    expect(out.files.map((f) => f.path)).toContain("src/plain.ts");
+  });
+
+  it("never prints a value from .env or .env.example, in any format", async () => {
+    for (const format of ["pretty", "json", "sarif", "github", "markdown"]) {
+      const r = await shipgate(["env", "audit", "--format", format], dir);
+      expect(r.code, format).toBe(1);
+      expect(r.stdout.length, format).toBeGreaterThan(0);
+      expect(r.stdout + r.stderr, format).not.toContain(committedSecret);
+      expect(r.stdout + r.stderr, format).not.toContain(exampleValue);
+    }
+  });
+
+  it("audits only the given paths, with --example and config modules from shipgate.yaml", async () => {
+    const d = makeRepo();
+    write(d, "config/vars.example", "STRIPE_KEY=\nDATABASE_URL=\nPORT=\n");
+    write(d, "shipgate.yaml", "env:\n  configModules:\n    - src/config/**\n");
+    const r = await shipgate(
+      ["env", "audit", "src/server.ts", "--example", "config/vars.example", "--format", "json"],
+      d,
+    );
+    const out = JSON.parse(r.stdout) as { findings: { ruleId: string; file: string; line?: number }[] };
+    expect(out.findings.map((f) => [f.ruleId, f.file, f.line ?? null])).toEqual([
+      // The only variant in its directory: nothing to compare it with (vars.example is elsewhere).
+      ["env-file-committed", ".env", null],
+      ["env-read-outside-config", "src/server.ts", 1],
+      ["env-read-outside-config", "src/server.ts", 2],
+      ["env-read-outside-config", "src/server.ts", 3],
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("");
+  });
+
+  it("passes outside git on a clean directory and rejects a missing --example", async () => {
+    const d = mkdtempSync(join(tmpdir(), "shipgate-env-audit-"));
+    write(d, ".env.example", "A=\n");
+    write(d, "a.py", "import os\nA = os.environ['A']\n");
+    write(d, "venv/lib/x.py", "import os\nos.environ['NOPE']\n");
+    const ok = await shipgate(["env", "audit"], d);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).not.toContain("NOPE");
+    const missing = await shipgate(["env", "audit", "--example", "nope.example"], d);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("nope.example does not exist");
+  });
+
+  it("lists the command with examples in its help", async () => {
+    const r = await shipgate(["env", "audit", "--help"], dir);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("shipgate env audit --format github");
+    expect(r.stdout).toContain("env-undeclared-read");
+  });
+});
