@@ -161,3 +161,63 @@ describe("shipgate env audit (built CLI)", () => {
     expect(r.stdout).toContain("env-undeclared-read");
   });
 });
+
+describe("shipgate env audit --since (built CLI)", () => {
+  function commitAll(d: string): void {
+    git(d, "add", "-A");
+    git(d, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "change");
+  }
+
+  it("reports exactly the variables that became required since the ref", async () => {
+    const d = mkdtempSync(join(tmpdir(), "shipgate-env-since-"));
+    write(d, ".env.example", "DATABASE_URL=\n");
+    write(d, "src/server.js", "export const db = process.env.DATABASE_URL;\n");
+    write(d, "app/settings.py", "import os\n\nredis = os.environ.get('REDIS_URL', 'redis://localhost')\n");
+    write(d, "src/moved.ts", "export const s = process.env.SESSION_SECRET;\n");
+    git(d, "init", "-q");
+    commitAll(d);
+
+    // A new required read (JS), a removed default (Python), a new read with a default, and a
+    // required read moved to another file (staged, not committed): only the first two are reported.
+    write(
+      d,
+      "src/server.js",
+      "export const db = process.env.DATABASE_URL;\nexport const key = process.env.STRIPE_KEY;\nexport const p = process.env.PORT ?? '3000';\n",
+    );
+    write(d, "app/settings.py", "import os\n\nredis = os.environ['REDIS_URL']\n");
+    execFileSync("git", ["mv", "src/moved.ts", "src/session.ts"], { cwd: d, stdio: "ignore" });
+
+    const r = await shipgate(["env", "audit", "--since", "HEAD", "--format", "json"], d);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as {
+      findings: { ruleId: string; severity: string; file: string; line?: number; message: string }[];
+    };
+    expect(out.findings.map((f) => [f.ruleId, f.severity, f.file, f.line ?? null])).toEqual([
+      ["env-newly-required", "error", "app/settings.py", 3],
+      ["env-newly-required", "error", "src/server.js", 2],
+    ]);
+    expect(out.findings[0]?.message).toContain("REDIS_URL");
+    expect(out.findings[0]?.message).toContain("a default was removed");
+    expect(out.findings[1]?.message).toContain("STRIPE_KEY");
+    expect(out.findings[1]?.message).toContain("a new required variable");
+    expect(r.stdout).not.toContain("redis://localhost");
+
+    // Once committed, nothing changed since HEAD: the gate passes.
+    commitAll(d);
+    const clean = await shipgate(["env", "audit", "--since", "HEAD", "--format", "json"], d);
+    expect(clean.code).toBe(0);
+    expect((JSON.parse(clean.stdout) as { findings: unknown[] }).findings).toEqual([]);
+  });
+
+  it("rejects an unknown ref with GIT_FAILED and a hint", async () => {
+    const d = mkdtempSync(join(tmpdir(), "shipgate-env-since-"));
+    write(d, "a.js", "process.env.A;\n");
+    git(d, "init", "-q");
+    commitAll(d);
+    const r = await shipgate(["env", "audit", "--since", "no-such-ref"], d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown git ref "no-such-ref"');
+    expect(r.stderr).toContain("hint:");
+  });
+});

@@ -144,6 +144,10 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 i
       "files or directories (default: the repository's files from git, else every file under the current directory)",
     )
     .option("--example <file>", "the file declaring the variables (default: env.example, else .env.example)")
+    .option(
+      "--since <ref>",
+      "diff mode: report only the variables read without a default now that were not at <ref> (env-newly-required)",
+    )
     .addOption(formatOption())
     .addHelpText(
       "after",
@@ -153,14 +157,16 @@ Examples:
   shipgate env audit src app --example config/.env.example
   shipgate env audit --format github
   shipgate env audit --format sarif > env-audit.sarif
+  shipgate env audit --since origin/main             variables that must exist before this deploy
 
 Rules: env-undeclared-read (error), env-file-committed (error), env-unused-declaration,
 env-dynamic-read, env-read-outside-config (with env.configModules), env-parity, env-parse-error
-(warnings). Only variable names are read and printed, never a value.
+(warnings). With --since, only env-newly-required (error: read without a default now, not at the
+ref) and env-parse-error. Only variable names are read and printed, never a value.
 
 Exit codes: 0 pass, 1 an error finding, 2 usage or config error, 70 internal error.`,
     )
-    .action(async (paths: string[], opts: { example?: string; format?: string }) => {
+    .action(async (paths: string[], opts: { example?: string; since?: string; format?: string }) => {
       const format = chooseFormat(opts.format, io.env);
       const [{ runEnvAudit }, { renderReport }] = await Promise.all([
         import("./commands/env-audit.js"),
@@ -172,6 +178,7 @@ Exit codes: 0 pass, 1 an error finding, 2 usage or config error, 70 internal err
         paths,
         ...(global.config ? { configPath: global.config } : {}),
         ...(opts.example ? { example: opts.example } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
       });
       io.stdout.write(
         renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),

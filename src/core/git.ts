@@ -175,6 +175,20 @@ export async function gitChangedFiles(cwd: string, ref: string): Promise<string[
 }
 
 /**
+ * Files that existed at `ref` and are gone from the working tree (deleted, or the old side of a
+ * rename): absolute paths under the (symlink-resolved) repository root, sorted.
+ */
+export async function gitDeletedFiles(cwd: string, ref: string): Promise<string[]> {
+  const root = await gitRepoRoot(cwd);
+  const commit = await gitResolveCommit(root, ref);
+  const diff = await runGit(
+    ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=D", commit, "--"],
+    root,
+  );
+  return [...new Set(splitNul(diff).map((p) => join(root, p)))].sort();
+}
+
+/**
  * A file's bytes at `ref`, or undefined when the file does not exist there. `file` is absolute or
  * relative to `cwd`.
  */

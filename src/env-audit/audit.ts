@@ -22,6 +22,7 @@ export const envAuditRules = {
   "env-file-committed": "An env file (not an example) committed to git.",
   "env-parity": "A key one env example file has and another lacks.",
   "env-parse-error": "A source file that did not parse completely; reads past the error may be missed.",
+  "env-newly-required": "With --since: a variable read without a default now that was not at the ref.",
 } as const satisfies Record<string, string>;
 export type EnvAuditRuleId = keyof typeof envAuditRules;
 
@@ -137,7 +138,8 @@ export interface AuditResult {
   parsed: number;
 }
 
-function describeRead(read: EnvRead): string {
+/** How a read is written, for messages: `process.env.X`, `os.environ["X"]`, … (never a default). */
+export function describeRead(read: EnvRead): string {
   const name = read.name ?? "…";
   switch (read.via) {
     case "process.env":

@@ -9,6 +9,7 @@ export type {
   SourceFile,
 } from "./audit.js";
 export { auditEnv, envAuditRules, findEnvReads, parseExampleFile } from "./audit.js";
+export { newlyRequired } from "./diff.js";
 export type { EnvRead, EnvReadVia, JsEnvReadsResult, JsParseError } from "./js-reads.js";
 export { findJsEnvReads } from "./js-reads.js";
 export type { PythonEnvReadsResult, PythonParseError } from "./python-reads.js";

@@ -3,23 +3,32 @@
  * to the pure audit (src/env-audit/audit.ts); returns the report, and the CLI entry renders it and
  * derives the exit code.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
 import { loadConfig } from "../../config/load.js";
 import { ShipgateError } from "../../core/errors.js";
-import { failingFindings } from "../../core/finding.js";
-import { gitInsideWorkTree, gitListFiles } from "../../core/git.js";
+import { compareFindings, failingFindings } from "../../core/finding.js";
+import {
+  gitChangedFiles,
+  gitDeletedFiles,
+  gitFileAtRef,
+  gitInsideWorkTree,
+  gitListFiles,
+  gitResolveCommit,
+} from "../../core/git.js";
 import type { Report } from "../../core/report.js";
 import {
   auditEnv,
   type ExampleFile,
   envAuditRules,
+  findEnvReads,
   isEnvExampleVariant,
   parseExampleFile,
   type SourceFile,
   sourceLanguage,
 } from "../../env-audit/audit.js";
+import { newlyRequired } from "../../env-audit/diff.js";
 
 export interface EnvAuditOptions {
   cwd: string;
@@ -28,6 +37,11 @@ export interface EnvAuditOptions {
   paths: string[];
   /** The example file (relative to cwd); default: config env.example. */
   example?: string;
+  /**
+   * Diff mode: report only the variables that became required (read without a default) between this
+   * ref and the working tree (env-newly-required), plus parse errors of the current code.
+   */
+  since?: string;
 }
 
 export interface EnvAuditResult {
@@ -83,6 +97,61 @@ function readText(abs: string): string | undefined {
   }
 }
 
+function realpathOrSelf(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
+/**
+ * The audited files as they were at `ref` (files that did not exist there are left out), plus the
+ * source files deleted since `ref` within the audited scope (so a read moved to a renamed file is
+ * not new). A tracked file git does not list as changed since `ref` has the same content there, so
+ * its working-tree text is reused; the others are read from git.
+ */
+async function sourcesAtRef(
+  cwd: string,
+  ref: string,
+  sources: readonly SourceFile[],
+  tracked: readonly string[],
+  scope: readonly string[],
+): Promise<SourceFile[]> {
+  const commit = await gitResolveCommit(cwd, ref);
+  const [changedList, deleted] = await Promise.all([
+    gitChangedFiles(cwd, commit),
+    gitDeletedFiles(cwd, commit),
+  ]);
+  const changed = new Set(changedList);
+  const decoder = new TextDecoder();
+  const realCwd = realpathOrSelf(cwd);
+  const inScope = (rel: string): boolean =>
+    !rel.startsWith("../") &&
+    rel !== ".." &&
+    !path.isAbsolute(rel) &&
+    scope.some((s) => s === "" || rel === s || rel.startsWith(`${s}/`));
+  const gone: SourceFile[] = [];
+  for (const abs of deleted) {
+    const rel = toPosix(path.relative(realCwd, abs));
+    if (sourceLanguage(rel) === undefined || !inScope(rel)) continue;
+    const bytes = await gitFileAtRef(cwd, commit, rel);
+    if (bytes !== undefined) gone.push({ path: rel, text: decoder.decode(bytes) });
+  }
+  const trackedSet = new Set(tracked);
+  const out: SourceFile[] = [];
+  for (const source of sources) {
+    const abs = path.resolve(cwd, source.path);
+    if (trackedSet.has(source.path) && !changed.has(realpathOrSelf(abs))) {
+      out.push(source);
+      continue;
+    }
+    const bytes = await gitFileAtRef(cwd, commit, abs);
+    if (bytes !== undefined) out.push({ path: source.path, text: decoder.decode(bytes) });
+  }
+  return [...out, ...gone];
+}
+
 export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditResult> {
   const { cwd } = options;
   const loaded = loadConfig({ cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
@@ -116,6 +185,32 @@ export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditRes
     if (sourceLanguage(abs) === undefined) continue;
     const text = readText(abs);
     if (text !== undefined) sources.push({ path: rel(abs), text });
+  }
+
+  if (options.since !== undefined) {
+    // Resolves the ref first: an unknown ref (or no repository) is GIT_FAILED, with a hint.
+    // The scope of deleted files: the given paths (relative to cwd), else everything under cwd.
+    const scope =
+      options.paths.length > 0
+        ? options.paths.map((p) => toPosix(path.relative(cwd, path.resolve(cwd, p))))
+        : [""];
+    const before = await sourcesAtRef(cwd, options.since, sources, tracked, scope);
+    const now = findEnvReads(sources);
+    const findings = [
+      ...newlyRequired(findEnvReads(before).reads, now.reads, options.since),
+      ...now.findings,
+    ];
+    findings.sort(compareFindings);
+    return {
+      report: {
+        command: "env audit",
+        files: sources.map((s) => ({ path: s.path })),
+        findings,
+        sources: new Map(sources.map((s) => [s.path, s.text])),
+        ruleDescriptions: envAuditRules,
+      },
+      failed: failingFindings(findings).length > 0,
+    };
   }
 
   // env-parity: variants git tracks or the command line names, with the main example beside them.
