@@ -1,6 +1,7 @@
 /** Small predicates shared by several rules. */
-import type { AlterTableStmt, Node, TypeName } from "libpg-query";
+import type { AlterTableCmd, AlterTableStmt, ColumnDef, Node, TypeName } from "libpg-query";
 import { asKind, formatType, type NormalizedType, normalizeType, rangeVarName } from "./ast.js";
+import type { Catalog } from "./catalog.js";
 import type { AnalyzedStatement, FileState, RuleReport } from "./rule.js";
 
 /**
@@ -60,4 +61,33 @@ export function alteredExistingTable(
   const table = rangeVarName(alter?.relation);
   if (alter?.objtype !== "OBJECT_TABLE" || !table || !file.existedBeforeFile(table)) return undefined;
   return { alter, table };
+}
+
+/**
+ * The columns an ALTER TABLE ... ADD COLUMN adds to a table that may be in use. ADD COLUMN IF NOT
+ * EXISTS of a column the catalog already has adds nothing and is left out.
+ */
+export function addedColumns(
+  statement: AnalyzedStatement,
+  file: FileState,
+  catalog: Catalog,
+): { table: string; cmd: AlterTableCmd; def: ColumnDef & { colname: string } }[] {
+  const target = alteredExistingTable(statement, file);
+  if (!target) return [];
+  const out: { table: string; cmd: AlterTableCmd; def: ColumnDef & { colname: string } }[] = [];
+  for (const c of target.alter.cmds ?? []) {
+    const cmd = asKind(c, "AlterTableCmd");
+    const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
+    if (!cmd || def?.colname === undefined) continue;
+    if (cmd.missing_ok && catalog.column(target.table, def.colname)) continue;
+    out.push({ table: target.table, cmd, def: def as ColumnDef & { colname: string } });
+  }
+  return out;
+}
+
+/** `NULL`, or `NULL::type`. */
+export function isNullLiteral(expr: Node | undefined): boolean {
+  const cast = asKind(expr, "TypeCast");
+  if (cast) return isNullLiteral(cast.arg);
+  return asKind(expr, "A_Const")?.isnull === true;
 }

@@ -1,15 +1,8 @@
-import type { Constraint, Node } from "libpg-query";
+import type { Constraint } from "libpg-query";
 import { asKind, normalizeType } from "../ast.js";
 import { isVolatileExpression } from "../facts.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
-
-/** `NULL`, or `NULL::type`. */
-function isNullLiteral(expr: Node | undefined): boolean {
-  const cast = asKind(expr, "TypeCast");
-  if (cast) return isNullLiteral(cast.arg);
-  return asKind(expr, "A_Const")?.isnull === true;
-}
+import { addedColumns, isNullLiteral } from "../rule-helpers.js";
 
 export const addingFieldWithDefault: Rule = {
   meta: {
@@ -27,15 +20,8 @@ export const addingFieldWithDefault: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
-      const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
-      if (!cmd || !def?.colname) continue;
-      if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+    for (const { table, def } of addedColumns(statement, file, catalog)) {
       // serial columns are adding-generated-column's.
       if (normalizeType(def.typeName).name.endsWith("serial")) continue;
       const dflt = (def.constraints ?? [])

@@ -1,6 +1,6 @@
 import { asKind, normalizeType } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { addedColumns } from "../rule-helpers.js";
 
 const serialTypes = new Set(["serial", "serial2", "serial4", "serial8", "smallserial", "bigserial"]);
 
@@ -18,15 +18,8 @@ export const addingGeneratedColumn: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
-      const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
-      if (!cmd || !def?.colname) continue;
-      if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+    for (const { table, def } of addedColumns(statement, file, catalog)) {
       const type = normalizeType(def.typeName).name;
       let kind: string | undefined = serialTypes.has(type) ? type : undefined;
       for (const x of def.constraints ?? []) {

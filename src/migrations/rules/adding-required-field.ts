@@ -1,14 +1,6 @@
-import type { Node } from "libpg-query";
 import { asKind, normalizeType } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
-
-/** `NULL`, or `NULL::type`. */
-function isNullLiteral(expr: Node | undefined): boolean {
-  const cast = asKind(expr, "TypeCast");
-  if (cast) return isNullLiteral(cast.arg);
-  return asKind(expr, "A_Const")?.isnull === true;
-}
+import { addedColumns, isNullLiteral } from "../rule-helpers.js";
 
 export const addingRequiredField: Rule = {
   meta: {
@@ -24,15 +16,8 @@ export const addingRequiredField: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
-      const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
-      if (!cmd || !def?.colname) continue;
-      if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+    for (const { table, def } of addedColumns(statement, file, catalog)) {
       const constraints = (def.constraints ?? [])
         .map((x) => asKind(x, "Constraint"))
         .filter((x) => x !== undefined);
