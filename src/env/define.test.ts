@@ -1,24 +1,11 @@
 import { inspect } from "node:util";
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import { z } from "zod";
+import { designSchema } from "../../test/support/env-schema.js";
 import { defineEnv, defineEnvOrExit, EnvValidationError, env } from "./index.js";
 
 /** The schema of the design, as an application would declare it. */
-const schema = {
-  DATABASE_URL: env.url({
-    description: "Postgres connection string",
-    secret: true,
-    example: "postgres://app@localhost:5432/app",
-  }),
-  PORT: env.port({ default: 3000, description: "HTTP port" }),
-  LOG_LEVEL: env.enum(["debug", "info", "warn"], { default: "info" }),
-  FEATURES: env.list({ default: [] }),
-  TIMEOUT: env.duration({ default: "30s" }),
-  DEBUG: env.boolean({ devDefault: true }),
-  RETRIES: env.number({ default: 3 }),
-  PAYLOAD: env.json<{ a: number }>({ optional: true }),
-  API_KEY: env.string({ secret: true }),
-};
+const schema = designSchema;
 
 const minimal = { DATABASE_URL: "postgres://app:pw@db:5432/app", API_KEY: "key-123456", DEBUG: "false" };
 

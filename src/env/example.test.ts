@@ -1,22 +1,12 @@
 import { parse } from "dotenv";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { designSchema } from "../../test/support/env-schema.js";
 import { quoteDotenvValue } from "./example.js";
 import { defineEnv, env, generateEnvExample } from "./index.js";
 
 const schema = {
-  DATABASE_URL: env.url({
-    description: "Postgres connection string",
-    secret: true,
-    example: "postgres://app@localhost:5432/app",
-  }),
-  PORT: env.port({ default: 3000, description: "HTTP port" }),
-  LOG_LEVEL: env.enum(["debug", "info", "warn"], { default: "info" }),
-  FEATURES: env.list({ default: [] }),
-  TIMEOUT: env.duration({ default: "30s" }),
-  DEBUG: env.boolean({ devDefault: true }),
-  RETRIES: env.number({ default: 3 }),
-  PAYLOAD: env.json<{ a: number }>({ optional: true }),
+  ...designSchema,
   API_KEY: env.string({ secret: true, description: "Key of the payments API\nRotate it monthly." }),
 };
 

@@ -72,15 +72,12 @@ export function addedColumns(
   file: FileState,
   catalog: Catalog,
 ): { table: string; cmd: AlterTableCmd; def: ColumnDef & { colname: string } }[] {
-  const target = alteredExistingTable(statement, file);
-  if (!target) return [];
   const out: { table: string; cmd: AlterTableCmd; def: ColumnDef & { colname: string } }[] = [];
-  for (const c of target.alter.cmds ?? []) {
-    const cmd = asKind(c, "AlterTableCmd");
-    const def = cmd?.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
-    if (!cmd || def?.colname === undefined) continue;
-    if (cmd.missing_ok && catalog.column(target.table, def.colname)) continue;
-    out.push({ table: target.table, cmd, def: def as ColumnDef & { colname: string } });
+  for (const { table, cmd } of alteredCommands(statement, file)) {
+    const def = cmd.subtype === "AT_AddColumn" ? asKind(cmd.def, "ColumnDef") : undefined;
+    if (def?.colname === undefined) continue;
+    if (cmd.missing_ok && catalog.column(table, def.colname)) continue;
+    out.push({ table, cmd, def: def as ColumnDef & { colname: string } });
   }
   return out;
 }
@@ -90,4 +87,19 @@ export function isNullLiteral(expr: Node | undefined): boolean {
   const cast = asKind(expr, "TypeCast");
   if (cast) return isNullLiteral(cast.arg);
   return asKind(expr, "A_Const")?.isnull === true;
+}
+
+/** Every command of an ALTER TABLE on a table that may be in use, each with the table's name. */
+export function alteredCommands(
+  statement: AnalyzedStatement,
+  file: FileState,
+): { table: string; cmd: AlterTableCmd }[] {
+  const target = alteredExistingTable(statement, file);
+  if (!target) return [];
+  const out: { table: string; cmd: AlterTableCmd }[] = [];
+  for (const c of target.alter.cmds ?? []) {
+    const cmd = asKind(c, "AlterTableCmd");
+    if (cmd) out.push({ table: target.table, cmd });
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { asKind } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { alteredCommands } from "../rule-helpers.js";
 
 export const addingExclusionConstraint: Rule = {
   meta: {
@@ -16,12 +16,8 @@ export const addingExclusionConstraint: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
+    for (const { table, cmd } of alteredCommands(statement, file)) {
       const con = cmd?.subtype === "AT_AddConstraint" ? asKind(cmd.def, "Constraint") : undefined;
       if (con?.contype !== "CONSTR_EXCLUSION") continue;
       reports.push({

@@ -1,6 +1,6 @@
 import { asKind, qualify } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { alteredCommands } from "../rule-helpers.js";
 
 export const addingPrimaryKeyConstraint: Rule = {
   meta: {
@@ -20,12 +20,8 @@ export const addingPrimaryKeyConstraint: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog, options }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
+    for (const { table, cmd } of alteredCommands(statement, file)) {
       if (cmd?.subtype === "AT_AddConstraint") {
         const con = asKind(cmd.def, "Constraint");
         if (con?.contype !== "CONSTR_PRIMARY") continue;

@@ -1,6 +1,5 @@
-import { asKind } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { alteredCommands } from "../rule-helpers.js";
 
 export const banDropNotNull: Rule = {
   meta: {
@@ -16,12 +15,8 @@ export const banDropNotNull: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
+    for (const { table, cmd } of alteredCommands(statement, file)) {
       if (cmd?.subtype !== "AT_DropNotNull" || !cmd.name) continue;
       // A column the catalog knows to be nullable: DROP NOT NULL changes nothing.
       const column = catalog.column(table, cmd.name);

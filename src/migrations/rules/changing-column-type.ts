@@ -1,7 +1,7 @@
 import { asKind, formatType, isTrivialUsing, normalizeType } from "../ast.js";
 import { isBinaryCompatibleChange } from "../facts.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { alteredCommands } from "../rule-helpers.js";
 
 /**
  * A USING expression that is just the column, or the column cast to the target type: Postgres
@@ -25,12 +25,8 @@ export const changingColumnType: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
+    for (const { table, cmd } of alteredCommands(statement, file)) {
       const def = cmd?.subtype === "AT_AlterColumnType" ? asKind(cmd.def, "ColumnDef") : undefined;
       if (!cmd?.name || !def) continue;
       const column = cmd.name;

@@ -1,6 +1,6 @@
 import { asKind } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { alteredCommands } from "../rule-helpers.js";
 
 export const disallowedUniqueConstraint: Rule = {
   meta: {
@@ -18,12 +18,8 @@ export const disallowedUniqueConstraint: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
+    for (const { table, cmd } of alteredCommands(statement, file)) {
       if (cmd?.subtype === "AT_AddConstraint") {
         const con = asKind(cmd.def, "Constraint");
         if (con?.contype !== "CONSTR_UNIQUE" || con.indexname !== undefined) continue;

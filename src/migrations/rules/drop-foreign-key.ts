@@ -1,6 +1,5 @@
-import { asKind } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
-import { alteredExistingTable } from "../rule-helpers.js";
+import { alteredCommands } from "../rule-helpers.js";
 
 export const dropForeignKey: Rule = {
   meta: {
@@ -16,12 +15,8 @@ export const dropForeignKey: Rule = {
   },
   kinds: ["AlterTableStmt"],
   check({ statement, file, catalog }) {
-    const target = alteredExistingTable(statement, file);
-    if (!target) return [];
-    const { alter, table } = target;
     const reports: RuleReport[] = [];
-    for (const c of alter.cmds ?? []) {
-      const cmd = asKind(c, "AlterTableCmd");
+    for (const { table, cmd } of alteredCommands(statement, file)) {
       if (cmd?.subtype !== "AT_DropConstraint" || !cmd.name) continue;
       const con = catalog.relation(table)?.constraints[cmd.name];
       if (con?.kind !== "foreign-key" || !con.references) continue;
