@@ -95,11 +95,15 @@ describe("shipgate env audit (built CLI)", () => {
       ["env-parity", ".env.production.example", null],
       ["env-parity", ".env.production.example", null],
       ["env-undeclared-read", "app/settings.py", 3],
+      ["env-unvalidated-read", "app/settings.py", 3],
       ["env-dynamic-read", "src/dyn.js", 2],
       ["env-undeclared-read", "src/new.mjs", 1],
+      ["env-unvalidated-read", "src/new.mjs", 1],
+      ["env-unvalidated-read", "src/server.ts", 1],
       ["env-undeclared-read", "src/server.ts", 3],
+      ["env-unvalidated-read", "src/server.ts", 3],
     ]);
-    expect(out.findings.find((f) => f.file === "src/server.ts")).toMatchObject({
+    expect(out.findings.find((f) => f.file === "src/server.ts" && f.line === 3)).toMatchObject({
       column: 20,
       severity: "error",
     });
@@ -134,8 +138,10 @@ describe("shipgate env audit (built CLI)", () => {
       // The only variant in its directory: nothing to compare it with (vars.example is elsewhere).
       ["env-file-committed", ".env", null],
       ["env-read-outside-config", "src/server.ts", 1],
+      ["env-unvalidated-read", "src/server.ts", 1],
       ["env-read-outside-config", "src/server.ts", 2],
       ["env-read-outside-config", "src/server.ts", 3],
+      ["env-unvalidated-read", "src/server.ts", 3],
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("");

@@ -144,6 +144,7 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 i
       "files or directories (default: the repository's files from git, else every file under the current directory)",
     )
     .option("--example <file>", "the file declaring the variables (default: env.example, else .env.example)")
+    .option("--schema <module>", "the env schema module, also declaring variables (default: env.schema)")
     .option(
       "--since <ref>",
       "diff mode: report only the variables read without a default now that were not at <ref> (env-newly-required)",
@@ -160,30 +161,175 @@ Examples:
   shipgate env audit --since origin/main             variables that must exist before this deploy
 
 Rules: env-undeclared-read (error), env-file-committed (error), env-unused-declaration,
-env-dynamic-read, env-read-outside-config (with env.configModules), env-parity, env-parse-error
-(warnings). With --since, only env-newly-required (error: read without a default now, not at the
+env-dynamic-read, env-unvalidated-read, env-read-outside-config (with env.configModules),
+env-example-stale (with env.schema), env-parity, env-parse-error (warnings). With --since, only env-newly-required (error: read without a default now, not at the
 ref) and env-parse-error. Only variable names are read and printed, never a value.
 
 Exit codes: 0 pass, 1 an error finding, 2 usage or config error, 70 internal error.`,
     )
-    .action(async (paths: string[], opts: { example?: string; since?: string; format?: string }) => {
-      const format = chooseFormat(opts.format, io.env);
-      const [{ runEnvAudit }, { renderReport }] = await Promise.all([
-        import("./commands/env-audit.js"),
-        import("../core/reporters/index.js"),
-      ]);
+    .action(
+      async (
+        paths: string[],
+        opts: { example?: string; schema?: string; since?: string; format?: string },
+      ) => {
+        const format = chooseFormat(opts.format, io.env);
+        const [{ runEnvAudit }, { renderReport }] = await Promise.all([
+          import("./commands/env-audit.js"),
+          import("../core/reporters/index.js"),
+        ]);
+        const global = program.opts<{ config?: string }>();
+        const result = await runEnvAudit({
+          cwd: io.cwd,
+          paths,
+          ...(global.config ? { configPath: global.config } : {}),
+          ...(opts.example ? { example: opts.example } : {}),
+          ...(opts.schema ? { schema: opts.schema } : {}),
+          ...(opts.since !== undefined ? { since: opts.since } : {}),
+        });
+        io.stdout.write(
+          renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),
+        );
+        setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
+      },
+    );
+
+  envGroup
+    .command("verify")
+    .description(
+      "Check that an environment defines every variable this version requires (names only, never values).",
+    )
+    .argument("<environment>", "an environment declared in shipgate.yaml (environments.<name>.env)")
+    .argument("[paths...]", "code to take env reads from (default: the repository's files)")
+    .option("--dotenv <file>", "read the environment from this dotenv file instead of its configured source")
+    .option("--command <command>", "read the environment from a command printing KEY=VALUE lines")
+    .option("--process-env", "read the environment of this process (e.g. the CI runner's)")
+    .option("--schema <module>", "the env schema module (default: env.schema in shipgate.yaml)")
+    .addOption(formatOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate env verify production                     the source declared in environments.production.env
+  shipgate env verify staging --dotenv .env.staging
+  shipgate env verify production --command "doppler secrets download --no-file --format env"
+  shipgate env verify ci --process-env --format github
+
+Required: variables the env schema declares without a default (not optional), and variables the code
+(outside test files) reads without a default. Values set in the environment are also checked against
+the schema's formats. Only names are printed.
+
+Exit codes: 0 every required variable is defined and valid, 1 something is missing or invalid,
+2 usage or config error (e.g. the source command failed).`,
+    )
+    .action(
+      async (
+        environment: string,
+        paths: string[],
+        opts: { dotenv?: string; command?: string; processEnv?: boolean; schema?: string; format?: string },
+      ) => {
+        const given = [opts.dotenv, opts.command, opts.processEnv].filter((v) => v !== undefined);
+        if (given.length > 1) {
+          const { ShipgateError } = await import("../core/errors.js");
+          throw new ShipgateError("USAGE", "--dotenv, --command and --process-env are exclusive", {
+            hint: "Pass one source, or none to use the environment's configured source.",
+          });
+        }
+        const format = chooseFormat(opts.format, io.env);
+        const [{ runEnvVerify }, { renderReport }] = await Promise.all([
+          import("./commands/env-verify.js"),
+          import("../core/reporters/index.js"),
+        ]);
+        const global = program.opts<{ config?: string }>();
+        const source = opts.dotenv
+          ? { dotenv: opts.dotenv }
+          : opts.command
+            ? { command: opts.command }
+            : opts.processEnv
+              ? ({ process: true } as const)
+              : undefined;
+        const result = await runEnvVerify({
+          cwd: io.cwd,
+          env: io.env,
+          environment,
+          paths,
+          ...(global.config ? { configPath: global.config } : {}),
+          ...(source ? { source } : {}),
+          ...(opts.schema ? { schema: opts.schema } : {}),
+        });
+        io.stdout.write(
+          renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),
+        );
+        if (format === "pretty") {
+          const { summary: s } = result;
+          const verdict =
+            s.missing.length + s.invalid.length === 0
+              ? "every required variable is defined"
+              : [
+                  ...(s.missing.length > 0 ? [`missing: ${s.missing.join(", ")}`] : []),
+                  ...(s.invalid.length > 0 ? [`invalid: ${s.invalid.join(", ")}`] : []),
+                ].join("; ");
+          io.stdout.write(`${s.environment} (${s.source}): ${s.required} required; ${verdict}\n`);
+        }
+        setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
+      },
+    );
+
+  envGroup
+    .command("example")
+    .description("Write the example file (.env.example) from the env schema, or check that it is current.")
+    .option("--schema <module>", "the env schema module (default: env.schema in shipgate.yaml)")
+    .option("--output <file>", "where to write (default: env.example in shipgate.yaml, else .env.example)")
+    .option("--check", "do not write: exit 1 when the file differs from what the schema generates")
+    .option("--stdout", "print the generated file instead of writing it")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate env example                               writes .env.example from env.schema
+  shipgate env example --schema src/env.schema.ts --output config/.env.example
+  shipgate env example --check                       in CI: fail when .env.example is stale
+
+The schema module exports a record of shipgate/env specs (export const envSchema = { ... }) and must
+not validate the environment on import. Secrets are written empty; descriptions become comments.
+
+Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config error.`,
+    )
+    .action(async (opts: { schema?: string; output?: string; check?: boolean; stdout?: boolean }) => {
+      const { runEnvExample } = await import("./commands/env-example.js");
       const global = program.opts<{ config?: string }>();
-      const result = await runEnvAudit({
+      const { outcome, text } = await runEnvExample({
         cwd: io.cwd,
-        paths,
         ...(global.config ? { configPath: global.config } : {}),
-        ...(opts.example ? { example: opts.example } : {}),
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.schema ? { schema: opts.schema } : {}),
+        ...(opts.output ? { output: opts.output } : {}),
+        check: opts.check === true || opts.stdout === true,
       });
-      io.stdout.write(
-        renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),
-      );
-      setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
+      if (opts.stdout) {
+        io.stdout.write(text);
+        return;
+      }
+      switch (outcome.kind) {
+        case "written":
+          io.stdout.write(
+            `${outcome.unchanged ? "unchanged" : "wrote"} ${outcome.path}: ${outcome.variables} variables, ${outcome.secrets} secrets left empty\n`,
+          );
+          break;
+        case "up-to-date":
+          io.stdout.write(`${outcome.path} is up to date with the env schema\n`);
+          break;
+        case "stale": {
+          const parts = [
+            ...(outcome.exists ? [] : ["it does not exist"]),
+            ...(outcome.missing.length > 0 ? [`missing: ${outcome.missing.join(", ")}`] : []),
+            ...(outcome.extra.length > 0 ? [`not in the schema: ${outcome.extra.join(", ")}`] : []),
+          ];
+          io.stdout.write(
+            `${outcome.path} is out of date with the env schema${parts.length > 0 ? ` (${parts.join("; ")})` : " (comments, order or values differ)"}\nrun: shipgate env example\n`,
+          );
+          setExit(ExitCode.gateFailed);
+          break;
+        }
+      }
     });
 
   return program;

@@ -27,7 +27,8 @@ function typeOf(node: JsonSchemaNode): string {
   if (node.type === "array" && node.items)
     return `list of ${node.items.type === "object" ? "objects" : typeOf(node.items)}`;
   if (node.type === "object" && node.additionalProperties && typeof node.additionalProperties === "object") {
-    return `map of ${typeOf(node.additionalProperties)}`;
+    const entry = node.additionalProperties;
+    return `map of ${entry.type === "object" && entry.properties ? "objects" : typeOf(entry)}`;
   }
   const range =
     node.minimum !== undefined && node.maximum !== undefined ? ` (${node.minimum}–${node.maximum})` : "";
@@ -46,6 +47,9 @@ function rows(node: JsonSchemaNode, prefix: string, out: string[]): void {
       `| \`${path}\` | ${typeOf(child)} | ${def} | ${(child.description ?? "").replace(/\|/g, "\\|")} |`,
     );
     if (child.type === "object" && child.properties) rows(child, path, out);
+    const entry = child.additionalProperties;
+    if (child.type === "object" && typeof entry === "object" && entry.properties)
+      rows(entry, `${path}.<name>`, out);
     if (child.type === "array" && child.items?.properties) rows(child.items, `${path}[]`, out);
   }
 }

@@ -30,6 +30,11 @@ const approval = z
   })
   .strict();
 
+/** A Postgres duration setting, e.g. 500ms, 2s, 15min, 1h (a bare number is milliseconds). */
+const duration = z
+  .string()
+  .regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|min|h|d)?\s*$/i, 'expected a duration such as "500ms", "2s", "15min" or "1h"');
+
 export const migrationsConfigSchema = z
   .object({
     paths: z
@@ -77,6 +82,49 @@ export const migrationsConfigSchema = z
       .describe(
         "Approved findings (e.g. a destructive statement) with the reason, instead of an inline shipgate:allow.",
       ),
+    lockTimeout: duration
+      .default("2s")
+      .describe(
+        "`migrations apply`: lock_timeout for every migration statement (e.g. 2s, 500ms), so a migration waiting for a lock never queues the application's queries behind it. 0 waits forever.",
+      ),
+    statementTimeout: duration
+      .default("15min")
+      .describe(
+        "`migrations apply`: statement_timeout for every migration statement. Raise it for long index builds or backfills; 0 disables it.",
+      ),
+    lockRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(20)
+      .default(3)
+      .describe(
+        "`migrations apply`: how many times a file is retried, with exponential backoff, after a lock timeout (SQLSTATE 55P03).",
+      ),
+    advisoryLockWait: duration
+      .default("5min")
+      .describe(
+        "`migrations apply` and `restore`: how long to wait for another run holding the migration lock (a Postgres advisory lock) before failing with LOCKED. 0 fails at once.",
+      ),
+    backups: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe(
+            "Back up the tables the pending migrations alter, drop, update, delete from or truncate before applying them.",
+          ),
+        dir: z
+          .string()
+          .min(1)
+          .default(".shipgate/backups")
+          .describe(
+            "Directory of the backup store, relative to the config file. Backups hold production data: keep the directory out of git and on storage you trust.",
+          ),
+      })
+      .strict()
+      .default({ enabled: true, dir: ".shipgate/backups" })
+      .describe("`migrations apply`: backups of the tables a migration touches, restorable with `migrations restore`."),
   })
   .strict();
 
@@ -95,6 +143,45 @@ export const envConfigSchema = z
       .describe(
         "Globs (relative to the config file, e.g. src/config/**) of the modules allowed to read the environment; a read elsewhere is reported by env-read-outside-config. Empty: that check is off.",
       ),
+    schema: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The module exporting the env schema (a record of shipgate/env `env.*` specs), relative to the config file, e.g. src/env.schema.ts or src/env.ts#envSchema. Without #name: the export named envSchema, else the default export. The module must not validate on import. Used by env example, env verify and env audit.",
+      ),
+  })
+  .strict();
+
+const environmentEnvSource = z
+  .object({
+    dotenv: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A dotenv file holding the environment's variables, relative to the config file."),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "A command printing the environment's variables as KEY=VALUE lines, e.g. a secret manager's CLI. Run through the shell in the config file's directory; its output is never printed.",
+      ),
+    process: z
+      .literal(true)
+      .optional()
+      .describe("The environment of the process running shipgate (e.g. the CI runner's)."),
+  })
+  .strict()
+  .refine((s) => [s.dotenv, s.command, s.process].filter((v) => v !== undefined).length === 1, {
+    message: "set exactly one of dotenv, command or process",
+  });
+
+export const environmentConfigSchema = z
+  .object({
+    env: environmentEnvSource
+      .optional()
+      .describe("Where the environment's variables come from, for `shipgate env verify <environment>`."),
   })
   .strict();
 
@@ -108,12 +195,20 @@ export const configSchema = z
     env: envConfigSchema
       .default(envConfigSchema.parse({}))
       .describe("Environment variables: `shipgate env audit`."),
+    environments: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, - and _ (e.g. production)"),
+        environmentConfigSchema,
+      )
+      .default({})
+      .describe("Deploy targets by name (e.g. staging, production)."),
   })
   .strict();
 
 export type ShipgateConfig = z.output<typeof configSchema>;
 export type MigrationsConfig = z.output<typeof migrationsConfigSchema>;
 export type EnvConfig = z.output<typeof envConfigSchema>;
+export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;
 
 /** The JSON Schema of shipgate.yaml (input side: every key with a default is optional). */
 export function configJsonSchema(): Record<string, unknown> {

@@ -21,7 +21,13 @@ const codeTable = {
   FILE_NOT_FOUND: { exitCode: ExitCode.usage, httpStatus: 404 },
   GIT_FAILED: { exitCode: ExitCode.usage, httpStatus: 400 },
   COMMAND_FAILED: { exitCode: ExitCode.usage, httpStatus: 400 },
+  /** Postgres could not be reached or started. */
+  DATABASE_FAILED: { exitCode: ExitCode.usage, httpStatus: 503 },
   GATE_FAILED: { exitCode: ExitCode.gateFailed, httpStatus: 422 },
+  /** A migration failed or was refused; the report says what ran and what the database holds. */
+  MIGRATION_FAILED: { exitCode: ExitCode.gateFailed, httpStatus: 422 },
+  /** Another process holds the lock (e.g. a concurrent `migrations apply`). */
+  LOCKED: { exitCode: ExitCode.gateFailed, httpStatus: 409 },
   DEPLOY_ROLLED_BACK: { exitCode: ExitCode.deployRolledBack, httpStatus: 500 },
   INTERNAL: { exitCode: ExitCode.internal, httpStatus: 500 },
 } as const satisfies Record<string, { exitCode: ExitCode; httpStatus: number }>;

@@ -51,6 +51,10 @@ export interface Finding {
   rewrites?: boolean;
   /** Migration findings: the relation the finding is about. */
   relation?: string;
+  /** API compatibility findings: the operation affected, e.g. "GET /orders/{id}". */
+  operation?: string;
+  /** API compatibility findings: JSON pointer (RFC 6901) into the spec, e.g. "/paths/~1orders/get". */
+  pointer?: string;
   /** Set when the finding was approved (inline or in config); approved findings never fail the gate. */
   suppression?: Suppression;
 }

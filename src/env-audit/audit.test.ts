@@ -72,7 +72,7 @@ describe("prefilter and file kinds", () => {
       [
         { path: "a.ts", text: "export const x = 1;" },
         { path: "b.go", text: 'os.Getenv("X")' },
-        { path: "c.ts", text: "process.env.C;" },
+        { path: "c.ts", text: "process.env.C ?? 'c';" },
       ],
       "C=\n",
     );
@@ -105,7 +105,7 @@ describe("auditEnv", () => {
   });
 
   it("reports declared variables nobody reads, at the key's line in the example", () => {
-    const r = audit([{ path: "a.js", text: "process.env.USED" }], "USED=1\n\n# x\nUNUSED=2\n");
+    const r = audit([{ path: "a.js", text: "process.env.USED || 1" }], "USED=1\n\n# x\nUNUSED=2\n");
     expect(r.findings).toMatchObject([
       { ruleId: "env-unused-declaration", severity: "warning", file: ".env.example", line: 4, column: 1 },
     ]);
@@ -117,15 +117,15 @@ describe("auditEnv", () => {
   });
 
   it("treats every read as undeclared when there is no example file, and says so", () => {
-    const r = audit([{ path: "a.ts", text: "process.env.A" }], undefined);
+    const r = audit([{ path: "a.ts", text: "process.env.A ?? 1" }], undefined);
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]?.help).toContain("does not exist yet");
   });
 
   it("reports reads outside the config modules only when they are configured", () => {
     const sources = [
-      { path: "src/config/env.ts", text: "export const a = process.env.A;" },
-      { path: "src/handler.ts", text: "export const b = process.env.A;" },
+      { path: "src/config/env.ts", text: "export const a = process.env.A ?? 1;" },
+      { path: "src/handler.ts", text: "export const b = process.env.A ?? 1;" },
     ];
     expect(audit(sources, "A=\n").findings).toEqual([]);
     const globs = ["src/config/**"];
@@ -169,8 +169,43 @@ describe("auditEnv", () => {
   });
 
   it("reports a parse error as a warning and still audits what parsed", () => {
-    const r = audit([{ path: "a.ts", text: "process.env.A;\nconst = ;\n" }], "A=\n");
+    const r = audit([{ path: "a.ts", text: "process.env.A ?? 1;\nconst = ;\n" }], "A=\n");
     expect(r.findings.map((f) => f.ruleId)).toEqual(["env-parse-error"]);
     expect(r.findings[0]?.line).toBe(2);
+  });
+
+  it("reports reads without a default that nothing validates, unless the schema or a config module does", () => {
+    const sources = [
+      { path: "src/config/env.ts", text: "export const a = process.env.IN_CONFIG;" },
+      {
+        path: "src/a.ts",
+        text: "process.env.RAW;\nprocess.env.WITH_DEFAULT ?? 'x';\nprocess.env.IN_SCHEMA;\n",
+      },
+      { path: "app/s.py", text: "import os\n\nq = os.environ['PY_RAW']\n" },
+    ];
+    const r = audit(sources, "IN_CONFIG=\nRAW=\nWITH_DEFAULT=\nIN_SCHEMA=\nPY_RAW=\n", {
+      configModules: ["src/config/**"],
+      inConfigModule: (file) => file.startsWith("src/config/"),
+      schema: { path: "src/env.schema.ts", names: ["IN_SCHEMA"] },
+    });
+    const unvalidated = r.findings.filter((f) => f.ruleId === "env-unvalidated-read");
+    expect(unvalidated.map((f) => [f.file, f.line, f.severity])).toEqual([
+      ["app/s.py", 3, "warning"],
+      ["src/a.ts", 1, "warning"],
+    ]);
+    expect(unvalidated[1]?.help).toContain("Add RAW to the env schema (src/env.schema.ts)");
+  });
+
+  it("counts the env schema as declared, and reports an example that drifted from it", () => {
+    const r = audit([{ path: "a.ts", text: "process.env.ONLY_IN_SCHEMA ?? 1;" }], "OLD=\n", {
+      schema: { path: "src/env.schema.ts", names: ["ONLY_IN_SCHEMA"] },
+    });
+    expect(r.findings.some((f) => f.ruleId === "env-undeclared-read")).toBe(false);
+    const stale = r.findings.filter((f) => f.ruleId === "env-example-stale");
+    expect(stale).toHaveLength(1);
+    expect(stale[0]?.message).toBe(
+      ".env.example is out of date with the env schema (src/env.schema.ts): it lacks ONLY_IN_SCHEMA and has OLD that the schema does not declare",
+    );
+    expect(stale[0]?.help).toBe("Regenerate it from the schema: shipgate env example");
   });
 });

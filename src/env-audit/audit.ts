@@ -22,6 +22,9 @@ export const envAuditRules = {
   "env-file-committed": "An env file (not an example) committed to git.",
   "env-parity": "A key one env example file has and another lacks.",
   "env-parse-error": "A source file that did not parse completely; reads past the error may be missed.",
+  "env-unvalidated-read":
+    "A read without a default of a variable nothing validates (not in the env schema, not in a config module).",
+  "env-example-stale": "The example file and the env schema declare different variables.",
   "env-newly-required": "With --since: a variable read without a default now that was not at the ref.",
 } as const satisfies Record<string, string>;
 export type EnvAuditRuleId = keyof typeof envAuditRules;
@@ -129,6 +132,8 @@ export interface AuditInput {
   inConfigModule?: (path: string) => boolean;
   /** The configured globs, for messages. */
   configModules?: readonly string[];
+  /** The env schema, when configured: its variables are declared and validated. */
+  schema?: { path: string; names: readonly string[] };
 }
 
 export interface AuditResult {
@@ -241,8 +246,10 @@ function parityFindings(files: readonly ExampleFile[]): Finding[] {
 /** The whole audit: reads against the declared set, committed env files, example parity. */
 export function auditEnv(input: AuditInput): AuditResult {
   const { reads, findings, parsed } = findEnvReads(input.sources);
-  const declared = new Map((input.example?.keys ?? []).map((k) => [k.name, k]));
+  const schemaNames = new Set(input.schema?.names ?? []);
+  const declared = new Set([...(input.example?.keys ?? []).map((k) => k.name), ...schemaNames]);
   const examplePath = input.example?.path ?? input.examplePath;
+  const declaredIn = input.schema ? `${examplePath} or the env schema (${input.schema.path})` : examplePath;
   const read = new Set<string>();
   const globs = (input.configModules ?? []).join(", ");
 
@@ -265,13 +272,32 @@ export function auditEnv(input: AuditInput): AuditResult {
           ruleId: "env-undeclared-read",
           severity: "error",
           ...at(r),
-          message: `${what} reads ${r.name}, which ${examplePath} does not declare`,
+          message: `${what} reads ${r.name}, which ${declaredIn} does not declare`,
           help: `Declare it in ${where} as \`${r.name}=\` with a placeholder, never a real value; or remove the read.`,
           docsUrl: envAuditDocsUrl,
         });
       }
     }
-    if (input.inConfigModule && !input.inConfigModule(r.file)) {
+    const inConfig = input.inConfigModule?.(r.file);
+    if (
+      r.name !== undefined &&
+      r.defaultText === undefined &&
+      r.via !== "pydantic" &&
+      !schemaNames.has(r.name) &&
+      inConfig !== true
+    ) {
+      findings.push({
+        ruleId: "env-unvalidated-read",
+        severity: "warning",
+        ...at(r),
+        message: `${what} is read without a default and nothing validates ${r.name}: a deploy without it starts and fails later`,
+        help: input.schema
+          ? `Add ${r.name} to the env schema (${input.schema.path}) so it is checked at startup, or give the read a default.`
+          : `Validate it at startup (declare it in an env schema with shipgate/env and set env.schema), read it in a config module that validates it (env.configModules), or give the read a default.`,
+        docsUrl: envAuditDocsUrl,
+      });
+    }
+    if (inConfig === false) {
       findings.push({
         ruleId: "env-read-outside-config",
         severity: "warning",
@@ -294,6 +320,26 @@ export function auditEnv(input: AuditInput): AuditResult {
         column: 1,
         message: `${key.name} is declared in ${input.example.path} but no code reads it`,
         help: `Remove ${key.name} from ${input.example.path} if nothing uses it (a read with a dynamic name is not followed).`,
+        docsUrl: envAuditDocsUrl,
+      });
+    }
+  }
+
+  if (input.schema && input.example) {
+    const inExample = new Set(input.example.keys.map((k) => k.name));
+    const missing = [...schemaNames].filter((n) => !inExample.has(n));
+    const extra = [...inExample].filter((n) => !schemaNames.has(n));
+    if (missing.length > 0 || extra.length > 0) {
+      const parts = [
+        ...(missing.length > 0 ? [`lacks ${missing.join(", ")}`] : []),
+        ...(extra.length > 0 ? [`has ${extra.join(", ")} that the schema does not declare`] : []),
+      ];
+      findings.push({
+        ruleId: "env-example-stale",
+        severity: "warning",
+        file: input.example.path,
+        message: `${input.example.path} is out of date with the env schema (${input.schema.path}): it ${parts.join(" and ")}`,
+        help: "Regenerate it from the schema: shipgate env example",
         docsUrl: envAuditDocsUrl,
       });
     }

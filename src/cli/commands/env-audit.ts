@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
-import { loadConfig } from "../../config/load.js";
+import { type LoadedConfig, loadConfig } from "../../config/load.js";
 import { ShipgateError } from "../../core/errors.js";
 import { compareFindings, failingFindings } from "../../core/finding.js";
 import {
@@ -29,6 +29,7 @@ import {
   sourceLanguage,
 } from "../../env-audit/audit.js";
 import { newlyRequired } from "../../env-audit/diff.js";
+import { loadEnvSchema, parseSchemaReference } from "../../env-audit/schema-module.js";
 
 export interface EnvAuditOptions {
   cwd: string;
@@ -42,6 +43,8 @@ export interface EnvAuditOptions {
    * ref and the working tree (env-newly-required), plus parse errors of the current code.
    */
   since?: string;
+  /** The env schema module (path or path#export), relative to cwd; default: config env.schema. */
+  schema?: string;
 }
 
 export interface EnvAuditResult {
@@ -152,6 +155,56 @@ async function sourcesAtRef(
   return [...out, ...gone];
 }
 
+/**
+ * The env schema module to load: the command line's (relative to cwd) wins over config env.schema
+ * (relative to the config file). `display` is the module path relative to cwd, for messages.
+ */
+export function configuredSchema(
+  loaded: LoadedConfig,
+  cwd: string,
+  flag: string | undefined,
+): { baseDir: string; reference: string; display: string } | undefined {
+  const baseDir = flag !== undefined ? cwd : loaded.dir;
+  const reference = flag ?? loaded.config.env.schema;
+  if (reference === undefined) return undefined;
+  const { file } = parseSchemaReference(reference);
+  return { baseDir, reference, display: toPosix(path.relative(cwd, path.resolve(baseDir, file))) };
+}
+
+export interface GatheredSources {
+  /** Files git tracks (relative to cwd); [] outside a repository. */
+  tracked: string[];
+  /** Every candidate file (absolute, sorted): the named paths, else the repository's files. */
+  candidates: string[];
+  /** The JS/TS and Python files among them, with their text. */
+  sources: SourceFile[];
+}
+
+/**
+ * The files an env check reads: `paths` (directories walked), else the repository's tracked and
+ * untracked-but-not-ignored files, else (outside git) every file under cwd.
+ */
+export async function gatherSources(cwd: string, paths: readonly string[]): Promise<GatheredSources> {
+  const inGit = await gitInsideWorkTree(cwd);
+  const tracked = inGit ? await gitListFiles(cwd) : [];
+  let candidates: string[];
+  if (paths.length > 0) candidates = expandPaths(cwd, paths);
+  else if (inGit)
+    candidates = (await gitListFiles(cwd, { untracked: true })).map((p) => path.resolve(cwd, p));
+  else {
+    candidates = [];
+    walk(cwd, candidates);
+  }
+  candidates = [...new Set(candidates)].sort();
+  const sources: SourceFile[] = [];
+  for (const abs of candidates) {
+    if (sourceLanguage(abs) === undefined) continue;
+    const text = readText(abs);
+    if (text !== undefined) sources.push({ path: toPosix(path.relative(cwd, abs)), text });
+  }
+  return { tracked, candidates, sources };
+}
+
 export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditResult> {
   const { cwd } = options;
   const loaded = loadConfig({ cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
@@ -168,24 +221,7 @@ export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditRes
   const exampleText = readText(exampleAbs);
   const example = exampleText === undefined ? undefined : parseExampleFile(rel(exampleAbs), exampleText);
 
-  const inGit = await gitInsideWorkTree(cwd);
-  const tracked = inGit ? await gitListFiles(cwd) : [];
-  let candidates: string[];
-  if (options.paths.length > 0) candidates = expandPaths(cwd, options.paths);
-  else if (inGit)
-    candidates = (await gitListFiles(cwd, { untracked: true })).map((p) => path.resolve(cwd, p));
-  else {
-    candidates = [];
-    walk(cwd, candidates);
-  }
-  candidates = [...new Set(candidates)].sort();
-
-  const sources: SourceFile[] = [];
-  for (const abs of candidates) {
-    if (sourceLanguage(abs) === undefined) continue;
-    const text = readText(abs);
-    if (text !== undefined) sources.push({ path: rel(abs), text });
-  }
+  const { tracked, candidates, sources } = await gatherSources(cwd, options.paths);
 
   if (options.since !== undefined) {
     // Resolves the ref first: an unknown ref (or no repository) is GIT_FAILED, with a hint.
@@ -237,6 +273,9 @@ export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditRes
           return matchesConfigModule(fromConfig);
         };
 
+  const schemaRef = configuredSchema(loaded, cwd, options.schema);
+  const schema = schemaRef ? await loadEnvSchema(schemaRef.baseDir, schemaRef.reference) : undefined;
+
   const result = auditEnv({
     sources,
     example,
@@ -245,6 +284,9 @@ export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditRes
     parityFiles,
     configModules: globs,
     ...(inConfigModule ? { inConfigModule } : {}),
+    ...(schema && schemaRef
+      ? { schema: { path: schemaRef.display, names: Object.keys(schema.schema) } }
+      : {}),
   });
 
   // Code frames show source lines: only code is passed, never an env or example file (values).
