@@ -8,6 +8,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Rng } from "./lib.js";
 
 export interface CorpusOptions {
   /** Directory to (re)create; everything in it is deleted first. */
@@ -24,41 +25,6 @@ export interface CorpusStats {
   statements: number;
   bytes: number;
   tables: number;
-}
-
-/** mulberry32: a small, fast, seedable PRNG; good enough for test data. */
-class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error("pick from an empty list");
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-  weighted<T>(entries: readonly (readonly [T, number])[]): T {
-    const total = entries.reduce((s, [, w]) => s + w, 0);
-    let r = this.next() * total;
-    for (const [value, weight] of entries) {
-      r -= weight;
-      if (r < 0) return value;
-    }
-    return (entries[entries.length - 1] as readonly [T, number])[0];
-  }
 }
 
 type Kind =

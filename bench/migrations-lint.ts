@@ -21,6 +21,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { loadModule, parseSync } from "libpg-query";
 import { generateCorpus } from "./generate-corpus.js";
+import { median } from "./lib.js";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 const corpusDir = join(repoRoot, "bench/.corpus/migrations");
@@ -70,14 +71,6 @@ function run(
       });
     });
   });
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Counts the top-level statements of the corpus with the real Postgres parser. */

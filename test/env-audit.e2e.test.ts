@@ -2,44 +2,16 @@
  * End-to-end: `shipgate env audit` as a real process on a temporary git repository with JS and
  * Python sources, a .env.example and a committed .env. `npm test` builds dist/ first.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-
-const root = join(import.meta.dirname, "..");
-const bin = join(root, "dist/cli/main.js");
-const run = promisify(execFile);
+import { runShipgate as shipgate, writeFile as write } from "./support/cli.js";
 
 // Values that must never appear in any output.
 const committedSecret = "sk_live_COMMITTED_9f8e7d";
 const exampleValue = "EXAMPLE_VALUE_a1b2c3";
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function shipgate(args: string[], cwd: string): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "" },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function write(dir: string, file: string, text: string): void {
-  mkdirSync(dirname(join(dir, file)), { recursive: true });
-  writeFileSync(join(dir, file), text);
-}
 
 function git(dir: string, ...args: string[]): void {
   execFileSync("git", args, { cwd: dir, stdio: "ignore" });
@@ -214,6 +186,35 @@ describe("shipgate env audit --since (built CLI)", () => {
     const clean = await shipgate(["env", "audit", "--since", "HEAD", "--format", "json"], d);
     expect(clean.code).toBe(0);
     expect((JSON.parse(clean.stdout) as { findings: unknown[] }).findings).toEqual([]);
+  });
+
+  it("judges a change against the files it did not touch (read only when they mention the variable)", async () => {
+    const d = mkdtempSync(join(tmpdir(), "shipgate-env-since-unchanged-"));
+    write(d, "src/db.ts", "export const db = process.env.DATABASE_URL;\n");
+    write(d, "src/log.ts", "export const level = process.env.LOG_LEVEL ?? 'info';\n");
+    write(
+      d,
+      "app/settings.py",
+      "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix='APP_')\n    token: str\n",
+    );
+    git(d, "init", "-q");
+    commitAll(d);
+    // New files read without defaults: DATABASE_URL (already required by src/db.ts), LOG_LEVEL (read
+    // with a default elsewhere: a default removed), APP_TOKEN (required by the pydantic field), NEW_ONE.
+    write(
+      d,
+      "src/feature.ts",
+      "export const a = process.env.DATABASE_URL;\nexport const b = process.env.LOG_LEVEL;\nexport const c = process.env.APP_TOKEN;\nexport const d = process.env.NEW_ONE;\n",
+    );
+    const r = await shipgate(["env", "audit", "--since", "HEAD", "--format", "json"], d);
+    const out = JSON.parse(r.stdout) as { findings: { ruleId: string; line?: number; message: string }[] };
+    expect(out.findings.map((f) => [f.ruleId, f.line])).toEqual([
+      ["env-newly-required", 2],
+      ["env-newly-required", 4],
+    ]);
+    expect(out.findings[0]?.message).toContain("LOG_LEVEL");
+    expect(out.findings[0]?.message).toContain("a default was removed");
+    expect(out.findings[1]?.message).toContain("NEW_ONE");
   });
 
   it("rejects an unknown ref with GIT_FAILED and a hint", async () => {

@@ -3,46 +3,20 @@
  * repository whose env schema is a TypeScript module importing `shipgate/env` (linked to this
  * package's build). `npm test` builds dist/ first.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runShipgate as shipgate, writeFile as write } from "./support/cli.js";
 
 const root = join(import.meta.dirname, "..");
-const bin = join(root, "dist/cli/main.js");
-const run = promisify(execFile);
 
 // Values that must never appear in any output.
 const dbPassword = "pw_DB_SECRET_5e4d3c";
 const stripeKey = "sk_live_VERIFY_SECRET_77aa";
 const invalidPort = "PORT_VALUE_NOT_A_NUMBER";
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function shipgate(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-function write(dir: string, file: string, text: string): void {
-  mkdirSync(dirname(join(dir, file)), { recursive: true });
-  writeFileSync(join(dir, file), text);
-}
 
 function expectNoSecrets(r: CliRun): void {
   for (const value of [dbPassword, stripeKey, invalidPort]) {

@@ -1,5 +1,6 @@
-/** How the CLI writes: format defaults, colour decisions. */
+/** How the CLI writes: the --format option, format defaults, colour decisions. */
 
+import { Option } from "commander";
 import { ShipgateError } from "../core/errors.js";
 import { type ReportFormat, reportFormats } from "../core/report.js";
 
@@ -16,4 +17,12 @@ export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): b
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
   return Boolean(stream.isTTY) && env.TERM !== "dumb";
+}
+
+/** The --format option every reporting command takes. */
+export function formatOption(): Option {
+  return new Option(
+    "--format <format>",
+    "output format (default: github under GitHub Actions, else pretty)",
+  ).choices(reportFormats);
 }

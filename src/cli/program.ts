@@ -5,22 +5,20 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, isShipgateError } from "../core/errors.js";
 import { createProgress } from "../core/progress.js";
-import { reportFormats } from "../core/report.js";
 import { toolVersion } from "../core/version.js";
-import { chooseFormat, useColor } from "./output.js";
+import { chooseFormat, formatOption, useColor } from "./output.js";
+import { registerCheck } from "./register-check.js";
+import { registerCompat } from "./register-compat.js";
+import { registerInit } from "./register-init.js";
+import { registerMigrationsApply } from "./register-migrations-apply.js";
+import { registerMigrationsVerify } from "./register-migrations-verify.js";
+import { registerPipeline } from "./register-pipeline.js";
 
 export interface CliIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
-}
-
-function formatOption(): Option {
-  return new Option(
-    "--format <format>",
-    "output format (default: github under GitHub Actions, else pretty)",
-  ).choices(reportFormats);
 }
 
 /** Builds the program; `setExit` receives the exit code a command decided. */
@@ -331,6 +329,13 @@ Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config
         }
       }
     });
+
+  registerMigrationsVerify(migrations, io, setExit);
+  registerMigrationsApply(migrations, io, setExit);
+  registerCompat(program, io, setExit);
+  registerCheck(program, io, setExit);
+  registerPipeline(program, io, setExit);
+  registerInit(program, io, setExit);
 
   return program;
 }

@@ -33,7 +33,10 @@ const approval = z
 /** A Postgres duration setting, e.g. 500ms, 2s, 15min, 1h (a bare number is milliseconds). */
 const duration = z
   .string()
-  .regex(/^\s*\d+(?:\.\d+)?\s*(?:ms|s|min|h|d)?\s*$/i, 'expected a duration such as "500ms", "2s", "15min" or "1h"');
+  .regex(
+    /^\s*\d+(?:\.\d+)?\s*(?:ms|s|min|h|d)?\s*$/i,
+    'expected a duration such as "500ms", "2s", "15min" or "1h"',
+  );
 
 export const migrationsConfigSchema = z
   .object({
@@ -82,6 +85,12 @@ export const migrationsConfigSchema = z
       .describe(
         "Approved findings (e.g. a destructive statement) with the reason, instead of an inline shipgate:allow.",
       ),
+    requireDown: z
+      .boolean()
+      .default(false)
+      .describe(
+        "`migrations verify`: a migration without a down migration is an error (verify-down-missing), not a warning.",
+      ),
     lockTimeout: duration
       .default("2s")
       .describe(
@@ -124,7 +133,9 @@ export const migrationsConfigSchema = z
       })
       .strict()
       .default({ enabled: true, dir: ".shipgate/backups" })
-      .describe("`migrations apply`: backups of the tables a migration touches, restorable with `migrations restore`."),
+      .describe(
+        "`migrations apply`: backups of the tables a migration touches, restorable with `migrations restore`.",
+      ),
   })
   .strict();
 
@@ -179,9 +190,181 @@ const environmentEnvSource = z
 
 export const environmentConfigSchema = z
   .object({
+    url: z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL such as https://shop.example.com" })
+      .optional()
+      .describe(
+        "The environment's public base URL; `shipgate check` checks its TLS certificate and health endpoints.",
+      ),
+    health: z
+      .array(z.string().regex(/^\//, "expected a path starting with /"))
+      .default(["/health"])
+      .describe("Health endpoint paths under url; each must answer 2xx."),
     env: environmentEnvSource
       .optional()
       .describe("Where the environment's variables come from, for `shipgate env verify <environment>`."),
+  })
+  .strict();
+
+export const compatConfigSchema = z
+  .object({
+    openapi: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "OpenAPI 3.0/3.1 or Swagger 2.0 spec files, relative to the config file, that `shipgate compat openapi --since <ref>` checks when no file is named.",
+      ),
+    graphql: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "GraphQL schemas (SDL or introspection JSON), relative to the config file, that `shipgate compat graphql --since <ref>` checks when no file is named.",
+      ),
+    acceptFile: z
+      .string()
+      .min(1)
+      .default(".shipgate-compat.yaml")
+      .describe(
+        "The file listing accepted breaking changes (rule, operation, pointer, reason, expires), relative to the config file.",
+      ),
+    sunsetField: z
+      .string()
+      .regex(/^x-/, "an OpenAPI extension name, starting with x-")
+      .default("x-sunset")
+      .describe(
+        "The operation extension holding the date from which a deprecated operation may be removed (YYYY-MM-DD, ISO date-time or HTTP date).",
+      ),
+  })
+  .strict();
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day such as "15:00"');
+const weekday = z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+
+export const checkConfigSchema = z
+  .object({
+    criticalPaths: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Globs (relative to the config file, e.g. src/payments/**) of critical code: a TODO/FIXME added there fails `shipgate check`.",
+      ),
+    requireSignedCommits: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Fail `shipgate check` when a commit in the range is not signed (or its signature does not verify).",
+      ),
+    window: z
+      .object({
+        timezone: z
+          .string()
+          .default("UTC")
+          .refine(
+            (tz) => {
+              try {
+                new Intl.DateTimeFormat("en-US", { timeZone: tz });
+                return true;
+              } catch {
+                return false;
+              }
+            },
+            { message: "expected an IANA time zone such as Europe/Berlin or America/New_York" },
+          )
+          .describe("The team's time zone (IANA name, e.g. Europe/Berlin)."),
+        environments: z
+          .array(z.string().min(1))
+          .default(["production"])
+          .describe("The environments the window applies to."),
+        blocked: z
+          .array(
+            z
+              .object({
+                days: z.array(weekday).min(1).describe("Days the rule applies to: mon … sun."),
+                from: hhmm.optional().describe("Blocked from this time of day (default: midnight)."),
+                until: hhmm.optional().describe("Blocked until this time of day (default: end of day)."),
+              })
+              .strict(),
+          )
+          .default([{ days: ["fri"], from: "15:00" }, { days: ["sat", "sun"] }])
+          .describe("When deploys are blocked. Default: Friday from 15:00, and weekends."),
+        holidays: z
+          .array(
+            z
+              .object({
+                date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date such as 2026-12-25"),
+                name: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([])
+          .describe("Dates (yyyy-mm-dd, in the time zone) when deploys are blocked all day."),
+      })
+      .strict()
+      .default({
+        timezone: "UTC",
+        environments: ["production"],
+        blocked: [{ days: ["fri"], from: "15:00" }, { days: ["sat", "sun"] }],
+        holidays: [],
+      })
+      .describe("The deploy window; `shipgate check --override-window --reason …` overrides it once."),
+    dependencyAudit: z
+      .object({
+        failAt: z
+          .enum(["low", "moderate", "high", "critical"])
+          .default("high")
+          .describe("Vulnerabilities at or above this severity fail the check; lower ones are warnings."),
+      })
+      .strict()
+      .default({ failAt: "high" })
+      .describe(
+        "The dependency audit (npm audit; pip-audit when installed). One that cannot run is reported as not run.",
+      ),
+    tlsMinDays: z
+      .number()
+      .int()
+      .min(1)
+      .default(14)
+      .describe("The environment's TLS certificate must stay valid at least this many more days."),
+    manual: z
+      .array(
+        z
+          .object({
+            id: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9-]*$/, "use lowercase letters, digits and -")
+              .describe("Stable id, used by --confirm <id>."),
+            title: z
+              .string()
+              .min(1)
+              .describe("What a person must confirm, e.g. On-call engineer identified."),
+            group: z
+              .enum(["data", "application", "infrastructure", "observability", "rollback"])
+              .default("rollback")
+              .describe("The checklist group it is shown in."),
+            confirmed: z
+              .boolean()
+              .default(false)
+              .describe("Confirmed in config (e.g. a standing arrangement) instead of per run."),
+          })
+          .strict(),
+      )
+      .default([
+        {
+          id: "team-notified",
+          title: "The team knows this deploy is going out",
+          group: "rollback",
+          confirmed: false,
+        },
+        {
+          id: "on-call",
+          title: "An on-call engineer is identified for the deploy window",
+          group: "observability",
+          confirmed: false,
+        },
+      ])
+      .describe(
+        "Items a machine cannot verify; each is reported as manual until confirmed with --confirm <id> or confirmed: true.",
+      ),
   })
   .strict();
 
@@ -195,6 +378,12 @@ export const configSchema = z
     env: envConfigSchema
       .default(envConfigSchema.parse({}))
       .describe("Environment variables: `shipgate env audit`."),
+    compat: compatConfigSchema
+      .default(compatConfigSchema.parse({}))
+      .describe("API compatibility: `shipgate compat openapi | graphql`."),
+    check: checkConfigSchema
+      .default(checkConfigSchema.parse({}))
+      .describe("The pre-deploy gate: `shipgate check`."),
     environments: z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "use lowercase letters, digits, - and _ (e.g. production)"),
@@ -208,6 +397,7 @@ export const configSchema = z
 export type ShipgateConfig = z.output<typeof configSchema>;
 export type MigrationsConfig = z.output<typeof migrationsConfigSchema>;
 export type EnvConfig = z.output<typeof envConfigSchema>;
+export type CompatConfig = z.output<typeof compatConfigSchema>;
 export type EnvironmentConfig = z.output<typeof environmentConfigSchema>;
 
 /** The JSON Schema of shipgate.yaml (input side: every key with a default is optional). */

@@ -33,9 +33,9 @@ function stderrTail(stderr: string, lines = 20): string[] {
 }
 
 /** Runs git and resolves with its exit code; rejects only when git could not run at all. */
-function execGit(args: readonly string[], cwd: string): Promise<GitResult> {
+function execGit(args: readonly string[], cwd: string, input?: string): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "git",
       args,
       { cwd, encoding: "buffer", maxBuffer, env: gitEnv(), windowsHide: true },
@@ -77,6 +77,7 @@ function execGit(args: readonly string[], cwd: string): Promise<GitResult> {
         );
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -221,4 +222,156 @@ export async function gitListFiles(cwd: string, options: { untracked?: boolean }
   const args = ["ls-files", "-z", "--cached"];
   if (options.untracked) args.push("--others", "--exclude-standard");
   return [...new Set(splitNul(await runGit(args, cwd)))].sort();
+}
+
+export interface AddedLine {
+  /** 1-based line number in the working-tree file. */
+  line: number;
+  text: string;
+}
+
+/**
+ * The lines added since `ref` per file (absolute paths under the repository root): the `+` lines of
+ * `git diff -U0 <ref>` against the working tree, plus every line of untracked, not-ignored files.
+ * Binary files and deletions contribute nothing.
+ */
+export async function gitAddedLines(cwd: string, ref: string): Promise<Map<string, AddedLine[]>> {
+  const root = await gitRepoRoot(cwd);
+  const commit = await gitResolveCommit(root, ref);
+  const [diff, untracked] = await Promise.all([
+    runGit(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", commit, "--"], root),
+    runGit(["ls-files", "--others", "--exclude-standard", "-z"], root),
+  ]);
+  const out = new Map<string, AddedLine[]>();
+  let current: AddedLine[] | undefined;
+  let next = 0;
+  for (const raw of diff.toString("utf8").split("\n")) {
+    if (raw.startsWith("+++ ")) {
+      const target = raw.slice(4);
+      current = undefined;
+      if (target !== "/dev/null") {
+        const file = join(root, unquoteGitPath(target).replace(/^b\//, ""));
+        current = out.get(file) ?? [];
+        out.set(file, current);
+      }
+    } else if (raw.startsWith("@@")) {
+      const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(raw);
+      next = m ? Number(m[1]) : 0;
+    } else if (raw.startsWith("+") && current) {
+      current.push({ line: next, text: raw.slice(1) });
+      next++;
+    }
+  }
+  const { readFile } = await import("node:fs/promises");
+  for (const rel of splitNul(untracked)) {
+    const file = join(root, rel);
+    let text: string;
+    try {
+      const bytes = await readFile(file);
+      if (bytes.includes(0)) continue;
+      text = bytes.toString("utf8");
+    } catch {
+      continue;
+    }
+    out.set(
+      file,
+      text.split("\n").map((t, i) => ({ line: i + 1, text: t })),
+    );
+  }
+  return out;
+}
+
+/** A path as git prints it in diff headers: C-quoted when it holds special characters. */
+function unquoteGitPath(p: string): string {
+  if (!p.startsWith('"')) return p;
+  const inner = p.slice(1, -1);
+  const bytes: number[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i] as string;
+    if (c !== "\\") {
+      bytes.push(...Buffer.from(c, "utf8"));
+      continue;
+    }
+    const n = inner[++i] as string;
+    if (/[0-7]/.test(n)) {
+      bytes.push(Number.parseInt(inner.slice(i, i + 3), 8));
+      i += 2;
+    } else bytes.push(({ n: 10, t: 9, '"': 34, "\\": 92 } as Record<string, number>)[n] ?? n.charCodeAt(0));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+export interface GitCommit {
+  sha: string;
+  subject: string;
+  body: string;
+  author: string;
+  /** git's %G? signature status: G good, U good but untrusted key, N none, B bad, X/Y expired, R revoked, E cannot check. */
+  signature: string;
+}
+
+/** The commits in `base..head`, newest first. */
+export async function gitCommitsInRange(cwd: string, base: string, head = "HEAD"): Promise<GitCommit[]> {
+  const out = await runGit(
+    ["log", "-z", "--format=%H%x1f%s%x1f%b%x1f%an <%ae>%x1f%G?", `${base}..${head}`],
+    cwd,
+  );
+  return splitNul(out).map((record) => {
+    const [sha = "", subject = "", body = "", author = "", signature = "N"] = record.split("\x1f");
+    return { sha: sha.trim(), subject, body: body.trim(), author, signature: signature.trim() || "N" };
+  });
+}
+
+/** Whether `ancestor` is an ancestor of (or equal to) `descendant`. */
+export async function gitIsAncestor(cwd: string, ancestor: string, descendant: string): Promise<boolean> {
+  const result = await execGit(["merge-base", "--is-ancestor", ancestor, descendant], cwd);
+  if (result.code === 0) return true;
+  if (result.code === 1) return false;
+  throw failure(["merge-base", "--is-ancestor", ancestor, descendant], cwd, result);
+}
+
+/**
+ * Many files' bytes at one commit in a single `git cat-file --batch`: `paths` are relative to the
+ * repository root (forward slashes). A path that does not exist there maps to undefined.
+ */
+export async function gitReadFilesAtCommit(
+  cwd: string,
+  commit: string,
+  paths: readonly string[],
+): Promise<Map<string, Uint8Array | undefined>> {
+  const out = new Map<string, Uint8Array | undefined>();
+  if (paths.length === 0) return out;
+  const result = await execGit(["cat-file", "--batch"], cwd, paths.map((p) => `${commit}:${p}\n`).join(""));
+  if (result.code !== 0) throw failure(["cat-file", "--batch"], cwd, result);
+  const buf = result.stdout;
+  let at = 0;
+  for (const p of paths) {
+    const eol = buf.indexOf(10, at);
+    if (eol === -1) break;
+    const header = buf.subarray(at, eol).toString("utf8");
+    at = eol + 1;
+    if (header.endsWith(" missing") || header.endsWith(" ambiguous")) {
+      out.set(p, undefined);
+      continue;
+    }
+    const size = Number(header.split(" ")[2]);
+    const type = header.split(" ")[1];
+    const bytes = new Uint8Array(buf.subarray(at, at + size));
+    at += size + 1;
+    out.set(p, type === "blob" ? bytes : undefined);
+  }
+  return out;
+}
+
+/**
+ * Tracked files (relative to cwd, forward slashes) whose working-tree text contains any of
+ * `words` as a whole word, case-insensitively: `git grep -l -I -i -w -F`. Binary files are skipped.
+ */
+export async function gitGrepFiles(cwd: string, words: readonly string[]): Promise<string[]> {
+  if (words.length === 0) return [];
+  const args = ["grep", "-l", "-z", "-I", "-i", "-w", "-F", ...words.flatMap((w) => ["-e", w]), "--", "."];
+  const result = await execGit(args, cwd);
+  if (result.code === 1) return [];
+  if (result.code !== 0) throw failure(args, cwd, result);
+  return splitNul(result.stdout).sort();
 }

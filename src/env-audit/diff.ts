@@ -18,26 +18,33 @@ function comparePosition(a: EnvRead, b: EnvRead): number {
 }
 
 /**
- * `env-newly-required` findings: each variable read without a default in `after` that no read
- * without a default in `before` covered, at its first such read (by file, line, column) in `after`.
- * `ref` names the old version in messages.
+ * Each variable read without a default in `after` that no read without a default in `before`
+ * covered, with its first such read (by file, line, column) in `after`.
  */
-export function newlyRequired(before: readonly EnvRead[], after: readonly EnvRead[], ref: string): Finding[] {
-  const readBefore = new Set<string>();
-  const requiredBefore = new Set<string>();
-  for (const r of before) {
-    if (!isNamed(r)) continue;
-    readBefore.add(r.name);
-    if (r.defaultText === undefined) requiredBefore.add(r.name);
-  }
-
+export function firstNewlyRequiredReads(
+  before: readonly EnvRead[],
+  after: readonly EnvRead[],
+): Map<string, EnvRead & { name: string }> {
+  const requiredBefore = new Set(
+    before.filter((r) => isNamed(r) && r.defaultText === undefined).map((r) => r.name),
+  );
   const firstRequired = new Map<string, EnvRead & { name: string }>();
   for (const r of after) {
     if (!isNamed(r) || r.defaultText !== undefined || requiredBefore.has(r.name)) continue;
     const seen = firstRequired.get(r.name);
     if (seen === undefined || comparePosition(r, seen) < 0) firstRequired.set(r.name, r);
   }
+  return firstRequired;
+}
 
+/**
+ * `env-newly-required` findings: each variable read without a default in `after` that no read
+ * without a default in `before` covered, at its first such read (by file, line, column) in `after`.
+ * `ref` names the old version in messages.
+ */
+export function newlyRequired(before: readonly EnvRead[], after: readonly EnvRead[], ref: string): Finding[] {
+  const readBefore = new Set(before.filter(isNamed).map((r) => r.name));
+  const firstRequired = firstNewlyRequiredReads(before, after);
   const findings: Finding[] = [];
   for (const [name, r] of firstRequired) {
     const what = describeRead(r);

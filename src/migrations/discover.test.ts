@@ -364,7 +364,9 @@ describe("paths", () => {
     const cwd = await tree({ "README.md": "hello" });
     const error = await failure(discover(cwd));
     expect(error.code).toBe("USAGE");
-    expect(error.hint).toBe("pass a directory: shipgate migrations lint db/migrations");
+    expect(error.hint).toBe(
+      "set migrations.paths in shipgate.yaml (e.g. [db/migrations]), or pass the directory: shipgate migrations <command> db/migrations",
+    );
   });
 
   it("rejects an unknown framework and paths that mix frameworks", async () => {

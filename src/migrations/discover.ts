@@ -79,8 +79,8 @@ export function transactionModelFor(framework: Framework): TransactionModel {
   return defaultTransactionModel[framework];
 }
 
-/** Where each framework keeps its migrations by default, relative to the project root. */
-const conventionalDirs = [
+/** Where each framework keeps its migrations by default, relative to the project root, in search order. */
+export const conventionalDirs: readonly string[] = [
   "prisma/migrations",
   "drizzle",
   "db/migrations",
@@ -598,7 +598,7 @@ async function conventionalDir(cwd: string, framework: Framework | undefined): P
   }
   throw new ShipgateError("USAGE", "no migrations directory found", {
     details: candidates.map((d) => `looked for ${d}/`),
-    hint: "pass a directory: shipgate migrations lint db/migrations",
+    hint: "set migrations.paths in shipgate.yaml (e.g. [db/migrations]), or pass the directory: shipgate migrations <command> db/migrations",
   });
 }
 

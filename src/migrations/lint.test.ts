@@ -161,6 +161,13 @@ describe("inline directives", () => {
     expect(at(result.findings)).toEqual(["1:1 unused-ignore"]);
   });
 
+  it("leaves a directive for verify's findings to verify: neither unknown nor unused", async () => {
+    const result = await lint(
+      "-- shipgate:allow verify-lock reason: the table is tiny\nALTER TABLE users ADD COLUMN age int;",
+    );
+    expect(at(result.findings)).toEqual([]);
+  });
+
   it("applies a trailing same-line directive to its statement only", async () => {
     const result = await lint(
       "ALTER TABLE users DROP COLUMN legacy; -- shipgate:allow ban-drop-column reason: x\nALTER TABLE users DROP COLUMN other;",

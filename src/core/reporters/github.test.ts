@@ -123,3 +123,24 @@ describe("renderGithub", () => {
     expect(renderGithub({ command: "x", files: [], findings: [] })).toBe("");
   });
 });
+
+describe("githubAnnotation: API compatibility findings", () => {
+  it("puts the operation and the pointer on their own line of the message", () => {
+    const line = githubAnnotation({
+      ruleId: "response-property-removed",
+      severity: "error",
+      file: "api/openapi.yaml",
+      line: 12,
+      operation: "GET /orders/{id}",
+      pointer: "/paths/~1orders~1{id}/get/responses/200",
+      message: "response 200: `note` was removed",
+    });
+    const { props, data } = parse(line);
+    expect(props.get("file")).toBe("api/openapi.yaml");
+    expect(props.get("line")).toBe("12");
+    expect(decode(data).split("\n")).toEqual([
+      "response 200: `note` was removed",
+      "GET /orders/{id}  #/paths/~1orders~1{id}/get/responses/200",
+    ]);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import type { Finding, Severity } from "../finding.js";
 import type { Report } from "../report.js";
-import { describeLock } from "./pretty.js";
+import { describeApiLocation, describeLock } from "./pretty.js";
 
 const commands: Record<Severity, string> = { error: "error", warning: "warning", info: "notice" };
 
@@ -39,7 +39,9 @@ export function githubAnnotation(f: Finding): string {
   ]
     .filter((p) => p !== undefined)
     .join(" · ");
-  const message = [f.message, facts, f.help, f.docsUrl].filter((p) => p !== undefined && p !== "").join("\n");
+  const message = [f.message, facts, describeApiLocation(f), f.help, f.docsUrl]
+    .filter((p) => p !== undefined && p !== "")
+    .join("\n");
   const properties = props.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(",");
   return `::${commands[f.severity]} ${properties}::${escapeData(message)}`;
 }

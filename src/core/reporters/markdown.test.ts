@@ -160,3 +160,48 @@ describe("renderMarkdown", () => {
     expect(md.endsWith("\n\n")).toBe(false);
   });
 });
+
+describe("renderMarkdown: API compatibility findings", () => {
+  it("has an operation column and the pointer under the message", () => {
+    const md = renderMarkdown({
+      command: "compat openapi",
+      files: [{ path: "openapi.yaml" }],
+      findings: [
+        {
+          ruleId: "response-property-removed",
+          severity: "error",
+          file: "openapi.yaml",
+          line: 9,
+          operation: "GET /orders/{id}",
+          pointer: "/paths/~1orders~1{id}/get/responses/200/content/application~1json/schema/properties/a|b",
+          message: "`a|b` was removed",
+        },
+      ],
+    });
+    const rows = tableAfter(md, "openapi.yaml");
+    expect(rows[0]).toBe("| Line | Severity | Rule | Operation | Message |");
+    expect(rows[2]).toBe(
+      "| 9 | 🔴 error | response-property-removed | GET /orders/{id} | `a\\|b` was removed<br><code>#/paths/~1orders~1{id}/get/responses/200/content/application~1json/schema/properties/a\\|b</code> |",
+    );
+  });
+});
+
+describe("markdown help snippets", () => {
+  it("keeps a multi-line help verbatim in a fenced block", () => {
+    const text = renderMarkdown({
+      command: "pipeline audit",
+      files: [],
+      findings: [
+        {
+          ruleId: "pipeline-missing-tests",
+          severity: "error",
+          message: "no job runs the tests",
+          help: "jobs:\n  test:\n    steps:\n      - run: npm test # `quoted`",
+        },
+      ],
+    });
+    expect(text).toContain(
+      "- **pipeline-missing-tests**\n\n  ```\n  jobs:\n    test:\n      steps:\n        - run: npm test # `quoted`\n  ```\n",
+    );
+  });
+});

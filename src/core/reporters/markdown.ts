@@ -34,6 +34,13 @@ function escapeInline(text: string): string {
     .replace(/\r\n|\r|\n/g, " ");
 }
 
+/** Text in a fenced code block (indented under a list item) whose fence no line can close. */
+function fenced(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return [fence, ...text.split(/\r?\n/), fence].map((l) => `  ${l}`).join("\n");
+}
+
 /** A link destination that cannot break out of the (...) of a markdown link. */
 function linkTarget(url: string): string {
   return url.replace(/ /g, "%20").replace(/\(/g, "%28").replace(/\)/g, "%29");
@@ -80,7 +87,23 @@ function filesLine(report: Report): string | undefined {
   return classes.length > 0 ? `${checked}: ${classes.join(", ")}.` : `${checked}.`;
 }
 
+/** API compatibility findings: the operation, and the JSON pointer under the message. */
+function apiFindingsTable(findings: readonly Finding[]): string[] {
+  const lines = ["| Line | Severity | Rule | Operation | Message |", "| ---: | --- | --- | --- | --- |"];
+  for (const f of findings) {
+    const line = f.line !== undefined && f.line >= 1 ? String(f.line) : "";
+    const operation = f.operation ? escapeCell(f.operation) : "";
+    const pointer = f.pointer ? `<br><code>#${escapeCell(f.pointer)}</code>` : "";
+    lines.push(
+      `| ${line} | ${severityIcon[f.severity]} ${f.severity} | ${ruleLink(f)} | ${operation} | ${escapeCell(f.message)}${pointer} |`,
+    );
+  }
+  return lines;
+}
+
 function findingsTable(findings: readonly Finding[]): string[] {
+  if (findings.some((f) => f.operation !== undefined || f.pointer !== undefined))
+    return apiFindingsTable(findings);
   const lines = [
     "| Line | Severity | Rule | Message | Class | Lock |",
     "| ---: | --- | --- | --- | --- | --- |",
@@ -106,7 +129,12 @@ function helpSection(findings: readonly Finding[]): string[] {
     if (seen.has(key)) continue;
     seen.add(key);
     const docs = f.docsUrl ? ` ([docs](${linkTarget(f.docsUrl)}))` : "";
-    items.push(`- **${escapeInline(f.ruleId)}**: ${escapeInline(f.help)}${docs}`);
+    items.push(
+      f.help.includes("\n")
+        ? // A multi-line help is a snippet (e.g. YAML to add): kept verbatim in a fenced block.
+          `- **${escapeInline(f.ruleId)}**${docs}\n\n${fenced(f.help)}\n`
+        : `- **${escapeInline(f.ruleId)}**: ${escapeInline(f.help)}${docs}`,
+    );
   }
   if (items.length === 0) return [];
   return ["<details>", "<summary>How to fix</summary>", "", ...items, "", "</details>"];

@@ -205,3 +205,49 @@ describe("renderPretty", () => {
     expect(out).not.toMatch(/[ \t]$/m);
   });
 });
+
+describe("renderPretty: API compatibility findings", () => {
+  const spec = "components:\n  schemas:\n    Order:\n      properties:\n        id: {type: string}\n";
+  const removed = (operation: string, path: string): Finding => ({
+    ruleId: "response-property-removed",
+    severity: "error",
+    file: "openapi.yaml",
+    line: 4,
+    column: 7,
+    operation,
+    pointer: `/paths/${path}/get/responses/200/content/application~1json/schema/properties/note`,
+    message: "response 200 (application/json): `note` was removed (defined in #/components/schemas/Order)",
+  });
+
+  it("names the operation and the pointer, and frames a shared definition's line once", () => {
+    const out = renderPretty(
+      {
+        command: "compat openapi",
+        files: [{ path: "openapi.yaml" }],
+        findings: [removed("GET /orders/{id}", "~1orders~1{id}"), removed("GET /orders", "~1orders")],
+        sources: new Map([["openapi.yaml", spec]]),
+      },
+      plain,
+    );
+    expect(out).toContain(
+      "      GET /orders/{id}  #/paths/~1orders~1{id}/get/responses/200/content/application~1json/schema/properties/note",
+    );
+    expect(out).toContain(
+      "      GET /orders  #/paths/~1orders/get/responses/200/content/application~1json/schema/properties/note",
+    );
+    expect(out.match(/> 4 \|/g)).toHaveLength(1);
+  });
+
+  it("uses the operation as the location of a finding without a file", () => {
+    const f: Finding = {
+      ...removed("GET /orders", "~1orders"),
+      file: undefined,
+      line: undefined,
+      column: undefined,
+    };
+    const out = renderPretty({ command: "compat openapi", files: [], findings: [f] }, plain);
+    expect(out).toContain("  GET /orders  error    response-property-removed  response 200");
+    expect(out).toContain("      #/paths/~1orders/get/");
+    expect(out.split("\n").filter((l) => l.includes("GET /orders"))).toHaveLength(1);
+  });
+});

@@ -85,8 +85,16 @@ function paintSeverity(severity: Severity, c: Colors): string {
   return c.blue(padded);
 }
 
+/** "GET /orders/{id}  #/paths/~1orders~1{id}/get/…": where an API compatibility finding is. */
+export function describeApiLocation(f: Finding): string | undefined {
+  const parts = [f.operation, f.pointer === undefined ? undefined : `#${f.pointer}`].filter(
+    (p): p is string => p !== undefined && p !== "" && p !== "#",
+  );
+  return parts.length > 0 ? parts.join("  ") : undefined;
+}
+
 function location(f: Finding): string {
-  if (f.file === undefined) return "";
+  if (f.file === undefined) return f.operation ?? "";
   if (f.line === undefined || f.line < 1) return f.file;
   if (f.column === undefined || f.column < 1) return `${f.file}:${f.line}`;
   return `${f.file}:${f.line}:${f.column}`;
@@ -127,7 +135,13 @@ function codeFrame(f: Finding, source: string | undefined, color: boolean): stri
   });
 }
 
-function renderFinding(f: Finding, report: Report, options: RenderOptions, c: Colors): string[] {
+function renderFinding(
+  f: Finding,
+  report: Report,
+  options: RenderOptions,
+  c: Colors,
+  showFrame = true,
+): string[] {
   const loc = location(f);
   const head = [loc ? c.bold(loc) : undefined, paintSeverity(f.severity, c), c.dim(f.ruleId), f.message]
     .filter((p) => p !== undefined)
@@ -136,7 +150,12 @@ function renderFinding(f: Finding, report: Report, options: RenderOptions, c: Co
   const pad = "      ";
   const facts = migrationFacts(f, c);
   if (facts) lines.push(pad + facts);
-  const frame = f.file === undefined ? undefined : codeFrame(f, report.sources?.get(f.file), options.color);
+  // API findings: the operation (unless it is already the location) and the JSON pointer.
+  const operation = f.file !== undefined && f.operation ? c.bold(f.operation) : undefined;
+  const pointer = f.pointer ? c.dim(`#${f.pointer}`) : undefined;
+  if (operation || pointer) lines.push(pad + [operation, pointer].filter((p) => p !== undefined).join("  "));
+  const frame =
+    f.file === undefined || !showFrame ? undefined : codeFrame(f, report.sources?.get(f.file), options.color);
   if (frame) lines.push("", indent(frame, pad), "");
   if (f.help) lines.push(`${pad}${c.cyan("help:")} ${f.help.replace(/\r?\n/g, `\n${pad}      `)}`);
   if (f.docsUrl) lines.push(`${pad}${c.dim("docs:")} ${c.underline(f.docsUrl)}`);
@@ -186,7 +205,13 @@ export function renderPretty(report: Report, options: RenderOptions): string {
     out.push(fileHeader(group, c));
     const active = group.findings.filter((f) => f.suppression === undefined);
     const approved = group.findings.filter((f) => f.suppression !== undefined);
-    for (const f of active) out.push(...renderFinding(f, report, options, c), "");
+    // A definition shared by many operations gives many findings at one line: frame it once.
+    let lastFramed: string | undefined;
+    for (const f of active) {
+      const at = f.operation !== undefined && f.line !== undefined ? `${f.file}:${f.line}` : undefined;
+      out.push(...renderFinding(f, report, options, c, at === undefined || at !== lastFramed), "");
+      lastFramed = at;
+    }
     for (const f of approved) out.push(renderApproved(f, c));
     if (approved.length > 0) out.push("");
   }

@@ -258,3 +258,40 @@ describe("renderSarif: content", () => {
     expect(out.endsWith("}\n")).toBe(true);
   });
 });
+
+describe("renderSarif: API compatibility findings", () => {
+  const api: Finding = {
+    ruleId: "response-property-removed",
+    severity: "error",
+    file: "api/schemas.yaml",
+    line: 4,
+    column: 7,
+    operation: "GET /orders/{id}",
+    pointer: "/paths/~1orders~1{id}/get/responses/200/content/application~1json/schema/properties/legacy",
+    message: "response 200 (application/json): `legacy` was removed",
+  };
+  const noFile: Finding = {
+    ...api,
+    file: undefined,
+    line: undefined,
+    column: undefined,
+    operation: "GET /orders",
+  };
+  const log = () => render({ command: "compat openapi", files: [], findings: [api, noFile] });
+
+  it("stays valid SARIF", () => {
+    const result = validate(log());
+    expect(result.errors).toBe("No errors");
+  });
+
+  it("gives the operation as a logical location, and operation and pointer as properties", () => {
+    const [r] = results(log());
+    expect(r?.locations?.[0]?.logicalLocations).toEqual([
+      { fullyQualifiedName: "GET /orders/{id}", kind: "function" },
+    ]);
+    expect(r?.properties).toEqual({ operation: api.operation, pointer: api.pointer });
+    expect(r?.message.text).toMatch(/^GET \/orders\/\{id\}: response 200/);
+    const notes = run(log()).invocations?.[0]?.toolExecutionNotifications ?? [];
+    expect(notes[0]?.properties).toMatchObject({ operation: "GET /orders", pointer: api.pointer });
+  });
+});

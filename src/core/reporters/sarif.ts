@@ -33,7 +33,8 @@ export function toSarifUri(path: string): string {
 }
 
 function messageText(f: Finding): string {
-  return f.help ? `${f.message}\n\nHelp: ${f.help}` : f.message;
+  const message = f.operation ? `${f.operation}: ${f.message}` : f.message;
+  return f.help ? `${message}\n\nHelp: ${f.help}` : message;
 }
 
 function descriptor(
@@ -73,6 +74,8 @@ function resultProperties(f: Finding): Sarif.PropertyBag | undefined {
   if (f.lock !== undefined) props.lock = f.lock;
   if (f.rewrites !== undefined) props.rewrites = f.rewrites;
   if (f.relation !== undefined) props.relation = f.relation;
+  if (f.operation !== undefined) props.operation = f.operation;
+  if (f.pointer !== undefined) props.pointer = f.pointer;
   return Object.keys(props).length > 0 ? props : undefined;
 }
 
@@ -84,7 +87,12 @@ function toResult(f: Finding, ruleIndex: number): Sarif.Result {
     message: { text: messageText(f) },
   };
   const physical = physicalLocation(f);
-  if (physical) result.locations = [{ physicalLocation: physical }];
+  if (physical) {
+    const location: Sarif.Location = { physicalLocation: physical };
+    // An API operation is a logical location: code scanning shows it next to the file.
+    if (f.operation) location.logicalLocations = [{ fullyQualifiedName: f.operation, kind: "function" }];
+    result.locations = [location];
+  }
   const props = resultProperties(f);
   if (props) result.properties = props;
   if (f.suppression) {

@@ -1,40 +1,6 @@
-import type { DefElem, Node } from "libpg-query";
 import { asKind } from "../ast.js";
+import { concurrentStatement } from "../non-transactional.js";
 import type { AnalyzedStatement, Rule, TransactionModel } from "../rule.js";
-
-/** defGetBoolean: no argument is true; "false"/"off" and 0 are false. */
-function isTrue(def: DefElem): boolean {
-  if (def.arg === undefined) return true;
-  const int = asKind(def.arg, "Integer");
-  if (int) return (int.ival ?? 0) !== 0;
-  const s = asKind(def.arg, "String")?.sval?.toLowerCase();
-  return s !== "false" && s !== "off";
-}
-
-/** The name of a statement Postgres refuses inside a transaction block, or undefined. */
-function nonTransactionalStatement(node: Node): string | undefined {
-  const index = asKind(node, "IndexStmt");
-  if (index?.concurrent) return "CREATE INDEX CONCURRENTLY";
-  const drop = asKind(node, "DropStmt");
-  if (drop?.concurrent && drop.removeType === "OBJECT_INDEX") return "DROP INDEX CONCURRENTLY";
-  const reindex = asKind(node, "ReindexStmt");
-  if (reindex) {
-    const concurrently = (reindex.params ?? [])
-      .map((p) => asKind(p, "DefElem"))
-      .some((d) => d?.defname === "concurrently" && isTrue(d));
-    if (reindex.kind === "REINDEX_OBJECT_SCHEMA") return "REINDEX SCHEMA";
-    if (reindex.kind === "REINDEX_OBJECT_DATABASE") return "REINDEX DATABASE";
-    if (reindex.kind === "REINDEX_OBJECT_SYSTEM") return "REINDEX SYSTEM";
-    return concurrently ? "REINDEX CONCURRENTLY" : undefined;
-  }
-  for (const c of asKind(node, "AlterTableStmt")?.cmds ?? []) {
-    const cmd = asKind(c, "AlterTableCmd");
-    if (cmd?.subtype === "AT_DetachPartition" && asKind(cmd.def, "PartitionCmd")?.concurrent) {
-      return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY";
-    }
-  }
-  return undefined;
-}
 
 /**
  * The transaction block open after `previous`, as Postgres tracks it: "runner" for the runner's own
@@ -82,7 +48,7 @@ export const banConcurrentIndexCreationInTransaction: Rule = {
   },
   kinds: ["IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"],
   check({ statement, file }) {
-    const name = nonTransactionalStatement(statement.parsed.node);
+    const name = concurrentStatement(statement.parsed.node);
     if (!name) return [];
     if (statement.parent) return [{ messageId: "function", data: { statement: name } }];
     const block = openBlock(file.transactionModel, file.previous);

@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { githubCommentLimit, renderCheckMarkdown, renderCheckPretty, toJsonCheckRun } from "./render.js";
+import type { CheckRun } from "./run.js";
+
+function run(findings: number): CheckRun {
+  return {
+    base: "0123456789abcdef0123456789abcdef01234567",
+    baseLabel: "origin/main",
+    environment: "production",
+    failed: findings > 0,
+    durationMs: 1234,
+    items: [
+      {
+        id: "migrations.lint",
+        group: "data",
+        title: "Migrations pass the linter",
+        status: "pass",
+        findings: [],
+        durationMs: 300,
+      },
+      {
+        id: "hygiene.debug-leftovers",
+        group: "application",
+        title: "No debug leftovers in the change",
+        status: findings > 0 ? "fail" : "pass",
+        detail: `${findings} debug leftovers`,
+        findings: Array.from({ length: findings }, (_, i) => ({
+          ruleId: "check-debug-leftover",
+          severity: "error" as const,
+          file: `src/file-${i}.ts`,
+          line: i + 1,
+          message: "console.log() added in this change: a debug leftover | <b>",
+          help: "Remove it, or use the application's logger.",
+        })),
+        durationMs: 12,
+      },
+      {
+        id: "manual.on-call",
+        group: "observability",
+        title: "On-call identified",
+        status: "manual",
+        detail: "confirm with --confirm on-call",
+        findings: [],
+      },
+      {
+        id: "window.deploy-window",
+        group: "rollback",
+        title: "Inside the deploy window",
+        status: "skipped",
+        detail: "no target environment",
+        findings: [],
+        durationMs: 0,
+      },
+    ],
+  };
+}
+
+describe("check rendering", () => {
+  it("prints the checklist grouped, with statuses, times and the errors under their item", () => {
+    const text = renderCheckPretty(run(2), false);
+    expect(text.split("\n")[0]).toBe(
+      "shipgate check: FAILED — 1 ✓, 1 ✗, 1 manual, 1 skipped (base origin/main 0123456789ab, environment production, 1.2 s)",
+    );
+    expect(text).toMatch(/Data layer\n {2}✓ Migrations pass the linter +300 ms/);
+    expect(text).toContain("  ✗ No debug leftovers in the change");
+    expect(text).toContain("      error src/file-0.ts:1  console.log() added");
+    expect(text).toContain("  ? On-call identified");
+    expect(text).toContain("  - Inside the deploy window");
+    expect(text).toContain("skipped: no target environment");
+    expect(text).toContain("--confirm on-call");
+  });
+
+  it("keeps the pull-request comment under GitHub's limit and says what it left out", () => {
+    const small = renderCheckMarkdown(run(3));
+    expect(small.startsWith("<!-- shipgate-report: check -->")).toBe(true);
+    expect(small).toContain("❌ shipgate check failed");
+    expect(small).toContain("&lt;b&gt;");
+    expect(small).not.toContain("not shown");
+    const big = renderCheckMarkdown(run(5000));
+    expect(big.length).toBeLessThanOrEqual(githubCommentLimit);
+    expect(big).toMatch(/\d+ more errors not shown: run `shipgate check`/);
+    expect(big).toContain("| ✗ | No debug leftovers in the change |");
+  });
+
+  it("gives JSON consumers every item with its status and rounded time", () => {
+    const json = toJsonCheckRun(run(1));
+    expect(json.counts).toEqual({ pass: 1, fail: 1, manual: 1, skipped: 1 });
+    expect(json.items.map((i) => [i.id, i.status, i.durationMs])).toEqual([
+      ["migrations.lint", "pass", 300],
+      ["hygiene.debug-leftovers", "fail", 12],
+      ["manual.on-call", "manual", 0],
+      ["window.deploy-window", "skipped", 0],
+    ]);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Renders a check run: the checklist on a terminal (✓ ✗ manual skipped, grouped as in the deployment
+ * checklist, each item with its time), JSON, a Markdown pull-request comment kept under GitHub's
+ * 65,536-character limit, and, for SARIF and GitHub annotations, the findings through the shared
+ * reporters.
+ */
+import { createColors } from "picocolors";
+import { type Finding, failingFindings } from "../core/finding.js";
+import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
+import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
+import type { CheckRun } from "./run.js";
+import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGroupTitles } from "./types.js";
+
+/** GitHub rejects comments longer than this (characters). */
+export const githubCommentLimit = 65_536;
+
+const symbols: Record<CheckStatus, string> = { pass: "✓", fail: "✗", manual: "?", skipped: "-" };
+const words: Record<CheckStatus, string> = {
+  pass: "pass",
+  fail: "fail",
+  manual: "manual",
+  skipped: "skipped",
+};
+
+function seconds(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function byGroup(items: readonly CheckItem[]): [CheckGroup, CheckItem[]][] {
+  return checkGroups
+    .map((g): [CheckGroup, CheckItem[]] => [g, items.filter((i) => i.group === g)])
+    .filter(([, list]) => list.length > 0);
+}
+
+function counts(items: readonly CheckItem[]): Record<CheckStatus, number> {
+  const c: Record<CheckStatus, number> = { pass: 0, fail: 0, manual: 0, skipped: 0 };
+  for (const i of items) c[i.status]++;
+  return c;
+}
+
+function where(f: Finding): string {
+  if (f.file) return `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ""}` : ""}`;
+  return f.operation ?? "";
+}
+
+function headline(run: CheckRun): string {
+  const c = counts(run.items);
+  const parts = [
+    run.baseLabel ? `base ${run.baseLabel} ${run.base?.slice(0, 12) ?? ""}`.trim() : "no base",
+    ...(run.environment ? [`environment ${run.environment}`] : []),
+    seconds(run.durationMs),
+  ];
+  return `shipgate check: ${run.failed ? "FAILED" : "passed"} — ${c.pass} ✓, ${c.fail} ✗, ${c.manual} manual, ${c.skipped} skipped (${parts.join(", ")})`;
+}
+
+export function renderCheckPretty(run: CheckRun, color: boolean): string {
+  const pc = createColors(color);
+  const paint: Record<CheckStatus, (s: string) => string> = {
+    pass: pc.green,
+    fail: pc.red,
+    manual: pc.yellow,
+    skipped: pc.dim,
+  };
+  const width = Math.min(60, Math.max(...run.items.map((i) => i.title.length), 10));
+  const out: string[] = [run.failed ? pc.red(headline(run)) : pc.green(headline(run)), ""];
+  for (const [group, items] of byGroup(run.items)) {
+    out.push(pc.bold(checkGroupTitles[group]));
+    for (const item of items) {
+      const detail = item.detail
+        ? `  ${item.status === "skipped" ? `skipped: ${item.detail}` : item.detail}`
+        : "";
+      out.push(
+        `  ${paint[item.status](symbols[item.status])} ${item.title.padEnd(width)} ${pc.dim(seconds(item.durationMs).padStart(7))}${detail}`,
+      );
+      if (item.status !== "fail") continue;
+      for (const f of item.findings.filter((x) => x.severity === "error" && !x.suppression)) {
+        out.push(`      ${pc.red("error")} ${where(f) ? `${where(f)}  ` : ""}${f.message}`);
+        if (f.help) out.push(`            ${pc.dim(f.help.split("\n").join("\n            "))}`);
+      }
+    }
+    out.push("");
+  }
+  const manual = run.items.filter((i) => i.status === "manual");
+  if (manual.length > 0) {
+    out.push(
+      `Confirm the manual items when they are done: ${manual.map((i) => `--confirm ${i.id.replace(/^manual\./, "")}`).join(" ")}`,
+    );
+  }
+  return `${out.join("\n").trimEnd()}\n`;
+}
+
+export interface JsonCheckRun {
+  command: "check";
+  failed: boolean;
+  base: string | null;
+  baseLabel: string | null;
+  environment: string | null;
+  durationMs: number;
+  counts: Record<CheckStatus, number>;
+  items: (Omit<CheckItem, "durationMs"> & { durationMs: number })[];
+}
+
+export function toJsonCheckRun(run: CheckRun): JsonCheckRun {
+  return {
+    command: "check",
+    failed: run.failed,
+    base: run.base ?? null,
+    baseLabel: run.baseLabel ?? null,
+    environment: run.environment ?? null,
+    durationMs: Math.round(run.durationMs),
+    counts: counts(run.items),
+    items: run.items.map((i) => ({ ...i, durationMs: Math.round(i.durationMs ?? 0) })),
+  };
+}
+
+/**
+ * The pull-request comment. It starts with a marker a bot looks for to update its comment in place.
+ * When the details would pass `limit` characters, findings are dropped from the end (the checklist
+ * itself always stays) and a line says how many were left out.
+ */
+export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): string {
+  const c = counts(run.items);
+  const head = [
+    markdownMarker("check"),
+    `### ${run.failed ? "❌ shipgate check failed" : "✅ shipgate check passed"}`,
+    "",
+    `${c.pass} passed · ${c.fail} failed · ${c.manual} manual · ${c.skipped} skipped — ${[
+      run.baseLabel ? `base \`${run.baseLabel}\`` : "no base",
+      ...(run.environment ? [`environment \`${run.environment}\``] : []),
+      seconds(run.durationMs),
+    ].join(", ")}`,
+    "",
+  ];
+  const table: string[] = [];
+  for (const [group, items] of byGroup(run.items)) {
+    table.push(
+      `**${checkGroupTitles[group]}**`,
+      "",
+      "| | check | details | time |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const i of items) {
+      table.push(
+        `| ${symbols[i.status]} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[i.status])} | ${seconds(i.durationMs)} |`,
+      );
+    }
+    table.push("");
+  }
+  const failing = run.items.flatMap((i) => (i.status === "fail" ? failingFindings(i.findings) : []));
+  const lines = failing.map(
+    (f) =>
+      `- \`${escapeCell(where(f) || f.ruleId)}\` ${escapeCell(f.message)}${f.help ? ` — ${escapeCell(f.help)}` : ""}`,
+  );
+  const manual = run.items.filter((i) => i.status === "manual");
+  const tail =
+    manual.length > 0
+      ? [
+          `Manual items: confirm with ${manual.map((i) => `\`--confirm ${i.id.replace(/^manual\./, "")}\``).join(", ")}.`,
+          "",
+        ]
+      : [];
+  const fixed = [...head, ...table, ...tail].join("\n");
+  const open = "<details><summary>Errors</summary>\n";
+  const close = "\n</details>\n";
+  let body = "";
+  if (lines.length > 0) {
+    const budget = limit - fixed.length - open.length - close.length - 200;
+    const kept: string[] = [];
+    let size = 0;
+    for (const line of lines) {
+      if (size + line.length + 1 > budget) break;
+      kept.push(line);
+      size += line.length + 1;
+    }
+    const dropped = lines.length - kept.length;
+    body = `${open}\n${kept.join("\n")}${dropped > 0 ? `\n\n${dropped} more errors not shown: run \`shipgate check\` for the full report.` : ""}${close}`;
+  }
+  return `${fixed}${body}`.slice(0, limit);
+}
+
+/** Renders a run in any --format: the checklist formats here, SARIF and annotations via the shared reporters. */
+export function renderCheck(run: CheckRun, format: ReportFormat, options: RenderOptions): string {
+  switch (format) {
+    case "pretty":
+      return renderCheckPretty(run, options.color);
+    case "json":
+      return `${JSON.stringify(toJsonCheckRun(run), null, 2)}\n`;
+    case "markdown":
+      return renderCheckMarkdown(run);
+    default: {
+      const report: Report = {
+        command: "check",
+        files: [],
+        findings: run.items.flatMap((i) => i.findings),
+      };
+      return renderReport(report, format, options);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { checkConfigSchema } from "../config/schema.js";
+import { localTime, windowViolation } from "./window.js";
+
+const defaults = checkConfigSchema.parse({}).window;
+
+describe("deploy window", () => {
+  it("reads the wall clock in the team's time zone", () => {
+    // 2026-11-27 is a Friday. 13:30 UTC is 14:30 in Berlin (CET) and 08:30 in New York (EST).
+    const instant = new Date("2026-11-27T13:30:00Z");
+    expect(localTime(instant, "Europe/Berlin")).toEqual({
+      date: "2026-11-27",
+      day: "fri",
+      minutes: 870,
+      clock: "14:30",
+    });
+    expect(localTime(instant, "America/New_York").clock).toBe("08:30");
+    expect(localTime(new Date("2026-11-28T00:30:00Z"), "America/Los_Angeles").day).toBe("fri");
+  });
+
+  it("blocks Friday from 15:00, weekends and holidays by default, and allows the rest", () => {
+    expect(windowViolation(defaults, new Date("2026-11-27T14:59:00Z"))).toBeUndefined();
+    expect(windowViolation(defaults, new Date("2026-11-27T15:00:00Z"))).toBe(
+      "it is Friday 15:00 UTC, and deploys are blocked on Friday from 15:00",
+    );
+    expect(windowViolation(defaults, new Date("2026-11-28T10:00:00Z"))).toContain("Saturday all day");
+    expect(windowViolation(defaults, new Date("2026-11-30T09:00:00Z"))).toBeUndefined();
+    const withHoliday = { ...defaults, holidays: [{ date: "2026-12-24", name: "Christmas Eve" }] };
+    expect(windowViolation(withHoliday, new Date("2026-12-24T09:00:00Z"))).toBe(
+      "2026-12-24 is a holiday (Christmas Eve)",
+    );
+  });
+
+  it("judges the time in the configured zone, with until bounds", () => {
+    const policy = {
+      ...defaults,
+      timezone: "Europe/Berlin",
+      blocked: [{ days: ["mon" as const], until: "10:00" }],
+    };
+    // Monday 08:30 UTC is 09:30 in Berlin: blocked. 09:30 UTC is 10:30: allowed.
+    expect(windowViolation(policy, new Date("2026-11-30T08:30:00Z"))).toContain("Monday 09:30 Europe/Berlin");
+    expect(windowViolation(policy, new Date("2026-11-30T09:30:00Z"))).toBeUndefined();
+  });
+
+  it("rejects an unknown time zone and malformed times in config", () => {
+    expect(checkConfigSchema.safeParse({ window: { timezone: "Mars/Olympus" } }).success).toBe(false);
+    expect(
+      checkConfigSchema.safeParse({ window: { blocked: [{ days: ["fri"], from: "3pm" }] } }).success,
+    ).toBe(false);
+  });
+});

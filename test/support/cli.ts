@@ -1,0 +1,41 @@
+/**
+ * Runs the built CLI (dist/cli/main.js; `npm test` builds it first) as a real process, the way a user
+ * or CI does: colour off, no inherited GitHub Actions, SHIPGATE_FORMAT or SHIPGATE_DATABASE_URL. A
+ * non-zero exit is a result, not an exception.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+
+export const repoRoot = join(import.meta.dirname, "../..");
+export const shipgateBin = join(repoRoot, "dist/cli/main.js");
+const run = promisify(execFile);
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runShipgate(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "" };
+  delete base.SHIPGATE_FORMAT;
+  delete base.SHIPGATE_DATABASE_URL;
+  try {
+    const { stdout, stderr } = await run(process.execPath, [shipgateBin, ...args], {
+      cwd,
+      env: { ...base, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Writes `text` to `dir/file`, creating directories. */
+export function writeFile(dir: string, file: string, text: string): void {
+  mkdirSync(dirname(join(dir, file)), { recursive: true });
+  writeFileSync(join(dir, file), text);
+}
