@@ -345,6 +345,19 @@ describe("migrations verify: down migrations", () => {
 
     const flagged = await verify(project(files), { requireDown: true });
     expect(only(flagged.report.findings, "verify-down-missing")[0]?.severity).toBe("error");
+
+    // The target environment's setting wins over migrations.requireDown.
+    const perEnvironment = project({
+      ...files,
+      "shipgate.yaml": "version: 1\nenvironments:\n  production:\n    requireDown: true\n  staging: {}\n",
+    });
+    const production = await verify(perEnvironment, { environment: "production" });
+    expect(only(production.report.findings, "verify-down-missing")[0]?.severity).toBe("error");
+    const staging = await verify(perEnvironment, { environment: "staging" });
+    expect(only(staging.report.findings, "verify-down-missing")[0]?.severity).toBe("warning");
+    await expect(verify(perEnvironment, { environment: "prod" })).rejects.toThrow(
+      'environment "prod" is not declared',
+    );
   });
 
   it("finds dbmate down sections and keeps their line numbers", async () => {

@@ -79,6 +79,7 @@ export const migrationsVerifyCheck: Check = {
         paths: [],
         databaseUrl: url,
         ...(ctx.base ? { since: ctx.base } : {}),
+        ...(ctx.environment ? { environment: ctx.environment } : {}),
         ...(ctx.configPath ? { configPath: ctx.configPath } : {}),
       });
       const observed = result.report.findings.filter((f) => f.ruleId.startsWith("verify-"));

@@ -39,7 +39,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   const migrations = program
     .command("migrations")
-    .description("Migration safety: lint SQL migrations before they run.");
+    .description("Migration safety: lint, verify on a real Postgres, apply with backups, restore.");
 
   migrations
     .command("lint")
@@ -130,7 +130,9 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 i
 
   const envGroup = program
     .command("env")
-    .description("Environment variables: audit the reads in code against the example file.");
+    .description(
+      "Environment variables: audit the reads in code, verify an environment, write .env.example.",
+    );
 
   envGroup
     .command("audit")

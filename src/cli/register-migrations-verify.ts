@@ -14,6 +14,7 @@ interface VerifyCliOptions {
   since?: string;
   commit?: boolean;
   requireDown?: boolean;
+  environment?: string;
   framework?: string;
   transaction?: string;
   pgVersion?: string;
@@ -46,6 +47,7 @@ export function registerMigrationsVerify(
       "--require-down",
       "a migration without a down migration is an error (also migrations.requireDown)",
     )
+    .option("--environment <name>", "the target environment: its requireDown setting applies")
     .option(
       "--framework <name>",
       "migration layout: sql, prisma, drizzle, flyway, golang-migrate, dbmate, node-pg-migrate",
@@ -103,6 +105,7 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage, config or database e
         ...(opts.since ? { since: opts.since } : {}),
         ...(opts.commit ? { commit: true } : {}),
         ...(opts.requireDown ? { requireDown: true } : {}),
+        ...(opts.environment ? { environment: opts.environment } : {}),
         ...(opts.framework ? { framework: opts.framework } : {}),
         ...(opts.transaction ? { transaction: opts.transaction } : {}),
         ...(opts.pgVersion ? { pgVersion: opts.pgVersion } : {}),

@@ -203,6 +203,12 @@ export const environmentConfigSchema = z
     env: environmentEnvSource
       .optional()
       .describe("Where the environment's variables come from, for `shipgate env verify <environment>`."),
+    requireDown: z
+      .boolean()
+      .optional()
+      .describe(
+        "A migration without a down migration is an error when verifying for this environment (`migrations verify --environment`, `check --environment`); default: migrations.requireDown.",
+      ),
   })
   .strict();
 

@@ -47,8 +47,10 @@ export interface MigrationsVerifyOptions extends MigrationsFlags {
   databaseUrl?: string;
   /** Commit to --database-url (and record in shipgate.schema_migrations) instead of rolling back. */
   commit?: boolean;
-  /** A missing down is an error (also migrations.requireDown). */
+  /** A missing down is an error (also migrations.requireDown, or the environment's requireDown). */
   requireDown?: boolean;
+  /** The target environment: its requireDown setting applies. */
+  environment?: string;
   /** Cache directory for the static lint; false disables it. */
   cacheDir?: string | false;
   onProgress?: (done: number, total: number) => void;
@@ -102,7 +104,26 @@ export async function runMigrationsVerify(options: MigrationsVerifyOptions): Pro
     options,
     [...frameworks, "auto"],
   );
-  const requireDown = options.requireDown === true || loaded.config.migrations.requireDown === true;
+  let environmentRequireDown: boolean | undefined;
+  if (options.environment !== undefined) {
+    const environment = loaded.config.environments[options.environment];
+    if (environment === undefined) {
+      const names = Object.keys(loaded.config.environments);
+      throw new ShipgateError(
+        "CONFIG_INVALID",
+        `environment "${options.environment}" is not declared in shipgate.yaml`,
+        {
+          hint:
+            names.length > 0
+              ? `Declared environments: ${names.join(", ")}.`
+              : "Declare it under environments: in shipgate.yaml.",
+        },
+      );
+    }
+    environmentRequireDown = environment.requireDown;
+  }
+  const requireDown =
+    options.requireDown === true || (environmentRequireDown ?? loaded.config.migrations.requireDown) === true;
   const databaseUrl = options.databaseUrl ?? (options.env.SHIPGATE_DATABASE_URL || undefined);
   if (databaseUrl) checkDatabaseUrl(databaseUrl);
   if (options.commit && !databaseUrl) {
