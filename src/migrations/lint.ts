@@ -49,7 +49,7 @@ export interface FileLintResult {
   findings: Finding[];
 }
 
-interface Directive {
+export interface Directive {
   comment: Comment;
   ids: string[];
   reason: string | undefined;
@@ -227,7 +227,8 @@ class MutableFileState implements FileState {
   }
 }
 
-function parseDirectives(parsed: ParsedFile, lines: LineIndex): Directive[] {
+/** The `shipgate:allow` directives of a file, each with the statement it applies to. */
+export function parseDirectives(parsed: ParsedFile, lines: LineIndex): Directive[] {
   const out: Directive[] = [];
   for (const comment of parsed.directiveComments) {
     const body = comment.text.replace(/^--|^\/\*|\*\/$/g, "").trim();

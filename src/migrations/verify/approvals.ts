@@ -11,7 +11,7 @@ import { ruleDocsUrl } from "../../core/docs.js";
 import type { Finding } from "../../core/finding.js";
 import { LineIndex } from "../../core/line-index.js";
 import { engineRuleMetas } from "../engine-rules.js";
-import type { ConfigApproval, RuleSetting } from "../lint.js";
+import { type ConfigApproval, parseDirectives, type RuleSetting } from "../lint.js";
 import type { ParsedFile } from "../parse.js";
 import { type VerifyRuleId, verifyRuleIds } from "./rules.js";
 
@@ -35,8 +35,6 @@ export function applyVerifySettings(
   return out;
 }
 
-const directivePattern = /shipgate:allow\b([\s\S]*)$/;
-
 interface Directive {
   line: number;
   column: number;
@@ -47,31 +45,10 @@ interface Directive {
 }
 
 function directives(parsed: ParsedFile, lines: LineIndex): Directive[] {
-  const out: Directive[] = [];
-  for (const comment of parsed.directiveComments) {
-    const body = comment.text.replace(/^--|^\/\*|\*\/$/g, "").trim();
-    const m = directivePattern.exec(body);
-    if (!m) continue;
-    const rest = (m[1] ?? "").trim();
-    const reasonAt = rest.search(/\breason\s*:/i);
-    const ids = (reasonAt === -1 ? rest : rest.slice(0, reasonAt))
-      .split(/[\s,]+/)
-      .filter((x) => x.length > 0);
-    const reason =
-      reasonAt === -1
-        ? undefined
-        : rest
-            .slice(reasonAt)
-            .replace(/^reason\s*:/i, "")
-            .trim() || undefined;
-    const at = lines.position(comment.start);
-    const trailing = parsed.statements.findLast(
-      (s) => s.end <= comment.start && lines.position(Math.max(s.end - 1, s.start)).line === at.line,
-    );
-    const target = trailing ?? parsed.statements.find((s) => s.start >= comment.end);
-    out.push({ line: at.line, column: at.column, ids, reason, target });
-  }
-  return out;
+  return parseDirectives(parsed, lines).map((d) => {
+    const at = lines.position(d.comment.start);
+    return { line: at.line, column: at.column, ids: d.ids, reason: d.reason, target: d.target };
+  });
 }
 
 function engineFinding(
