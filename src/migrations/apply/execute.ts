@@ -161,6 +161,30 @@ export async function executeFile(file: PlannedFile, ctx: ExecuteContext): Promi
   let attempts = 0;
   let resumeAt = 0;
 
+  /** Records the file as applied (inside its transaction when it has one). */
+  const record = () =>
+    recordAppliedMigration(ctx.db, {
+      name: file.name,
+      checksum: file.checksum,
+      appliedBy: ctx.record.appliedBy,
+      durationMs: Date.now() - started,
+      backupId: ctx.record.backupId,
+      toolVersion: ctx.record.toolVersion,
+    });
+  const outcome = (
+    status: FileOutcome["status"],
+    statements: Pick<FileOutcome, "ran" | "rolledBack" | "notRun"> & { failure?: StatementFailure },
+  ): FileOutcome => ({
+    name: file.name,
+    path: file.path,
+    mode: file.mode,
+    status,
+    durationMs: Date.now() - started,
+    attempts,
+    retries,
+    ...statements,
+  });
+
   const retryOrFail = async (index: number, error: unknown): Promise<boolean> => {
     if (pgErrorInfo(error).code !== lockNotAvailable || retries.length >= ctx.lockRetries) return false;
     const statement = file.statements[index];
@@ -186,31 +210,17 @@ export async function executeFile(file: PlannedFile, ctx: ExecuteContext): Promi
       try {
         await ctx.db.query("BEGIN");
         for (; at < n; at++) await ctx.db.query((file.statements[at] as PlannedStatement).text);
-        await recordAppliedMigration(ctx.db, {
-          name: file.name,
-          checksum: file.checksum,
-          appliedBy: ctx.record.appliedBy,
-          durationMs: Date.now() - started,
-          backupId: ctx.record.backupId,
-          toolVersion: ctx.record.toolVersion,
-        });
+        await record();
         await ctx.db.query("COMMIT");
       } catch (error) {
         await ctx.db.query("ROLLBACK").catch(() => {});
         if (await retryOrFail(at, error)) continue;
-        return {
-          name: file.name,
-          path: file.path,
-          mode: file.mode,
-          status: "failed",
-          durationMs: Date.now() - started,
-          attempts,
-          retries,
+        return outcome("failed", {
           ran: [],
           rolledBack: range(0, Math.min(at, n)),
           notRun: range(Math.min(at + 1, n), n),
           failure: failureAt(file, at, error),
-        };
+        });
       }
       break;
     }
@@ -233,14 +243,7 @@ export async function executeFile(file: PlannedFile, ctx: ExecuteContext): Promi
           },
         );
       }
-      await recordAppliedMigration(ctx.db, {
-        name: file.name,
-        checksum: file.checksum,
-        appliedBy: ctx.record.appliedBy,
-        durationMs: Date.now() - started,
-        backupId: ctx.record.backupId,
-        toolVersion: ctx.record.toolVersion,
-      });
+      await record();
     } catch (error) {
       if (blockStart !== undefined) await ctx.db.query("ROLLBACK").catch(() => {});
       const committedUpTo = blockStart ?? at;
@@ -248,35 +251,16 @@ export async function executeFile(file: PlannedFile, ctx: ExecuteContext): Promi
         resumeAt = committedUpTo;
         continue;
       }
-      return {
-        name: file.name,
-        path: file.path,
-        mode: file.mode,
-        status: "failed",
-        durationMs: Date.now() - started,
-        attempts,
-        retries,
+      return outcome("failed", {
         ran: range(0, committedUpTo),
         rolledBack: range(committedUpTo, Math.min(at, n)),
         notRun: range(Math.min(at + 1, n), n),
         failure: failureAt(file, Math.min(at, n), error),
-      };
+      });
     }
     break;
   }
-  const durationMs = Date.now() - started;
-  return {
-    name: file.name,
-    path: file.path,
-    mode: file.mode,
-    status: "applied",
-    durationMs,
-    attempts,
-    retries,
-    ran: range(0, n),
-    rolledBack: [],
-    notRun: [],
-  };
+  return outcome("applied", { ran: range(0, n), rolledBack: [], notRun: [] });
 }
 
 /** One line for a retry, e.g. for stderr. */
