@@ -156,6 +156,7 @@ describe("shipgate check (built CLI)", () => {
       "dependencies.audit": "skipped",
       "infrastructure.tls": "skipped",
       "observability.health": "skipped",
+      "rollback.plan": "fail",
       "window.deploy-window": "pass",
       "manual.team-notified": "manual",
       "manual.on-call": "manual",

@@ -52,7 +52,7 @@ describe("shipgate init (built CLI)", () => {
 
     const second = await shipgate(["init"], dir);
     expect(second.code).toBe(0);
-    expect(second.stdout.match(/skipped\s+/g)).toHaveLength(4);
+    expect(second.stdout.match(/skipped\s+/g)).toHaveLength(8); // 4 files + 4 hook samples
 
     const audit = await shipgate(["pipeline", "audit"], dir);
     expect(audit.stderr).toBe("");
@@ -74,6 +74,10 @@ describe("shipgate init (built CLI)", () => {
       ["shipgate.yaml", "would-write"],
       [".env.example", "would-write"],
       [".gitlab-ci.yml", "would-write"],
+      [".shipgate/hooks/pre-deploy.sample", "would-write"],
+      [".shipgate/hooks/pre-traffic.sample", "would-write"],
+      [".shipgate/hooks/post-deploy.sample", "would-write"],
+      [".shipgate/hooks/post-rollback.sample", "would-write"],
     ]);
     expect(existsSync(join(dir, "shipgate.yaml"))).toBe(false);
   });

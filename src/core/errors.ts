@@ -28,6 +28,11 @@ const codeTable = {
   MIGRATION_FAILED: { exitCode: ExitCode.gateFailed, httpStatus: 422 },
   /** Another process holds the lock (e.g. a concurrent `migrations apply`). */
   LOCKED: { exitCode: ExitCode.gateFailed, httpStatus: 409 },
+  /** The release ledger could not be opened or written (SQLite file or Postgres URL). */
+  LEDGER_FAILED: { exitCode: ExitCode.usage, httpStatus: 503 },
+  /** The deploy target (the local agent, or a user's deploy command) could not be reached or failed outside a deploy. */
+  TARGET_FAILED: { exitCode: ExitCode.usage, httpStatus: 503 },
+  /** A deploy failed; traffic went back to the previous release and the ledger says why. */
   DEPLOY_ROLLED_BACK: { exitCode: ExitCode.deployRolledBack, httpStatus: 500 },
   INTERNAL: { exitCode: ExitCode.internal, httpStatus: 500 },
 } as const satisfies Record<string, { exitCode: ExitCode; httpStatus: number }>;

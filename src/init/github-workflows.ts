@@ -2,13 +2,17 @@
  * The GitHub Actions workflows `shipgate init` writes:
  *
  * - deploy-staging.yml, on every push to main: test (type check, lint, tests) → `shipgate check` →
- *   build → deploy to the `staging` environment → smoke tests;
+ *   build → `shipgate deploy staging` (smoke tests included);
  * - deploy-production.yml, on a published release or a manual dispatch: `shipgate check` → the
  *   `production` environment (required reviewers approve the job) → migrations dry run, then apply
- *   → deploy → smoke tests → tag the deployed commit; one deploy at a time (concurrency group).
+ *   → `shipgate deploy production` (smoke tests included) → push the deploy tag; one deploy at a
+ *   time (concurrency group). A comment names the rollback command.
  *
- * The deploy command is the one thing init cannot know: that step fails with a message until it is
- * replaced. Tests run both files through actionlint and the pipeline audit.
+ * The deploy step is `shipgate deploy <env> --version <commit>`: it runs the environment's target
+ * and strategy from shipgate.yaml, with readiness checks and the environment's smoke tests before
+ * and after the switch, and rolls back by itself when one fails. It needs a ledger the runners share
+ * (SHIPGATE_LEDGER_URL) and the key sealing each release's env (SHIPGATE_SECRET_KEY), and fails
+ * saying so until they are set. Tests run both files through actionlint and the pipeline audit.
  */
 import { type StackCommands, shipgateCommand } from "./commands.js";
 import { docsUrl } from "./config-file.js";
@@ -43,24 +47,36 @@ function stageStep(name: string, command: string | undefined, missing: string | 
   return todo(`add a ${name.toLowerCase()} step: ${missing ?? "nothing found to run"}.`);
 }
 
-function deployPlaceholder(environment: string, file: string): GithubStep {
-  return {
-    name: `Deploy to ${environment}`,
-    comment:
-      "TODO(shipgate init): replace with your deploy command (e.g. fly deploy, kubectl apply -k deploy/,\nan ssh + docker compose script). It fails until then, so nothing looks deployed when it is not.",
-    run: `echo "::error::No deploy command yet: edit the 'Deploy to ${environment}' step of ${file}"\nexit 1`,
-  };
+/** The shared ledger: `shipgate check` reads the last deploy from it, `shipgate deploy` records in it. */
+const ledgerEnv = { SHIPGATE_LEDGER_URL: `\${{ secrets.SHIPGATE_LEDGER_URL }}` };
+
+const deployEnv = { ...ledgerEnv, SHIPGATE_SECRET_KEY: `\${{ secrets.SHIPGATE_SECRET_KEY }}` };
+
+/** Fails the step with an annotation when a secret the deploy needs is not set. */
+function requireSecret(name: string, why: string): string {
+  return `test -n "$${name}" || { echo "::error::set the ${name} secret: ${why}"; exit 1; }`;
 }
 
-function smokeTests(environment: string): GithubStep {
-  const variable = `${environment.toUpperCase()}_URL`;
+/**
+ * `shipgate deploy`: the environment's target and strategy from shipgate.yaml, readiness checks and
+ * smoke tests before and after the switch, automatic rollback when one fails, the ledger entry.
+ */
+function deployStep(environment: string, version: string): GithubStep {
   return {
-    name: "Smoke tests",
-    comment: `${variable}: the environment's base URL, as a secret of the ${environment} environment. Adjust the path.`,
-    env: { [variable]: `\${{ secrets.${variable} }}` },
+    name: `Deploy to ${environment}, with smoke tests`,
+    comment: [
+      `Runs environments.${environment} of shipgate.yaml: set its target (e.g. a command target calling`,
+      "your cloud CLI) and smoke tests there, see",
+      `${docsUrl}/deploy.md. Readiness checks and smoke tests run on the new`,
+      "release before it gets traffic and again after; a failure puts traffic back on the previous one.",
+      "SHIPGATE_LEDGER_URL: a Postgres ledger every run shares (a runner's SQLite file is gone after the job).",
+      "SHIPGATE_SECRET_KEY: the key sealing each release's env (openssl rand -base64 32), the same for every run.",
+    ].join("\n"),
+    env: deployEnv,
     run: [
-      `test -n "$${variable}" || { echo "::error::set the ${variable} secret of the ${environment} environment"; exit 1; }`,
-      `curl --fail --silent --show-error --retry 5 --retry-all-errors --retry-delay 5 "$${variable}/health"`,
+      requireSecret("SHIPGATE_LEDGER_URL", "a postgres:// ledger shared by every run"),
+      requireSecret("SHIPGATE_SECRET_KEY", "openssl rand -base64 32, kept for every run"),
+      `${shipgateCommand} deploy ${environment} --version ${version}`,
     ].join("\n"),
   };
 }
@@ -95,7 +111,7 @@ export function renderStagingWorkflow(facts: ProjectFacts, c: StackCommands): st
   const setup = projectSetup(c);
   return lines([
     header("Deploy to staging", [
-      "On every push to main: test → shipgate check → build → deploy to staging → smoke tests.",
+      "On every push to main: test → shipgate check → build → deploy to staging, with smoke tests.",
     ]),
     "name: Deploy staging",
     "",
@@ -133,7 +149,8 @@ export function renderStagingWorkflow(facts: ProjectFacts, c: StackCommands): st
     ...githubStep({
       name: "Pre-deploy gate",
       comment:
-        "Migration lint, env audit, secret scan, dependency audit, pipeline audit, deploy window and more.",
+        "Migration lint, env audit, secret scan, dependency audit, pipeline audit, deploy window, rollback plan\nand more, on the change since the version the ledger says staging runs.",
+      env: ledgerEnv,
       run: `${shipgateCommand} check --environment staging`,
     }),
     "",
@@ -157,9 +174,9 @@ export function renderStagingWorkflow(facts: ProjectFacts, c: StackCommands): st
     "    steps:",
     ...steps([
       checkout,
-      ...(facts.migrations ? [setupNodeForShipgate, ...migrationSteps(facts, false)] : []),
-      deployPlaceholder("staging", stagingWorkflowPath),
-      smokeTests("staging"),
+      setupNodeForShipgate,
+      ...migrationSteps(facts, false),
+      deployStep("staging", '"$GITHUB_SHA"'),
     ]),
   ]);
 }
@@ -170,7 +187,9 @@ export function renderProductionWorkflow(facts: ProjectFacts): string {
     header("Deploy to production", [
       "On a published release, or started by hand (Actions → Deploy production → Run workflow):",
       "shipgate check → approval (GitHub Environment production) → migrations dry run, then apply →",
-      "deploy → smoke tests → tag the deployed commit. One production deploy at a time.",
+      "deploy with smoke tests → push the deploy tag. One production deploy at a time.",
+      "To roll back: `npx shipgate rollback production` (with the same SHIPGATE_* secrets) moves traffic",
+      "back to the previous release; `npx shipgate plan rollback` says how long it takes and what else.",
     ]),
     "name: Deploy production",
     "",
@@ -199,14 +218,20 @@ export function renderProductionWorkflow(facts: ProjectFacts): string {
     "    steps:",
     ...githubStep({ uses: "actions/checkout@v4", with: { ref, "fetch-depth": "0" } }),
     ...steps([setupNodeForShipgate]),
-    ...githubStep({ name: "Pre-deploy gate", run: `${shipgateCommand} check --environment production` }),
+    ...githubStep({
+      name: "Pre-deploy gate",
+      comment: "The change since the version the ledger says production runs, with its rollback plan.",
+      env: ledgerEnv,
+      run: `${shipgateCommand} check --environment production`,
+    }),
     "",
     "  deploy:",
     "    name: Deploy to production",
     "    needs: check",
     "    runs-on: ubuntu-latest",
     "    # Required reviewers: Settings → Environments → production → Required reviewers. With them set,",
-    "    # this job waits until one of them approves; its secrets (DATABASE_URL, PRODUCTION_URL) live there.",
+    "    # this job waits until one of them approves. Its secrets live there: SHIPGATE_LEDGER_URL,",
+    "    # SHIPGATE_SECRET_KEY (and DATABASE_URL for migrations).",
     "    environment: production",
     "    permissions:",
     "      contents: write # push the deploy tag",
@@ -215,15 +240,13 @@ export function renderProductionWorkflow(facts: ProjectFacts): string {
       { uses: "actions/checkout@v4", with: { ref } },
       setupNodeForShipgate,
       ...migrationSteps(facts, true),
-      deployPlaceholder("production", productionWorkflowPath),
-      smokeTests("production"),
+      // The commit checked out: the release's tag, or the ref given to a manual run.
+      deployStep("production", '"$(git rev-parse HEAD)"'),
       {
-        name: "Tag the deployed commit",
-        run: [
-          'tag="deploy-production-$(date -u +%Y%m%d-%H%M%S)"',
-          'git tag "$tag" HEAD',
-          'git push origin "refs/tags/$tag"',
-        ].join("\n"),
+        name: "Push the deploy tag",
+        comment:
+          "shipgate deploy tagged the commit deploy-production-<UTC time>; push it here, or set\nenvironments.production.tag.push: true in shipgate.yaml and drop this step.",
+        run: 'git push origin "refs/tags/deploy-production-*:refs/tags/deploy-production-*"',
       },
     ]),
   ]);

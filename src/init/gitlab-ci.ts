@@ -1,8 +1,10 @@
 /**
  * The .gitlab-ci.yml `shipgate init` writes: on the default branch, test → `shipgate check` → build →
- * deploy to staging (with smoke tests); then a manual production job (a person starts it) that runs
- * the gate again, the migrations dry run and apply, the deploy and smoke tests, and a release job
- * that tags the deployed commit. Each environment deploys one job at a time (resource_group).
+ * `shipgate deploy staging` (smoke tests included); then a manual production job (a person starts
+ * it) that runs the gate again, the migrations dry run and apply and `shipgate deploy production`,
+ * and a release job that tags the deployed commit. Each environment deploys one job at a time
+ * (resource_group). The deploys need a shared ledger (SHIPGATE_LEDGER_URL) and the key sealing each
+ * release's env (SHIPGATE_SECRET_KEY) as CI/CD variables, and fail saying so until they are set.
  */
 import { type StackCommands, shipgateCommand } from "./commands.js";
 import { docsUrl } from "./config-file.js";
@@ -28,16 +30,25 @@ function step(
     : [{ comment: `TODO(shipgate init): add ${what}: ${missing ?? "nothing found to run"}.` }];
 }
 
-function smoke(environment: string): string[] {
-  const variable = `${environment.toUpperCase()}_URL`;
-  return [
-    `test -n "$${variable}" || { echo "set the ${variable} CI/CD variable"; exit 1; }`,
-    `curl --fail --silent --show-error --retry 5 --retry-all-errors --retry-delay 5 "$${variable}/health"`,
-  ];
+function requireVariable(name: string, why: string): string {
+  return `test -n "$${name}" || { echo "set the ${name} CI/CD variable: ${why}"; exit 1; }`;
 }
 
-function deployPlaceholder(environment: string): string {
-  return `echo "TODO(shipgate init): replace this line with your ${environment} deploy command" && exit 1`;
+/**
+ * `shipgate deploy`: the environment's target and strategy from shipgate.yaml, readiness checks and
+ * smoke tests before and after the switch, automatic rollback when one fails, the ledger entry.
+ */
+function deploy(environment: string): (string | { comment: string })[] {
+  return [
+    {
+      comment: `shipgate deploy runs environments.${environment} of shipgate.yaml: its target and smoke tests`,
+    },
+    { comment: `(${docsUrl}/deploy.md). Smoke tests run on the new release` },
+    { comment: "before it gets traffic and again after; a failure puts traffic back on the previous one." },
+    requireVariable("SHIPGATE_LEDGER_URL", "a postgres:// ledger shared by every job"),
+    requireVariable("SHIPGATE_SECRET_KEY", "openssl rand -base64 32, kept for every job"),
+    `${shipgateCommand} deploy ${environment} --version "$CI_COMMIT_SHA"`,
+  ];
 }
 
 const onDefaultBranch = ["  rules:", "    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"];
@@ -69,10 +80,11 @@ export function renderGitlabCi(facts: ProjectFacts, c: StackCommands): string {
         : ["build:", "  stage: build", `  image: ${c.gitlabImage}`, ...script([...setup, c.build])];
   return lines([
     `# GitLab CI, written by \`shipgate init\` (${docsUrl}/init.md).`,
-    "# On the default branch: test → shipgate check → build → deploy to staging → smoke tests; then a",
+    "# On the default branch: test → shipgate check → build → deploy to staging with smoke tests; then a",
     "# manual production deploy (a person starts it) with migrations dry run and apply, smoke tests and",
-    "# a release tag. Edit the lines marked TODO(shipgate init); `shipgate pipeline audit` checks every",
-    "# stage is still here.",
+    "# a release tag. CI/CD variables: SHIPGATE_LEDGER_URL (a Postgres ledger every job shares) and",
+    "# SHIPGATE_SECRET_KEY (the key sealing each release's env). Edit the lines marked TODO(shipgate init);",
+    "# `shipgate pipeline audit` checks every stage is still here.",
     "stages:",
     "  - test",
     "  - check",
@@ -115,12 +127,7 @@ export function renderGitlabCi(facts: ProjectFacts, c: StackCommands): string {
     "  resource_group: staging",
     ...onDefaultBranch,
     ...dbVariables,
-    ...script([
-      ...(migrations ? [`${shipgateCommand} migrations apply`] : []),
-      deployPlaceholder("staging"),
-      { comment: "Smoke tests: STAGING_URL is a CI/CD variable scoped to staging." },
-      ...smoke("staging"),
-    ]),
+    ...script([...(migrations ? [`${shipgateCommand} migrations apply`] : []), ...deploy("staging")]),
     "",
     "deploy-production:",
     "  stage: production",
@@ -137,9 +144,12 @@ export function renderGitlabCi(facts: ProjectFacts, c: StackCommands): string {
       ...(migrations
         ? [`${shipgateCommand} migrations apply --dry-run`, `${shipgateCommand} migrations apply`]
         : []),
-      deployPlaceholder("production"),
-      { comment: "Smoke tests: PRODUCTION_URL is a CI/CD variable scoped to production." },
-      ...smoke("production"),
+      ...deploy("production"),
+      { comment: "To roll back: `npx shipgate rollback production` (the same variables) moves traffic back" },
+      {
+        comment:
+          "to the previous release; `npx shipgate plan rollback` says how long it takes and what else.",
+      },
     ]),
     "",
     "tag-production:",

@@ -3,11 +3,13 @@
  * write (shipgate.yaml, .env.example, the CI workflows) as data, then writes each one unless it
  * exists (`force` overwrites) — or, with `dryRun`, writes nothing and returns what it would write.
  */
+
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitInsideWorkTree, gitRepoRoot } from "../core/git.js";
+import { hookSamples } from "../deploy/hooks.js";
 import { stackCommands } from "./commands.js";
 import { describeStack, renderShipgateYaml } from "./config-file.js";
 import { detectProject, type ProjectFacts } from "./detect.js";
@@ -170,6 +172,15 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     });
   }
 
+  // Commented hook samples: renamed without .sample (and made executable) they run on deploys.
+  for (const sample of hookSamples()) {
+    planned.push({
+      path: `.shipgate/hooks/${sample.name}.sample`,
+      description: `sample ${sample.name} hook (rename without .sample to use it)`,
+      content: sample.content,
+    });
+  }
+
   const files: InitFile[] = [];
   for (const p of planned) {
     const abs = join(root, ...p.path.split("/"));
@@ -180,7 +191,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     else {
       try {
         mkdirSync(dirname(abs), { recursive: true });
-        writeFileSync(abs, p.content);
+        writeFileSync(abs, p.content, p.path.startsWith(".shipgate/hooks/") ? { mode: 0o755 } : undefined);
       } catch (error) {
         throw new ShipgateError("USAGE", `cannot write ${p.path}: ${(error as Error).message}`, {
           hint: "Check that the repository is writable, or run shipgate init --dry-run to see the files.",
@@ -211,18 +222,18 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   if (ci === "github" && others.length > 0)
     notes.push(`existing workflows kept as they are: ${others.join(", ")}`);
 
+  const secrets = `SHIPGATE_LEDGER_URL (a postgres:// ledger every run shares) and SHIPGATE_SECRET_KEY (openssl rand -base64 32)${project.migrations ? ", DATABASE_URL (for migrations apply)" : ""}`;
   const nextSteps =
     ci === "github"
       ? [
-          "Replace the deploy steps marked TODO(shipgate init) in the two workflows with your deploy command.",
+          "Set each environment's target (and its smoke tests) in shipgate.yaml (docs/deploy.md).",
           "In Settings → Environments, create staging and production; give production required reviewers.",
-          `Add environment secrets: STAGING_URL and PRODUCTION_URL (base URLs for smoke tests)${project.migrations ? ", DATABASE_URL (for migrations apply)" : ""}.`,
+          `Add environment secrets: ${secrets}.`,
           "Run `shipgate check` and `shipgate pipeline audit` locally, then commit the files.",
         ]
       : [
-          "Replace the deploy lines marked TODO(shipgate init) in .gitlab-ci.yml with your deploy command.",
-          "In Settings → CI/CD → Variables, add STAGING_URL and PRODUCTION_URL scoped to their environments" +
-            (project.migrations ? ", and DATABASE_URL for each." : "."),
+          "Set each environment's target (and its smoke tests) in shipgate.yaml (docs/deploy.md).",
+          `In Settings → CI/CD → Variables, add ${secrets}, scoped to their environments.`,
           "Protect the production environment (Settings → Deployments) to choose who may deploy.",
           "Run `shipgate check` and `shipgate pipeline audit` locally, then commit the files.",
         ];

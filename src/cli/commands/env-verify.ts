@@ -8,15 +8,13 @@
  * Values are read into memory and compared, never printed: findings and the summary carry names,
  * where each requirement comes from, and the expected format.
  */
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parse as parseDotenv } from "dotenv";
 import { loadConfig } from "../../config/load.js";
 import type { EnvironmentConfig } from "../../config/schema.js";
 import { ShipgateError } from "../../core/errors.js";
-import { runShellCommand } from "../../core/exec.js";
 import { compareFindings, type Finding } from "../../core/finding.js";
 import type { Report } from "../../core/report.js";
+import { describeSource, type EnvSourceOverride, readEnvironment } from "../../env/source.js";
 import { describeRead, envAuditDocsUrl, findEnvReads } from "../../env-audit/audit.js";
 import type { EnvRead } from "../../env-audit/js-reads.js";
 import { isRequiredInProduction, loadEnvSchema } from "../../env-audit/schema-module.js";
@@ -27,8 +25,6 @@ export const envVerifyRules = {
     "A variable the version requires that the target environment does not define (or defines empty).",
   "env-invalid": "A variable the target environment defines in a format the env schema rejects.",
 } as const satisfies Record<string, string>;
-
-export type EnvSourceOverride = { dotenv: string } | { command: string } | { process: true };
 
 export interface EnvVerifyOptions {
   cwd: string;
@@ -70,52 +66,6 @@ export function isTestFile(file: string): boolean {
     /_test\.py$/.test(name) ||
     name === "conftest.py"
   );
-}
-
-function describeSource(source: EnvSourceOverride): string {
-  if ("dotenv" in source) return `dotenv file ${source.dotenv}`;
-  if ("command" in source) return `command \`${source.command}\``;
-  return "the process environment";
-}
-
-async function readEnvironment(
-  source: EnvSourceOverride,
-  baseDir: string,
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): Promise<Record<string, string>> {
-  if ("process" in source) {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(env)) if (typeof v === "string") out[k] = v;
-    return out;
-  }
-  if ("dotenv" in source) {
-    const file = path.resolve(baseDir, source.dotenv);
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      throw new ShipgateError(
-        "FILE_NOT_FOUND",
-        `the environment's dotenv file ${source.dotenv} does not exist`,
-        {
-          hint: "Create it, fix environments.<name>.env.dotenv in shipgate.yaml, or pass --dotenv <file>.",
-        },
-      );
-    }
-    return parseDotenv(text);
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = await runShellCommand(source.command, { cwd: baseDir, timeoutMs });
-  } catch (error) {
-    // Its stderr is not shown: a secret manager's CLI may print values there.
-    const why = error instanceof ShipgateError ? error.message : String(error);
-    throw new ShipgateError("COMMAND_FAILED", `the environment's source command failed: ${why}`, {
-      hint: "Run the command yourself to see its error (its output is not shown here because it can hold secrets); it must print KEY=VALUE lines and exit 0.",
-    });
-  }
-  return parseDotenv(Buffer.from(bytes));
 }
 
 interface Requirement {

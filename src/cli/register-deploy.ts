@@ -1,0 +1,327 @@
+/**
+ * Declares the release commands: deploy, rollback, promote, abort, status, history and lock.
+ * Each loads on demand, prints one line per step on stderr while it runs, and its summary (or
+ * `--format json`) on stdout. A failed deploy exits 3 (traffic was restored), as documented.
+ */
+import { type Command, Option } from "commander";
+import ms from "ms";
+import { ExitCode, ShipgateError } from "../core/errors.js";
+import type { DeployContext, DeployEvent } from "../deploy/service.js";
+import type { CliIo } from "./program.js";
+
+type Opts = Record<string, string | boolean | undefined>;
+
+const str = (v: Opts[string]): string | undefined => (typeof v === "string" ? v : undefined);
+
+function jsonFormat(): Option {
+  return new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty");
+}
+
+function parseDuration(value: string | undefined, flag: string): number {
+  if (value === undefined) return 0;
+  const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as ms.StringValue);
+  if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 0) {
+    throw new ShipgateError("USAGE", `${flag} expects a duration such as 30s or 5m, got "${value}"`, {
+      hint: `Example: ${flag} 5m`,
+    });
+  }
+  return parsed;
+}
+
+export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const globalOpts = () => program.opts<{ config?: string }>();
+
+  /** Opens the environment's context with live step lines on stderr. */
+  async function open(environment: string): Promise<DeployContext> {
+    const [{ openContext }, { renderEvent }] = await Promise.all([
+      import("../deploy/service.js"),
+      import("../deploy/render.js"),
+    ]);
+    let ctx: DeployContext | undefined;
+    const onEvent = (event: DeployEvent) => {
+      const line = renderEvent(event, (id) => ctx?.versions.get(id) ?? id);
+      if (line) io.stderr.write(`${line}\n`);
+    };
+    ctx = await openContext({
+      cwd: io.cwd,
+      environment,
+      env: io.env,
+      ...(globalOpts().config ? { configPath: globalOpts().config as string } : {}),
+      onEvent,
+    });
+    return ctx;
+  }
+
+  program
+    .command("deploy")
+    .description(
+      "Deploy a version to an environment: rolling, blue-green or canary, with automatic rollback.",
+    )
+    .argument("<environment>", "environment name from shipgate.yaml, e.g. production")
+    .requiredOption("--version <version>", "the version to deploy: a tag such as v2 or a git SHA")
+    .addOption(
+      new Option("--strategy <name>", "override the environment's strategy once").choices([
+        "rolling",
+        "blue-green",
+        "canary",
+      ]),
+    )
+    .option("--dry-run", "print the plan without changing anything")
+    .option("--reason <text>", "why, recorded in the ledger")
+    .option("--lock-wait <duration>", "wait this long for another deploy's lock, e.g. 5m")
+    .addOption(jsonFormat())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate deploy local --version v1
+  shipgate deploy production --version v2 --strategy canary --reason "new checkout"
+  shipgate deploy staging --version v2 --dry-run
+
+Exit codes: 0 deployed (or paused until promote), 1 refused (LOCKED, migrations not expand-only),
+2 usage/config error, 3 the deploy failed and traffic went back to the previous release.`,
+    )
+    .action(async (environment: string, opts: Opts) => {
+      const [{ deploy }, { renderDeployResult }] = await Promise.all([
+        import("../deploy/service.js"),
+        import("../deploy/render.js"),
+      ]);
+      const ctx = await open(environment);
+      try {
+        const result = await deploy(ctx, {
+          version: str(opts.version) as string,
+          ...(str(opts.strategy) ? { strategy: str(opts.strategy) as "rolling" } : {}),
+          dryRun: opts.dryRun === true,
+          ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
+          lockWaitMs: parseDuration(str(opts.lockWait), "--lock-wait"),
+        });
+        io.stdout.write(
+          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderDeployResult(result),
+        );
+        setExit(
+          result.outcome === "rolled_back" || result.outcome === "failed" || result.outcome === "aborted"
+            ? ExitCode.deployRolledBack
+            : ExitCode.ok,
+        );
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command("rollback")
+    .description(
+      "Put traffic back on the previous (or given) release with its config; instant when it is still warm.",
+    )
+    .argument("<environment>", "environment name")
+    .option(
+      "--to <version>",
+      "the version (or release id) to go back to (default: the one before the current)",
+    )
+    .option("--force", "skip smoke tests (emergencies)")
+    .option("--schema", "also run the down migrations of what the current release applied (shown first)")
+    .option("--dry-run", "print the plan without changing anything")
+    .option("--reason <text>", "why, recorded in the ledger")
+    .option("--lock-wait <duration>", "wait this long for another deploy's lock")
+    .addOption(jsonFormat())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate rollback production
+  shipgate rollback production --to v1 --reason "checkout errors"
+  shipgate rollback production --force
+  shipgate rollback production --schema --dry-run   # show the down migrations it would run
+
+Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the rollback failed.`,
+    )
+    .action(async (environment: string, opts: Opts) => {
+      const [{ rollback }, { renderRollbackResult }] = await Promise.all([
+        import("../deploy/service.js"),
+        import("../deploy/render.js"),
+      ]);
+      const ctx = await open(environment);
+      try {
+        const result = await rollback(ctx, {
+          ...(str(opts.to) ? { to: str(opts.to) as string } : {}),
+          force: opts.force === true,
+          schema: opts.schema === true,
+          dryRun: opts.dryRun === true,
+          ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
+          lockWaitMs: parseDuration(str(opts.lockWait), "--lock-wait"),
+        });
+        io.stdout.write(
+          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderRollbackResult(result),
+        );
+        setExit(
+          result.outcome === "succeeded" || result.outcome === "planned" || result.outcome === "aborted"
+            ? ExitCode.ok
+            : ExitCode.deployRolledBack,
+        );
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  for (const verb of ["promote", "abort"] as const) {
+    program
+      .command(verb)
+      .description(
+        verb === "promote"
+          ? "Continue a paused canary to its next pause, or to 100%."
+          : "Stop the deploy in progress and put traffic back on the previous release.",
+      )
+      .argument("<environment>", "environment name")
+      .option("--reason <text>", "why, recorded in the ledger")
+      .addOption(jsonFormat())
+      .addHelpText("after", `\nExample:\n  shipgate ${verb} production\n`)
+      .action(async (environment: string, opts: Opts) => {
+        const service = await import("../deploy/service.js");
+        const ctx = await open(environment);
+        try {
+          const result =
+            verb === "promote" ? await service.promote(ctx) : await service.abort(ctx, str(opts.reason));
+          if (opts.format === "json") io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          else {
+            const text: Record<string, string> = {
+              succeeded: `Promoted: deploy ${result.deployId} completed.`,
+              paused: `Promoted to the next pause; run \`shipgate promote ${environment}\` again to continue.`,
+              aborted: `Aborted deploy ${result.deployId}; traffic is back on the previous release.`,
+              rolled_back: `Deploy ${result.deployId} failed and was rolled back: ${result.error}`,
+              failed: `Deploy ${result.deployId} failed and the previous release could not be restored: ${result.error}`,
+            };
+            io.stdout.write(`${text[result.outcome]}\n`);
+          }
+          setExit(
+            result.outcome === "succeeded" || result.outcome === "paused" || result.outcome === "aborted"
+              ? ExitCode.ok
+              : ExitCode.deployRolledBack,
+          );
+        } finally {
+          await ctx.close();
+        }
+      });
+  }
+
+  program
+    .command("status")
+    .description(
+      "Which version runs in an environment, its traffic split, instances, and commits not yet deployed.",
+    )
+    .argument("<environment>", "environment name")
+    .addOption(jsonFormat())
+    .addHelpText(
+      "after",
+      "\nExamples:\n  shipgate status production\n  shipgate status local --format json\n",
+    )
+    .action(async (environment: string, opts: Opts) => {
+      const [{ status }, { renderStatus }] = await Promise.all([
+        import("../deploy/service.js"),
+        import("../deploy/render.js"),
+      ]);
+      const ctx = await open(environment);
+      try {
+        const result = await status(ctx);
+        io.stdout.write(
+          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderStatus(result),
+        );
+        setExit(ExitCode.ok);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command("history")
+    .description("Past deploys and rollbacks of an environment, newest first, with who, why and the outcome.")
+    .argument("<environment>", "environment name")
+    .option("--limit <n>", "how many", "20")
+    .addOption(jsonFormat())
+    .addHelpText("after", "\nExample:\n  shipgate history production --limit 50\n")
+    .action(async (environment: string, opts: Opts) => {
+      const [{ history }, { renderHistory }] = await Promise.all([
+        import("../deploy/service.js"),
+        import("../deploy/render.js"),
+      ]);
+      const limit = Number(str(opts.limit));
+      if (!Number.isInteger(limit) || limit < 1) {
+        throw new ShipgateError("USAGE", `--limit expects a positive integer, got "${str(opts.limit)}"`);
+      }
+      const ctx = await open(environment);
+      try {
+        const entries = await history(ctx, limit);
+        io.stdout.write(
+          opts.format === "json"
+            ? `${JSON.stringify(entries, null, 2)}\n`
+            : renderHistory(environment, entries),
+        );
+        setExit(ExitCode.ok);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  program
+    .command("down")
+    .description("Stop the local target's agent and every instance of an environment (drained first).")
+    .argument("<environment>", "environment name (its target must be type: local)")
+    .addHelpText("after", "\nExample:\n  shipgate down local\n")
+    .action(async (environment: string) => {
+      const { down } = await import("../deploy/service.js");
+      const ctx = await open(environment);
+      try {
+        const result = await down(ctx);
+        io.stdout.write(
+          result.stopped
+            ? `${environment}: stopped the agent and its instances\n`
+            : `${environment}: was not running\n`,
+        );
+        setExit(ExitCode.ok);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+  const lock = program.command("lock").description("The per-environment deploy lock.");
+  lock
+    .command("status")
+    .description("Who holds an environment's deploy lock, since when.")
+    .argument("<environment>", "environment name")
+    .addHelpText("after", "\nExample:\n  shipgate lock status production\n")
+    .action(async (environment: string) => {
+      const ctx = await open(environment);
+      try {
+        const held = await ctx.ledger.getLock(environment);
+        io.stdout.write(
+          held
+            ? `${environment}: held by ${held.holder}${held.pid !== null ? ` (pid ${held.pid} on ${held.hostname})` : ""} since ${held.acquiredAt}, last seen ${held.heartbeatAt}\n`
+            : `${environment}: free\n`,
+        );
+        setExit(ExitCode.ok);
+      } finally {
+        await ctx.close();
+      }
+    });
+  lock
+    .command("release")
+    .description(
+      "Remove an environment's deploy lock whoever holds it (after the holder died on another machine).",
+    )
+    .argument("<environment>", "environment name")
+    .requiredOption("--force", "required: confirms the holder is gone")
+    .addHelpText("after", "\nExample:\n  shipgate lock release production --force\n")
+    .action(async (environment: string) => {
+      const ctx = await open(environment);
+      try {
+        const removed = await ctx.ledger.forceReleaseLock(environment);
+        io.stdout.write(
+          removed
+            ? `${environment}: released the lock held by ${removed.holder}\n`
+            : `${environment}: was free\n`,
+        );
+        setExit(ExitCode.ok);
+      } finally {
+        await ctx.close();
+      }
+    });
+}

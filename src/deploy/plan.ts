@@ -1,0 +1,275 @@
+/**
+ * Plans are data: `planDeploy(current, release, strategy)` returns the typed steps of a deploy. It is
+ * pure; `shipgate deploy --dry-run` prints the plan, the executor runs it step by step and journals
+ * each one in the ledger, and a deploy resumed by another process continues from its stored plan.
+ */
+import type { CanaryStep, StrategyName } from "../config/deploy-schema.js";
+import type { TrafficSplit } from "../ledger/types.js";
+
+export type HookName = "pre-deploy" | "pre-traffic" | "post-deploy" | "post-rollback";
+
+export type PlanStep =
+  | { type: "hook"; hook: HookName }
+  /** Lint, back up and apply the release's migrations (expand-only while old code serves). */
+  | { type: "migrate" }
+  | { type: "start-instances"; releaseId: string; count: number }
+  /** Every instance of the release started by this deploy must be ready before the deadline. */
+  | { type: "wait-ready"; releaseId: string; deadlineMs: number }
+  | { type: "set-preview"; releaseId: string | null }
+  | { type: "smoke"; releaseId: string; via: "preview" | "public" }
+  | { type: "set-traffic"; traffic: TrafficSplit[] }
+  /** Hold; the new release's instances are watched, a crash fails the deploy. null: until `shipgate promote`. */
+  | { type: "pause"; durationMs: number | null; watch: string }
+  /** Drain and stop `count` instances of the release (all of them when count is null). */
+  | { type: "stop-instances"; releaseId: string; count: number | null }
+  /** The release becomes the environment's current one. */
+  | { type: "mark-current"; releaseId: string }
+  | { type: "tag" }
+  /** Rollback --schema: run the down migrations of these (history names), newest first. */
+  | { type: "migrate-down"; migrations: string[] };
+
+export type PlanStepType = PlanStep["type"];
+
+export interface CurrentState {
+  /** The release serving now; null before the first deploy. */
+  releaseId: string | null;
+  /** Its running instances. */
+  instances: number;
+  /** Other releases with running instances (e.g. blue kept warm by the last blue-green deploy); stopped first. */
+  others?: string[];
+}
+
+export interface PlannedRelease {
+  id: string;
+  /** Desired instance count. */
+  instances: number;
+}
+
+export interface StrategySpec {
+  name: StrategyName;
+  rolling: { maxSurge: number; maxUnavailable: number };
+  canary: { steps: CanaryStep[] };
+  startDeadlineMs: number;
+  /** Smoke tests are configured (HTTP tests or a command). */
+  smoke: boolean;
+  /** Migrations run before the new release starts. */
+  migrate: boolean;
+  /** Tag the commit after success. */
+  tag: boolean;
+}
+
+function split(newId: string, oldId: string | null, newPercent: number): TrafficSplit[] {
+  const pct = Math.max(0, Math.min(100, Math.round(newPercent)));
+  if (oldId === null || pct === 100) return [{ releaseId: newId, weight: 100 }];
+  if (pct === 0) return [{ releaseId: oldId, weight: 100 }];
+  return [
+    { releaseId: oldId, weight: 100 - pct },
+    { releaseId: newId, weight: pct },
+  ];
+}
+
+/** Start, check through the preview port, then take traffic: shared by every strategy's first batch. */
+function startAndCheck(
+  release: Pick<PlannedRelease, "id">,
+  count: number,
+  strategy: Pick<StrategySpec, "smoke" | "startDeadlineMs">,
+): PlanStep[] {
+  const steps: PlanStep[] = [
+    { type: "start-instances", releaseId: release.id, count },
+    { type: "wait-ready", releaseId: release.id, deadlineMs: strategy.startDeadlineMs },
+  ];
+  if (strategy.smoke) {
+    steps.push(
+      { type: "set-preview", releaseId: release.id },
+      { type: "smoke", releaseId: release.id, via: "preview" },
+      { type: "set-preview", releaseId: null },
+    );
+  }
+  return steps;
+}
+
+function rollingSteps(current: CurrentState, release: PlannedRelease, strategy: StrategySpec): PlanStep[] {
+  const oldId = current.releaseId as string;
+  const desired = release.instances;
+  const { maxSurge, maxUnavailable } = strategy.rolling;
+  const steps: PlanStep[] = [{ type: "hook", hook: "pre-traffic" }];
+  let newUp = 0;
+  let oldUp = current.instances;
+  // Traffic always moves before instances leave, so no request is sent to a draining instance.
+  const stopOld = (count: number): void => {
+    oldUp -= count;
+    steps.push(
+      { type: "set-traffic", traffic: split(release.id, oldId, (100 * newUp) / (newUp + oldUp)) },
+      { type: "stop-instances", releaseId: oldId, count: oldUp === 0 ? null : count },
+    );
+  };
+  while (newUp < desired) {
+    const excess = newUp + oldUp - (desired - maxUnavailable);
+    if (oldUp > 0 && excess > 0 && newUp > 0) stopOld(Math.min(oldUp, excess));
+    else if (oldUp > 0 && maxSurge === 0) stopOld(Math.min(oldUp, Math.max(1, excess)));
+    const batch = Math.max(1, Math.min(desired - newUp, desired + maxSurge - (newUp + oldUp)));
+    steps.push(
+      ...(newUp === 0
+        ? startAndCheck(release, batch, strategy)
+        : [
+            { type: "start-instances", releaseId: release.id, count: batch } as const,
+            { type: "wait-ready", releaseId: release.id, deadlineMs: strategy.startDeadlineMs } as const,
+          ]),
+    );
+    newUp += batch;
+    steps.push({ type: "set-traffic", traffic: split(release.id, oldId, (100 * newUp) / (newUp + oldUp)) });
+  }
+  if (oldUp > 0) stopOld(oldUp);
+  return steps;
+}
+
+function blueGreenSteps(current: CurrentState, release: PlannedRelease, strategy: StrategySpec): PlanStep[] {
+  // Blue (the current release) keeps running after the switch, warm for an instant rollback; the
+  // next deploy or `shipgate status` stops it once blueGreen.keepWarm has passed.
+  void current;
+  return [
+    ...startAndCheck(release, release.instances, strategy),
+    { type: "hook", hook: "pre-traffic" },
+    { type: "set-traffic", traffic: split(release.id, null, 100) },
+  ];
+}
+
+function canarySteps(current: CurrentState, release: PlannedRelease, strategy: StrategySpec): PlanStep[] {
+  const oldId = current.releaseId as string;
+  const steps: PlanStep[] = [
+    ...startAndCheck(release, release.instances, strategy),
+    { type: "hook", hook: "pre-traffic" },
+  ];
+  for (const step of strategy.canary.steps) {
+    if ("setWeight" in step) {
+      steps.push({ type: "set-traffic", traffic: split(release.id, oldId, step.setWeight) });
+    } else {
+      steps.push({
+        type: "pause",
+        durationMs: step.pause === "until-promote" ? null : step.pause,
+        watch: release.id,
+      });
+    }
+  }
+  steps.push(
+    { type: "set-traffic", traffic: split(release.id, null, 100) },
+    { type: "stop-instances", releaseId: oldId, count: null },
+  );
+  return steps;
+}
+
+/**
+ * The steps deploying `release` over `current` with `strategy`. A first deploy (nothing current)
+ * starts, checks and switches whatever the strategy; so does a deploy over a release with no running
+ * instance (e.g. after the agent was stopped).
+ */
+export function planDeploy(
+  current: CurrentState,
+  release: PlannedRelease,
+  strategy: StrategySpec,
+): PlanStep[] {
+  const steps: PlanStep[] = [{ type: "hook", hook: "pre-deploy" }];
+  // Leftovers (a blue kept warm, or instances of this very release from an earlier deploy) stop
+  // first: they get no traffic, and wait-ready must only count what this deploy starts.
+  for (const other of current.others ?? []) {
+    steps.push({ type: "stop-instances", releaseId: other, count: null });
+  }
+  if (strategy.migrate) steps.push({ type: "migrate" });
+  const fresh = current.releaseId === null || current.releaseId === release.id || current.instances === 0;
+  if (fresh) {
+    steps.push(
+      ...startAndCheck(release, release.instances, strategy),
+      { type: "hook", hook: "pre-traffic" },
+      { type: "set-traffic", traffic: split(release.id, null, 100) },
+    );
+    if (current.releaseId !== null && current.releaseId !== release.id) {
+      steps.push({ type: "stop-instances", releaseId: current.releaseId, count: null });
+    }
+  } else if (strategy.name === "rolling") {
+    steps.push(...rollingSteps(current, release, strategy));
+  } else if (strategy.name === "blue-green") {
+    steps.push(...blueGreenSteps(current, release, strategy));
+  } else {
+    steps.push(...canarySteps(current, release, strategy));
+  }
+  if (strategy.smoke) steps.push({ type: "smoke", releaseId: release.id, via: "public" });
+  steps.push({ type: "mark-current", releaseId: release.id });
+  if (strategy.tag) steps.push({ type: "tag" });
+  steps.push({ type: "hook", hook: "post-deploy" });
+  return steps;
+}
+
+export interface RollbackInput {
+  /** The release serving now (null: nothing recorded). */
+  currentId: string | null;
+  /** The release to go back to. */
+  targetId: string;
+  /** It still has healthy instances (blue kept warm): traffic switches without starting anything. */
+  warm: boolean;
+  instances: number;
+  startDeadlineMs: number;
+  /** Run smoke tests (false with --force). */
+  smoke: boolean;
+  /** Down migrations to run after the switch (rollback --schema), newest first. */
+  downMigrations?: string[];
+}
+
+/**
+ * The steps of `shipgate rollback`: switch at once when the target is warm, else start it, check it
+ * and switch; then drain the release rolled back from. No analysis, no pauses.
+ */
+export function planRollback(input: RollbackInput): PlanStep[] {
+  const steps: PlanStep[] = input.warm ? [] : startAndCheck({ id: input.targetId }, input.instances, input);
+  steps.push(
+    { type: "set-traffic", traffic: split(input.targetId, null, 100) },
+    { type: "mark-current", releaseId: input.targetId },
+  );
+  if (input.currentId !== null && input.currentId !== input.targetId) {
+    steps.push({ type: "stop-instances", releaseId: input.currentId, count: null });
+  }
+  // Only once no instance of the newer code runs: it may depend on what the downs remove.
+  if (input.downMigrations && input.downMigrations.length > 0) {
+    steps.push({ type: "migrate-down", migrations: input.downMigrations });
+  }
+  if (input.smoke) steps.push({ type: "smoke", releaseId: input.targetId, via: "public" });
+  steps.push({ type: "hook", hook: "post-rollback" });
+  return steps;
+}
+
+/** One line per step, for `--dry-run` and the deploy output. */
+export function describeStep(step: PlanStep, versionOf: (releaseId: string) => string): string {
+  switch (step.type) {
+    case "hook":
+      return `run hook ${step.hook} (if present)`;
+    case "migrate":
+      return "lint, back up and apply migrations";
+    case "start-instances":
+      return `start ${step.count} instance${step.count === 1 ? "" : "s"} of ${versionOf(step.releaseId)}`;
+    case "wait-ready":
+      return `wait until ${versionOf(step.releaseId)} is ready (deadline ${Math.round(step.deadlineMs / 1000)} s)`;
+    case "set-preview":
+      return step.releaseId === null
+        ? "close the preview port"
+        : `route the preview port to ${versionOf(step.releaseId)}`;
+    case "smoke":
+      return `smoke tests on ${versionOf(step.releaseId)} via the ${step.via} port`;
+    case "set-traffic":
+      return `traffic: ${step.traffic.map((t) => `${versionOf(t.releaseId)} ${t.weight}%`).join(", ")}`;
+    case "pause":
+      return step.durationMs === null
+        ? "pause until `shipgate promote`"
+        : `pause ${formatSeconds(step.durationMs)}, watching ${versionOf(step.watch)}`;
+    case "stop-instances":
+      return `drain and stop ${step.count === null ? "all" : step.count} instance${step.count === 1 ? "" : "s"} of ${versionOf(step.releaseId)}`;
+    case "mark-current":
+      return `record ${versionOf(step.releaseId)} as current`;
+    case "tag":
+      return "tag the commit deploy-<env>-<timestamp>";
+    case "migrate-down":
+      return `run the down migrations of ${step.migrations.join(", ")}`;
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

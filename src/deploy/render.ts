@@ -1,0 +1,166 @@
+/**
+ * Text for the release commands: live step lines while a deploy runs (stderr), and the final
+ * summaries of deploy, rollback, status and history (stdout). Names and versions only: a release's
+ * env values never reach these functions.
+ */
+import type { ExecutorEvent } from "./executor.js";
+import { describeStep, type PlanStep } from "./plan.js";
+import type { DeployEvent, DeployResult, HistoryEntry, RollbackResult, StatusResult } from "./service.js";
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One line per event; `versionOf` names releases. */
+export function renderEvent(event: DeployEvent, versionOf: (id: string) => string): string | null {
+  const e = event as ExecutorEvent | DeployEvent;
+  switch (e.type) {
+    case "step-start":
+      return null;
+    case "step-done":
+      if (e.step.type === "hook") {
+        return `[${e.index + 1}/${e.total}] hook ${e.step.hook}: ${e.detail.ran ? `ran (${seconds(e.ms)})` : "none"}`;
+      }
+      return `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … ok (${seconds(e.ms)})`;
+    case "step-failed":
+      return `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … FAILED: ${e.error}`;
+    case "paused":
+      return "paused: waiting for `shipgate promote` (or `shipgate abort`)";
+    case "restore-start":
+      return `rolling back: ${e.reason}`;
+    case "restore-done":
+      return e.traffic.length === 0
+        ? "traffic: none (there was no previous release)"
+        : `traffic back on ${e.traffic.map((t) => `${versionOf(t.releaseId)} ${t.weight}%`).join(", ")}`;
+    case "info":
+      return e.message;
+    case "recovered":
+      return `recovered interrupted deploy ${e.deployId}: ${e.reason}`;
+    case "lock-wait":
+      return `waiting for the deploy lock held by ${e.holder} …`;
+  }
+  return null;
+}
+
+export function renderPlan(result: DeployResult): string {
+  const versions = new Map<string, string>([[result.release.id, result.release.version]]);
+  if (result.previous) versions.set(result.previous.id, result.previous.version);
+  const v = (id: string) => versions.get(id) ?? id;
+  const lines = [
+    `Plan: ${result.strategy} deploy of ${result.release.version} (${result.release.id}) to ${result.environment}` +
+      (result.previous ? `, replacing ${result.previous.version}` : ", first deploy"),
+    ...result.plan.map(
+      ({ index, step }) => `  ${String(index + 1).padStart(2)}. ${describeStep(step as PlanStep, v)}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderDeployResult(result: DeployResult): string {
+  if (result.outcome === "planned") return renderPlan(result);
+  if (result.outcome === "unchanged") {
+    return `${result.release.version} (${result.release.id}) already serves ${result.environment}: nothing to deploy.\n`;
+  }
+  const what = `${result.release.version} to ${result.environment}`;
+  switch (result.outcome) {
+    case "succeeded":
+      return `Deployed ${what} (${result.strategy}, deploy ${result.deployId}).\n`;
+    case "paused":
+      return `Deploy of ${what} paused (deploy ${result.deployId}). Continue with \`shipgate promote ${result.environment}\` or stop with \`shipgate abort ${result.environment}\`.\n`;
+    case "aborted":
+      return `Deploy of ${what} aborted; traffic is back on the previous release.\n`;
+    case "rolled_back":
+      return `Deploy of ${what} FAILED and was rolled back: ${result.error}\nSee \`shipgate history ${result.environment}\`.\n`;
+    case "failed":
+      return `Deploy of ${what} FAILED and the previous release could not be restored: ${result.error}\nSee \`shipgate status ${result.environment}\`.\n`;
+  }
+}
+
+export function renderRollbackResult(result: RollbackResult): string {
+  const lines: string[] = [];
+  if (result.outcome === "planned") {
+    lines.push(renderPlan(result).trimEnd());
+  } else if (result.outcome === "succeeded") {
+    lines.push(
+      `Rolled back ${result.environment} to ${result.release.version}${result.previous ? ` from ${result.previous.version}` : ""}` +
+        `${result.switchMs !== null ? `: traffic switched ${seconds(result.switchMs)} after the command started` : ""}` +
+        `${result.warm ? " (it was still warm)" : ""}.`,
+    );
+  } else if (result.outcome === "aborted") {
+    lines.push(`Aborted the deploy in progress; traffic is back on ${result.release.version}.`);
+  } else {
+    lines.push(`Rollback of ${result.environment} to ${result.release.version} FAILED: ${result.error}`);
+  }
+  if (result.schema.needed && result.downs.length > 0) {
+    lines.push(
+      `Schema: ${result.outcome === "planned" ? "would run" : "ran"} the down migrations of ${result.schema.migrations.join(", ")}:`,
+      ...result.downs.map((d) => `  ${d.downPath}\n${d.sql.trim().replace(/^/gm, "    ")}`),
+    );
+  } else if (result.schema.needed) {
+    lines.push(
+      `Schema: ${result.previous?.version ?? "the current release"} applied migrations ${result.release.version} does not have: ${result.schema.migrations.join(", ")}.`,
+      `They stay (expand-only changes are safe for the older code). To undo them with their down migrations: \`shipgate rollback ${result.environment} --schema\` (add --dry-run first to see them).`,
+    );
+  } else if (result.outcome !== "aborted") {
+    lines.push("Schema: no schema rollback needed.");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderStatus(status: StatusResult): string {
+  const lines = [`${status.environment}  ${status.url}`];
+  if (status.recovered) lines.push(`  recovered an interrupted deploy: ${status.recovered}`);
+  if (!status.current) lines.push("  current: nothing deployed yet");
+  else {
+    const c = status.current;
+    lines.push(
+      `  current: ${c.version} (${c.id}${c.gitSha ? `, ${c.gitSha.slice(0, 12)}` : ""})` +
+        (c.deployedAt
+          ? ` deployed ${c.deployedAt.replace("T", " ").slice(0, 19)} UTC by ${c.deployedBy}`
+          : ""),
+    );
+  }
+  if (status.traffic.length > 0) {
+    lines.push(`  traffic: ${status.traffic.map((t) => `${t.version} ${t.weight}%`).join(", ")}`);
+  }
+  if (status.inProgress) {
+    const p = status.inProgress;
+    lines.push(
+      `  in progress: ${p.strategy} deploy of ${p.version} (${p.id}) ${p.status} at step ${p.step}/${p.steps}`,
+    );
+  }
+  if (status.instances) {
+    for (const i of status.instances.filter((x) => x.state !== "stopped")) {
+      lines.push(
+        `  instance ${i.id}: ${i.state}, port ${i.port}${i.pid !== null ? `, pid ${i.pid}` : ""}, restarts ${i.restarts}`,
+      );
+    }
+  } else {
+    lines.push("  instances: the target is not running");
+  }
+  if (status.undeployed) {
+    lines.push(
+      status.undeployed.length === 0
+        ? "  HEAD is deployed"
+        : `  ${status.undeployed.length} commit${status.undeployed.length === 1 ? "" : "s"} on HEAD not deployed here:`,
+    );
+    for (const c of status.undeployed.slice(0, 20)) lines.push(`    ${c.sha.slice(0, 12)} ${c.subject}`);
+  }
+  if (status.lock) {
+    lines.push(
+      `  lock: held by ${status.lock.holder} since ${status.lock.acquiredAt.replace("T", " ").slice(0, 19)} UTC`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function renderHistory(environment: string, entries: HistoryEntry[]): string {
+  if (entries.length === 0) return `${environment}: no deploys yet.\n`;
+  const lines = entries.map((e) => {
+    const when = e.startedAt.replace("T", " ").slice(0, 19);
+    const from = e.previousVersion ? ` (from ${e.previousVersion})` : "";
+    const why = e.error ? ` — ${e.error}` : e.reason ? ` — ${e.reason}` : "";
+    return `${when}  ${e.kind.padEnd(8)} ${e.version}${from}  ${e.strategy}  ${e.status}  by ${e.actor}  ${e.id}${why}`;
+  });
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,1011 @@
+/**
+ * The release use cases behind `shipgate deploy | rollback | promote | abort | status | history | lock`.
+ * Each opens a context (config, ledger, target, secret key), first recovers a deploy whose process
+ * died (traffic back on the previous release), takes the environment's lock, and returns data.
+ */
+import { execFileSync } from "node:child_process";
+import { hostname, userInfo } from "node:os";
+import path from "node:path";
+import { loadConfig } from "../config/load.js";
+import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
+import { ShipgateError } from "../core/errors.js";
+import { openLedger } from "../ledger/index.js";
+import type { Deploy, DeployLock, LedgerStore, Release } from "../ledger/types.js";
+import type { Framework } from "../migrations/discover.js";
+import {
+  type ExecutorEvent,
+  type ExecutorPorts,
+  errorMessage,
+  type RunResult,
+  restorePrevious,
+  runPlan,
+} from "./executor.js";
+import { createDeployTag, deployTagName } from "./git-tag.js";
+import { runHook } from "./hooks.js";
+import { type CurrentState, type PlanStep, planDeploy, planRollback, type StrategySpec } from "./plan.js";
+import { environmentConfig, prepareRelease } from "./release.js";
+import type { DownStep } from "./schema-rollback.js";
+import { loadSecretKey, unsealEnv } from "./secrets.js";
+import { runSmokeTests } from "./smoke.js";
+import { createCommandTarget } from "./targets/command/command-target.js";
+import { createLocalTarget, stopLocalAgent } from "./targets/local/index.js";
+import type { DeployTarget, InstanceInfo, InstanceSpec } from "./targets/types.js";
+
+export interface ContextOptions {
+  cwd: string;
+  configPath?: string;
+  environment: string;
+  env: NodeJS.ProcessEnv;
+  /** Who acts (default: $SHIPGATE_ACTOR, else user@host). */
+  actor?: string;
+  onEvent?: (event: DeployEvent) => void;
+  /** Tests: a fixed clock or faster sleeps. */
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** Tests: the CLI entry the local target starts its agent with. */
+  cliEntry?: string;
+}
+
+export type DeployEvent =
+  | ExecutorEvent
+  | { type: "recovered"; deployId: string; reason: string }
+  | { type: "lock-wait"; holder: string };
+
+export interface DeployContext {
+  config: ShipgateConfig;
+  configDir: string;
+  environment: string;
+  envConfig: EnvironmentConfig;
+  ledger: LedgerStore;
+  target: DeployTarget;
+  key: Buffer;
+  actor: string;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  options: ContextOptions;
+  /** Versions of the releases seen so far, by id (for step lines). */
+  versions: Map<string, string>;
+  close(): Promise<void>;
+}
+
+export function defaultActor(env: NodeJS.ProcessEnv): string {
+  if (env.SHIPGATE_ACTOR) return env.SHIPGATE_ACTOR;
+  if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions)`;
+  let user = env.USER ?? "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${hostname()}`;
+}
+
+export async function openContext(options: ContextOptions): Promise<DeployContext> {
+  const loaded = loadConfig({
+    cwd: options.cwd,
+    ...(options.configPath ? { configPath: options.configPath } : {}),
+  });
+  const envConfig = environmentConfig(loaded.config, options.environment);
+  if (!envConfig.target) {
+    throw new ShipgateError("CONFIG_INVALID", `environment "${options.environment}" has no target`, {
+      hint: `Add environments.${options.environment}.target to shipgate.yaml: { type: local, port: 8080 } or { type: command, deploy: …, switch: …, rollback: … } (docs/deploy.md).`,
+    });
+  }
+  const ledgerUrl = options.env.SHIPGATE_LEDGER_URL || loaded.config.ledger.url; // CI sets an unset secret to ""
+  const ledger = await openLedger(ledgerUrl, loaded.dir);
+  const target =
+    envConfig.target.type === "local"
+      ? createLocalTarget({
+          configDir: loaded.dir,
+          environment: options.environment,
+          target: envConfig.target,
+          ...(loaded.path ? { configPath: loaded.path } : {}),
+          ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}),
+        })
+      : createCommandTarget({
+          configDir: loaded.dir,
+          environment: options.environment,
+          target: envConfig.target,
+          url: envConfig.url,
+          readinessPath: envConfig.readiness.path,
+        });
+  const key = await loadSecretKey({ configDir: loaded.dir, env: options.env });
+  return {
+    config: loaded.config,
+    configDir: loaded.dir,
+    environment: options.environment,
+    envConfig,
+    ledger,
+    target,
+    key,
+    actor: options.actor ?? defaultActor(options.env),
+    now: options.now ?? (() => new Date()),
+    sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    options,
+    versions: new Map(),
+    close: () => ledger.close(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locking and recovery
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Whether the process holding the lock is gone (same host: its pid; elsewhere: a stale heartbeat). */
+function holderGone(ctx: DeployContext, lock: DeployLock | null): boolean {
+  if (!lock) return true;
+  if (lock.pid === null) return false;
+  if (lock.hostname === hostname()) return !pidAlive(lock.pid);
+  return ctx.now().getTime() - Date.parse(lock.heartbeatAt) > ctx.config.ledger.staleLockAfter;
+}
+
+function describeLock(lock: DeployLock): string {
+  const since = lock.acquiredAt.replace("T", " ").slice(0, 19);
+  return `${lock.holder}${lock.pid !== null ? ` (pid ${lock.pid} on ${lock.hostname})` : ""} since ${since} UTC`;
+}
+
+export interface LockHandle {
+  holder: string;
+  heartbeat(): Promise<boolean>;
+  /** Keeps the lock for a paused deploy (pid cleared), or releases it. */
+  release(keepForDeploy?: boolean): Promise<void>;
+}
+
+async function takeLock(
+  ctx: DeployContext,
+  deployId: string | null,
+  lockWaitMs: number,
+  holder?: string,
+): Promise<LockHandle> {
+  const who = holder ?? `${ctx.actor} (${deployId ?? "maintenance"})`;
+  const deadline = ctx.now().getTime() + lockWaitMs;
+  let announced = false;
+  for (;;) {
+    const existing = await ctx.ledger.getLock(ctx.environment);
+    const forced =
+      existing !== null && existing.holder !== who && existing.pid !== null && holderGone(ctx, existing);
+    const result = await ctx.ledger.acquireLock(
+      { environment: ctx.environment, holder: who, deployId, hostname: hostname(), pid: process.pid },
+      { now: ctx.now().toISOString(), staleAfterMs: forced ? 0 : ctx.config.ledger.staleLockAfter },
+    );
+    if (result.acquired || (existing && existing.holder === who)) break;
+    if (ctx.now().getTime() >= deadline) {
+      throw new ShipgateError(
+        "LOCKED",
+        `the deploy lock of ${ctx.environment} is held by ${describeLock(result.heldBy)}`,
+        {
+          hint: `Wait for it with --lock-wait 5m, see it with \`shipgate lock status ${ctx.environment}\`, or, if that process is gone for good, run \`shipgate lock release ${ctx.environment} --force\`.`,
+        },
+      );
+    }
+    if (!announced) {
+      ctx.options.onEvent?.({ type: "lock-wait", holder: describeLock(result.heldBy) });
+      announced = true;
+    }
+    await ctx.sleep(500);
+  }
+  let last = 0;
+  return {
+    holder: who,
+    async heartbeat() {
+      const t = ctx.now().getTime();
+      if (t - last < 5000) return true;
+      last = t;
+      return ctx.ledger.heartbeatLock(ctx.environment, who, ctx.now().toISOString(), process.pid);
+    },
+    async release(keepForDeploy = false) {
+      if (keepForDeploy) await ctx.ledger.heartbeatLock(ctx.environment, who, ctx.now().toISOString(), null);
+      else await ctx.ledger.releaseLock(ctx.environment, who);
+    },
+  };
+}
+
+function strategySpec(ctx: DeployContext, name: StrategySpec["name"]): StrategySpec {
+  const e = ctx.envConfig;
+  return {
+    name,
+    rolling: e.rolling,
+    canary: { steps: e.canary.steps },
+    startDeadlineMs: e.startDeadline,
+    smoke: e.smoke.length > 0 || e.smokeCommand !== undefined,
+    migrate: e.databaseUrlEnv !== undefined,
+    tag: e.tag.enabled ?? ctx.environment === "production",
+  };
+}
+
+function instanceCount(ctx: DeployContext): number {
+  const t = ctx.envConfig.target;
+  return t?.type === "local" ? t.instances : 1;
+}
+
+/** The executor's ports for one deploy. */
+function ports(
+  ctx: DeployContext,
+  lock: LockHandle,
+  releases: Map<string, Release>,
+  extra: { skipSmoke?: boolean } = {},
+): ExecutorPorts {
+  const e = ctx.envConfig;
+  const versionOf = (id: string) => releases.get(id)?.version ?? id;
+  return {
+    ledger: ctx.ledger,
+    target: ctx.target,
+    now: ctx.now,
+    sleep: ctx.sleep,
+    versionOf,
+    async specFor(releaseId) {
+      const release = releases.get(releaseId) ?? (await ctx.ledger.getRelease(releaseId));
+      if (!release) throw new ShipgateError("INTERNAL", `release ${releaseId} is not in the ledger`);
+      releases.set(release.id, release);
+      return instanceSpec(ctx, release);
+    },
+    runSmoke: async (baseUrl) =>
+      runSmokeTests({
+        baseUrl,
+        tests: e.smoke,
+        ...(e.smokeCommand ? { command: e.smokeCommand } : {}),
+        cwd: ctx.configDir,
+        // A failing app's error page could echo a secret: mask every env value of the releases involved.
+        redact: [...releases.values()].flatMap((r) =>
+          r.envSealed ? Object.values(unsealEnv(r.envSealed, ctx.key)).filter((v) => v.length >= 4) : [],
+        ),
+      }),
+    async runHook(hook, deploy) {
+      const release = releases.get(deploy.releaseId);
+      const previous = deploy.previousReleaseId ? releases.get(deploy.previousReleaseId) : undefined;
+      return runHook({
+        name: hook,
+        hooksDir: path.join(ctx.configDir, ".shipgate", "hooks"),
+        cwd: ctx.configDir,
+        context: {
+          environment: ctx.environment,
+          version: release?.version ?? "",
+          releaseId: deploy.releaseId,
+          previousVersion: previous?.version ?? "",
+          deployId: deploy.id,
+          strategy: deploy.strategy,
+          actor: deploy.actor,
+          url: ctx.target.publicUrl,
+          gitSha: release?.gitSha ?? "",
+          reason: deploy.reason ?? "",
+        },
+      });
+    },
+    async migrate(deploy) {
+      const release = releases.get(deploy.releaseId);
+      if (!release) throw new ShipgateError("INTERNAL", `release ${deploy.releaseId} is not loaded`);
+      // The migration modules (and the Postgres parser) load only when a deploy migrates.
+      const { runMigrationsForDeploy } = await import("./migrate.js");
+      return runMigrationsForDeploy(ctx, release, deploy);
+    },
+    async tag(deploy) {
+      const release = releases.get(deploy.releaseId);
+      const sha = release?.gitSha;
+      if (!sha) return { skipped: "the release has no git commit" };
+      const name = deployTagName(ctx.environment, ctx.now());
+      const result = await createDeployTag({
+        cwd: ctx.configDir,
+        name,
+        sha,
+        message: `shipgate deploy ${deploy.id}: ${release.version} to ${ctx.environment} by ${deploy.actor}`,
+        ...(e.tag.push ? { push: { remote: e.tag.remote } } : {}),
+      });
+      await ctx.ledger.recordTag({
+        name: result.name,
+        environment: ctx.environment,
+        deployId: deploy.id,
+        gitSha: sha,
+        pushed: result.pushed,
+        createdAt: ctx.now().toISOString(),
+      });
+      return {
+        tag: name,
+        pushed: result.pushed,
+        ...(result.pushError ? { pushError: result.pushError } : {}),
+      };
+    },
+    async migrateDown(deploy, migrations) {
+      const from = deploy.previousReleaseId ? releases.get(deploy.previousReleaseId) : undefined;
+      if (!from) throw new ShipgateError("INTERNAL", "the release rolled back from is not loaded");
+      const url = databaseUrlOf(ctx, from);
+      const { planSchemaRollback, runSchemaRollback } = await import("./schema-rollback.js");
+      const downs = planSchemaRollback(
+        from,
+        ctx.config.release.migrations,
+        migrations.map((m) => path.posix.basename(m)),
+        schemaFramework(ctx),
+      );
+      const undone = await runSchemaRollback(url, downs);
+      return { undone };
+    },
+    heartbeat: () => lock.heartbeat(),
+    drain: { timeoutMs: e.drain.timeout, graceMs: e.drain.grace },
+    sticky: { header: e.canary.stickyHeader, cookie: e.canary.stickyCookie },
+    instances: instanceCount(ctx),
+    startDeadlineMs: e.startDeadline,
+    ...(extra.skipSmoke ? { skipSmoke: true } : {}),
+    ...(ctx.options.onEvent ? { onEvent: ctx.options.onEvent } : {}),
+  };
+}
+
+function schemaFramework(ctx: DeployContext): Framework {
+  const f = ctx.config.migrations.framework;
+  return f === "auto" ? "sql" : f;
+}
+
+function databaseUrlOf(ctx: DeployContext, release: Release): string {
+  const variable = ctx.envConfig.databaseUrlEnv;
+  const env = release.envSealed ? unsealEnv(release.envSealed, ctx.key) : {};
+  const url = variable ? env[variable] : undefined;
+  if (!variable || !url) {
+    throw new ShipgateError(
+      "CONFIG_INVALID",
+      `release ${release.version} has no database URL in its env snapshot`,
+      {
+        hint: `Set environments.${ctx.environment}.databaseUrlEnv in shipgate.yaml and define that variable in the environment's env source.`,
+      },
+    );
+  }
+  return url;
+}
+
+function instanceSpec(ctx: DeployContext, release: Release): InstanceSpec {
+  const snapshot = release.config as Partial<EnvironmentConfig>;
+  const env = release.envSealed ? unsealEnv(release.envSealed, ctx.key) : {};
+  return {
+    releaseId: release.id,
+    cwd: release.artifact.path,
+    command: release.start,
+    env: { ...env, SHIPGATE_RELEASE_ID: release.id, SHIPGATE_VERSION: release.version },
+    readiness: snapshot.readiness ?? ctx.envConfig.readiness,
+    liveness: snapshot.liveness ?? ctx.envConfig.liveness,
+  };
+}
+
+async function loadReleases(
+  ctx: DeployContext,
+  ids: (string | null | undefined)[],
+): Promise<Map<string, Release>> {
+  const map = new Map<string, Release>();
+  for (const id of ids) {
+    if (!id || map.has(id)) continue;
+    const r = await ctx.ledger.getRelease(id);
+    if (r) {
+      map.set(id, r);
+      ctx.versions.set(id, r.version);
+    }
+  }
+  return map;
+}
+
+/**
+ * A running deploy whose process is gone (SIGKILL, a lost runner) is rolled back: traffic returns
+ * to the previous release, the deploy's instances are stopped, the ledger says what happened.
+ */
+export async function recoverInterrupted(ctx: DeployContext, by: string): Promise<Deploy | null> {
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (active?.status !== "running") return null;
+  const lock = await ctx.ledger.getLock(ctx.environment);
+  if (lock && !holderGone(ctx, lock)) return null;
+  const handle = await takeLock(ctx, active.id, 0, `${ctx.actor} (recovering ${active.id})`);
+  try {
+    const steps = await ctx.ledger.listSteps(active.id);
+    const last = steps.at(-1);
+    const where = last ? `at step ${last.index + 1} (${last.type})` : "before its first step";
+    const reason = `interrupted ${where}: the shipgate process${lock?.pid ? ` (pid ${lock.pid})` : ""} stopped; rolled back by \`shipgate ${by}\``;
+    const releases = await loadReleases(ctx, [active.releaseId, active.previousReleaseId]);
+    await ctx.target.ensureRunning();
+    const result = await restorePrevious(ports(ctx, handle, releases), active, reason, "rolled_back");
+    ctx.options.onEvent?.({ type: "recovered", deployId: active.id, reason });
+    return result.deploy;
+  } finally {
+    await handle.release();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// deploy
+
+/**
+ * Recovers an interrupted deploy, then waits (up to lockWaitMs) while another deploy of the
+ * environment runs. A paused deploy is never waited for: it needs promote or abort.
+ */
+async function waitForActive(ctx: DeployContext, by: string, lockWaitMs: number): Promise<Deploy | null> {
+  const deadline = ctx.now().getTime() + lockWaitMs;
+  let recovered: Deploy | null = null;
+  let announced = false;
+  for (;;) {
+    recovered = (await recoverInterrupted(ctx, by)) ?? recovered;
+    const active = await ctx.ledger.activeDeploy(ctx.environment);
+    if (!active) return recovered;
+    if (active.status === "paused" || ctx.now().getTime() >= deadline) {
+      const release = await ctx.ledger.getRelease(active.releaseId);
+      throw new ShipgateError(
+        "LOCKED",
+        `a ${active.strategy} deploy of ${release?.version ?? active.releaseId} to ${ctx.environment} is ${active.status} (${active.id}, started by ${active.actor})`,
+        {
+          hint:
+            active.status === "paused"
+              ? `Finish it with \`shipgate promote ${ctx.environment}\` or stop it with \`shipgate abort ${ctx.environment}\`.`
+              : `Wait for it with --lock-wait 5m, or see it with \`shipgate status ${ctx.environment}\`.`,
+        },
+      );
+    }
+    if (!announced) {
+      ctx.options.onEvent?.({ type: "lock-wait", holder: `${active.actor} (deploy ${active.id})` });
+      announced = true;
+    }
+    await ctx.sleep(500);
+  }
+}
+
+export interface DeployOptions {
+  version: string;
+  strategy?: StrategySpec["name"];
+  dryRun?: boolean;
+  reason?: string;
+  lockWaitMs?: number;
+  /** The commit the release is built from (default: HEAD of the config's repository, when it is one). */
+  gitSha?: string | null;
+}
+
+export interface DeployResult {
+  environment: string;
+  release: { id: string; version: string };
+  previous: { id: string; version: string } | null;
+  strategy: string;
+  plan: { index: number; step: PlanStep }[];
+  dryRun: boolean;
+  /** unchanged: the release already serves; planned: dry run. */
+  outcome: RunResult["outcome"] | "unchanged" | "planned";
+  deployId: string | null;
+  error: string | null;
+  recovered: string | null;
+}
+
+function gitHead(cwd: string): string | null {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+  } catch {
+    return null;
+  }
+}
+
+function newDeployId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `d-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+async function currentState(ctx: DeployContext, instances: InstanceInfo[]): Promise<CurrentState> {
+  const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+  const current = state?.currentReleaseId ?? null;
+  const liveOf = (id: string) =>
+    instances.filter((i) => i.releaseId === id && i.state !== "stopped" && i.state !== "draining");
+  const others = [...new Set(instances.filter((i) => i.state !== "stopped").map((i) => i.releaseId))].filter(
+    (id) => id !== current,
+  );
+  return { releaseId: current, instances: current ? liveOf(current).length : 0, others };
+}
+
+export async function deploy(ctx: DeployContext, options: DeployOptions): Promise<DeployResult> {
+  const recovered = options.dryRun ? null : await waitForActive(ctx, "deploy", options.lockWaitMs ?? 0);
+  const gitSha = options.gitSha === undefined ? gitHead(ctx.configDir) : options.gitSha;
+  const release = await prepareRelease({
+    config: ctx.config,
+    configDir: ctx.configDir,
+    environment: ctx.environment,
+    version: options.version,
+    gitSha,
+    actor: ctx.actor,
+    env: ctx.options.env,
+    key: ctx.key,
+    now: ctx.now(),
+    ...(options.dryRun ? { dryRun: true } : {}),
+  });
+  const strategy = options.strategy ?? ctx.envConfig.strategy;
+  if (!options.dryRun) await ctx.target.ensureRunning();
+  const instances = options.dryRun
+    ? await ctx.target.instances().catch(() => [])
+    : await ctx.target.instances();
+  const current = await currentState(ctx, instances);
+  const releases = await loadReleases(ctx, [current.releaseId, ...(current.others ?? [])]);
+  releases.set(release.id, release);
+  ctx.versions.set(release.id, release.version);
+  const previous = current.releaseId ? (releases.get(current.releaseId) ?? null) : null;
+  const base = {
+    environment: ctx.environment,
+    release: { id: release.id, version: release.version },
+    previous: previous ? { id: previous.id, version: previous.version } : null,
+    strategy,
+    dryRun: options.dryRun === true,
+    error: null,
+    recovered: recovered?.id ?? null,
+  };
+  if (current.releaseId === release.id && current.instances > 0) {
+    return { ...base, plan: [], outcome: "unchanged", deployId: null };
+  }
+  const plan = planDeploy(
+    current,
+    { id: release.id, instances: instanceCount(ctx) },
+    strategySpec(ctx, strategy),
+  );
+  const numbered = plan.map((step, index) => ({ index, step }));
+  if (options.dryRun) return { ...base, plan: numbered, outcome: "planned", deployId: null };
+
+  await ctx.ledger.saveRelease(release);
+  const id = newDeployId(ctx.now());
+  const lock = await takeLock(ctx, id, options.lockWaitMs ?? 0);
+  let paused = false;
+  try {
+    const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+    await ctx.ledger.createDeploy({
+      id,
+      environment: ctx.environment,
+      kind: "deploy",
+      releaseId: release.id,
+      previousReleaseId: current.releaseId,
+      previousTraffic: state?.traffic ?? [],
+      strategy,
+      status: "running",
+      actor: ctx.actor,
+      reason: options.reason ?? null,
+      plan,
+      nextStep: 0,
+      error: null,
+      startedAt: ctx.now().toISOString(),
+      finishedAt: null,
+    });
+    const result = await runPlan(ports(ctx, lock, releases), id);
+    paused = result.outcome === "paused";
+    return { ...base, plan: numbered, outcome: result.outcome, deployId: id, error: result.deploy.error };
+  } finally {
+    await lock.release(paused);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// promote / abort
+
+export interface ControlResult {
+  environment: string;
+  deployId: string;
+  outcome: RunResult["outcome"];
+  error: string | null;
+  recovered: string | null;
+}
+
+async function requireActive(ctx: DeployContext, verb: string): Promise<Deploy> {
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (!active) {
+    throw new ShipgateError("USAGE", `no deploy to ${verb} in ${ctx.environment}`, {
+      hint: `See what runs with \`shipgate status ${ctx.environment}\`.`,
+    });
+  }
+  return active;
+}
+
+async function adoptLock(ctx: DeployContext, active: Deploy): Promise<LockHandle> {
+  const lock = await ctx.ledger.getLock(ctx.environment);
+  if (
+    lock &&
+    lock.deployId === active.id &&
+    lock.pid !== null &&
+    !holderGone(ctx, lock) &&
+    lock.pid !== process.pid
+  ) {
+    throw new ShipgateError(
+      "LOCKED",
+      `deploy ${active.id} is running in another process: ${describeLock(lock)}`,
+      {
+        hint: "Wait for its next pause, or stop that process; a dead process is recovered by the next command.",
+      },
+    );
+  }
+  return takeLock(ctx, active.id, 0, lock?.deployId === active.id ? lock.holder : undefined);
+}
+
+/** `shipgate promote`: continue a paused canary (to its next pause, or to the end). */
+export async function promote(ctx: DeployContext): Promise<ControlResult> {
+  const recovered = await recoverInterrupted(ctx, "promote");
+  const active = await requireActive(ctx, "promote");
+  if (active.status !== "paused") {
+    throw new ShipgateError("USAGE", `deploy ${active.id} is ${active.status}, not paused`, {
+      hint: "Only a canary paused until promote can be promoted; see `shipgate status`.",
+    });
+  }
+  const lock = await adoptLock(ctx, active);
+  const releases = await loadReleases(ctx, [active.releaseId, active.previousReleaseId]);
+  let paused = false;
+  try {
+    await ctx.target.ensureRunning();
+    const result = await runPlan(ports(ctx, lock, releases), active.id);
+    paused = result.outcome === "paused";
+    return {
+      environment: ctx.environment,
+      deployId: active.id,
+      outcome: result.outcome,
+      error: result.deploy.error,
+      recovered: recovered?.id ?? null,
+    };
+  } finally {
+    await lock.release(paused);
+  }
+}
+
+/** `shipgate abort`: stop the paused (or interrupted) deploy and put traffic back on the previous release. */
+export async function abort(ctx: DeployContext, reason?: string): Promise<ControlResult> {
+  const recovered = await recoverInterrupted(ctx, "abort");
+  if (recovered) {
+    return {
+      environment: ctx.environment,
+      deployId: recovered.id,
+      outcome: "rolled_back",
+      error: recovered.error,
+      recovered: recovered.id,
+    };
+  }
+  const active = await requireActive(ctx, "abort");
+  const lock = await adoptLock(ctx, active);
+  const releases = await loadReleases(ctx, [active.releaseId, active.previousReleaseId]);
+  try {
+    await ctx.target.ensureRunning();
+    const result = await restorePrevious(
+      ports(ctx, lock, releases),
+      active,
+      `aborted by ${ctx.actor}${reason ? `: ${reason}` : ""}`,
+      "aborted",
+    );
+    return {
+      environment: ctx.environment,
+      deployId: active.id,
+      outcome: result.outcome,
+      error: result.deploy.error,
+      recovered: null,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// rollback
+
+export interface RollbackOptions {
+  /** A version or release id; default: the release before the current one. */
+  to?: string;
+  /** Also run the down migrations of what the current release applied and the target lacks. */
+  schema?: boolean;
+  force?: boolean;
+  reason?: string;
+  lockWaitMs?: number;
+  dryRun?: boolean;
+}
+
+export interface RollbackResult extends DeployResult {
+  /** Whether the target was still warm (traffic switched without starting anything). */
+  warm: boolean;
+  /** Migrations applied by the current release that the target release does not have. */
+  schema: { needed: boolean; migrations: string[] };
+  /** The down migrations run (--schema), with their SQL, shown before they run. */
+  downs: DownStep[];
+  /** Milliseconds from the start of the rollback until traffic was on the target release. */
+  switchMs: number | null;
+}
+
+async function rollbackTarget(ctx: DeployContext, currentId: string | null, to?: string): Promise<Release> {
+  if (to) {
+    const byVersion = await ctx.ledger.findReleaseByVersion(to);
+    const release = byVersion ?? (await ctx.ledger.getRelease(to));
+    if (!release) {
+      throw new ShipgateError("USAGE", `no release ${to} in the ledger`, {
+        hint: `See past releases with \`shipgate history ${ctx.environment}\`.`,
+      });
+    }
+    return release;
+  }
+  const deploys = await ctx.ledger.listDeploys(ctx.environment, { status: "succeeded", limit: 50 });
+  for (const d of deploys) {
+    if (d.releaseId !== currentId) {
+      const release = await ctx.ledger.getRelease(d.releaseId);
+      if (release) return release;
+    }
+  }
+  throw new ShipgateError("USAGE", `${ctx.environment} has no earlier release to roll back to`, {
+    hint: `See past deploys with \`shipgate history ${ctx.environment}\`, or name one with --to <version>.`,
+  });
+}
+
+export async function rollback(ctx: DeployContext, options: RollbackOptions): Promise<RollbackResult> {
+  const t0 = ctx.now().getTime();
+  const recovered = options.dryRun ? null : await recoverInterrupted(ctx, "rollback");
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (active && !options.dryRun) {
+    // A paused canary: rolling back means aborting it.
+    const aborted = await abort(ctx, options.reason ?? "rollback requested");
+    const release = await ctx.ledger.getRelease(active.previousReleaseId ?? active.releaseId);
+    return {
+      environment: ctx.environment,
+      release: { id: release?.id ?? "", version: release?.version ?? "" },
+      previous: null,
+      strategy: active.strategy,
+      plan: [],
+      dryRun: false,
+      outcome: aborted.outcome,
+      deployId: aborted.deployId,
+      error: aborted.error,
+      recovered: recovered?.id ?? null,
+      warm: true,
+      schema: { needed: false, migrations: [] },
+      downs: [],
+      switchMs: ctx.now().getTime() - t0,
+    };
+  }
+  const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+  const currentId = state?.currentReleaseId ?? null;
+  const target = await rollbackTarget(ctx, currentId, options.to);
+  const releases = await loadReleases(ctx, [currentId]);
+  releases.set(target.id, target);
+  ctx.versions.set(target.id, target.version);
+  const current = currentId ? (releases.get(currentId) ?? null) : null;
+  if (!options.dryRun) await ctx.target.ensureRunning();
+  const instances = options.dryRun
+    ? await ctx.target.instances().catch(() => [])
+    : await ctx.target.instances();
+  const warm = instances.some((i) => i.releaseId === target.id && i.state === "healthy");
+  const schema = schemaDifference(current, target);
+  const downs =
+    options.schema && schema.needed && current
+      ? (await import("./schema-rollback.js")).planSchemaRollback(
+          current,
+          ctx.config.release.migrations,
+          schema.migrations,
+          schemaFramework(ctx),
+        )
+      : [];
+  const plan = planRollback({
+    downMigrations: downs.map((d) => d.name),
+    currentId,
+    targetId: target.id,
+    warm,
+    instances: instanceCount(ctx),
+    startDeadlineMs: ctx.envConfig.startDeadline,
+    smoke: !options.force && (ctx.envConfig.smoke.length > 0 || ctx.envConfig.smokeCommand !== undefined),
+  });
+  const base = {
+    environment: ctx.environment,
+    release: { id: target.id, version: target.version },
+    previous: current ? { id: current.id, version: current.version } : null,
+    strategy: "rollback",
+    plan: plan.map((step, index) => ({ index, step })),
+    dryRun: options.dryRun === true,
+    recovered: recovered?.id ?? null,
+    warm,
+    schema,
+    downs,
+  };
+  if (options.dryRun) return { ...base, outcome: "planned", deployId: null, error: null, switchMs: null };
+  const id = newDeployId(ctx.now());
+  const lock = await takeLock(ctx, id, options.lockWaitMs ?? 0);
+  try {
+    await ctx.ledger.createDeploy({
+      id,
+      environment: ctx.environment,
+      kind: "rollback",
+      releaseId: target.id,
+      previousReleaseId: currentId,
+      previousTraffic: state?.traffic ?? [],
+      strategy: "rollback",
+      status: "running",
+      actor: ctx.actor,
+      reason: options.reason ?? null,
+      plan,
+      nextStep: 0,
+      error: null,
+      startedAt: ctx.now().toISOString(),
+      finishedAt: null,
+    });
+    for (const down of downs) {
+      ctx.options.onEvent?.({
+        type: "info",
+        message: `down migration for ${down.name} (${down.downPath}):\n${down.sql.trim()}`,
+      });
+    }
+    let switchMs: number | null = null;
+    const p = ports(ctx, lock, releases, options.force ? { skipSmoke: true } : {});
+    const onEvent = p.onEvent;
+    p.onEvent = (event) => {
+      if (event.type === "step-done" && event.step.type === "set-traffic" && switchMs === null) {
+        switchMs = ctx.now().getTime() - t0;
+      }
+      onEvent?.(event);
+    };
+    const result = await runPlan(p, id);
+    return { ...base, outcome: result.outcome, deployId: id, error: result.deploy.error, switchMs };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Migration files shipped in the current release's artifact but not in the target's. */
+function schemaDifference(
+  current: Release | null,
+  target: Release,
+): { needed: boolean; migrations: string[] } {
+  if (!current) return { needed: false, migrations: [] };
+  const list = (r: Release) =>
+    Array.isArray(r.config.migrationFiles) ? (r.config.migrationFiles as string[]) : [];
+  const targetSet = new Set(list(target));
+  const extra = list(current).filter((m) => !targetSet.has(m));
+  return { needed: extra.length > 0, migrations: extra };
+}
+
+// ---------------------------------------------------------------------------------------------
+// status / history / lock
+
+export interface StatusResult {
+  environment: string;
+  url: string;
+  current: {
+    id: string;
+    version: string;
+    gitSha: string | null;
+    deployedAt: string | null;
+    deployedBy: string | null;
+  } | null;
+  traffic: { releaseId: string; version: string; weight: number }[];
+  inProgress: {
+    id: string;
+    version: string;
+    strategy: string;
+    status: string;
+    step: number;
+    steps: number;
+  } | null;
+  instances: InstanceInfo[] | null;
+  /** Commits on HEAD not deployed here yet (null: not a git repository or no git SHA recorded). */
+  undeployed: { sha: string; subject: string }[] | null;
+  lock: DeployLock | null;
+  recovered: string | null;
+}
+
+export async function status(ctx: DeployContext): Promise<StatusResult> {
+  const recovered = await recoverInterrupted(ctx, "status");
+  const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  const last = await ctx.ledger.lastSucceededDeploy(ctx.environment);
+  const releases = await loadReleases(ctx, [
+    state?.currentReleaseId,
+    active?.releaseId,
+    ...(state?.traffic ?? []).map((t) => t.releaseId),
+  ]);
+  const currentRelease = state?.currentReleaseId ? releases.get(state.currentReleaseId) : undefined;
+  const instances = await ctx.target.instances().catch(() => null);
+  let undeployed: StatusResult["undeployed"] = null;
+  if (currentRelease?.gitSha) {
+    try {
+      const out = execFileSync("git", ["log", "--format=%H%x1f%s", `${currentRelease.gitSha}..HEAD`], {
+        cwd: ctx.configDir,
+        stdio: ["ignore", "pipe", "ignore"],
+      }).toString();
+      undeployed = out
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [sha = "", subject = ""] = line.split("\x1f");
+          return { sha, subject };
+        });
+    } catch {
+      undeployed = null;
+    }
+  }
+  return {
+    environment: ctx.environment,
+    url: ctx.envConfig.url ?? ctx.target.publicUrl,
+    current: currentRelease
+      ? {
+          id: currentRelease.id,
+          version: currentRelease.version,
+          gitSha: currentRelease.gitSha,
+          deployedAt: last?.finishedAt ?? null,
+          deployedBy: last?.actor ?? null,
+        }
+      : null,
+    traffic: (state?.traffic ?? []).map((t) => ({
+      releaseId: t.releaseId,
+      version: releases.get(t.releaseId)?.version ?? t.releaseId,
+      weight: t.weight,
+    })),
+    inProgress: active
+      ? {
+          id: active.id,
+          version: releases.get(active.releaseId)?.version ?? active.releaseId,
+          strategy: active.strategy,
+          status: active.status,
+          step: active.nextStep,
+          steps: active.plan.length,
+        }
+      : null,
+    instances,
+    undeployed,
+    lock: await ctx.ledger.getLock(ctx.environment),
+    recovered: recovered?.id ?? null,
+  };
+}
+
+export interface HistoryEntry {
+  id: string;
+  kind: string;
+  version: string;
+  previousVersion: string | null;
+  strategy: string;
+  status: string;
+  actor: string;
+  reason: string | null;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export async function history(ctx: DeployContext, limit = 20): Promise<HistoryEntry[]> {
+  const deploys = await ctx.ledger.listDeploys(ctx.environment, { limit });
+  const releases = await loadReleases(
+    ctx,
+    deploys.flatMap((d) => [d.releaseId, d.previousReleaseId]),
+  );
+  return deploys.map((d) => ({
+    id: d.id,
+    kind: d.kind,
+    version: releases.get(d.releaseId)?.version ?? d.releaseId,
+    previousVersion: d.previousReleaseId
+      ? (releases.get(d.previousReleaseId)?.version ?? d.previousReleaseId)
+      : null,
+    strategy: d.strategy,
+    status: d.status,
+    actor: d.actor,
+    reason: d.reason,
+    error: d.error,
+    startedAt: d.startedAt,
+    finishedAt: d.finishedAt,
+  }));
+}
+
+export { errorMessage };
+
+/** `shipgate down`: stops the local target's agent and every instance (drained). The ledger keeps its history. */
+export async function down(ctx: DeployContext): Promise<{ environment: string; stopped: boolean }> {
+  const target = ctx.envConfig.target;
+  if (target?.type !== "local") {
+    throw new ShipgateError("USAGE", `environment "${ctx.environment}" does not use the local target`, {
+      hint: "`shipgate down` stops the local agent; a command target is stopped with your own tooling.",
+    });
+  }
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (active && active.status === "running") {
+    const lock = await ctx.ledger.getLock(ctx.environment);
+    if (lock && !holderGone(ctx, lock)) {
+      throw new ShipgateError("LOCKED", `deploy ${active.id} is running in ${ctx.environment}`, {
+        hint: `Wait for it, or stop it with \`shipgate abort ${ctx.environment}\` first.`,
+      });
+    }
+  }
+  const stopped = await stopLocalAgent({
+    configDir: ctx.configDir,
+    environment: ctx.environment,
+    target,
+    drain: { timeoutMs: ctx.envConfig.drain.timeout, graceMs: ctx.envConfig.drain.grace },
+  });
+  const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+  if (state)
+    await ctx.ledger.setEnvironmentState({ ...state, traffic: [], updatedAt: ctx.now().toISOString() });
+  return { environment: ctx.environment, stopped };
+}

@@ -1,0 +1,670 @@
+/**
+ * The ledger's contract suite: what every LedgerStore adapter must do, run against the in-memory
+ * fake, SQLite and Postgres (ledger.test.ts). Test support, not shipped behaviour: it imports vitest.
+ * An adapter passing it may replace another in any caller.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type {
+  Approval,
+  BackupRecord,
+  Deploy,
+  DeployLock,
+  DeployStep,
+  EnvironmentState,
+  LedgerStore,
+  Release,
+  TagRecord,
+} from "./types.js";
+
+export interface LedgerUnderTest {
+  store: LedgerStore;
+  cleanup(): Promise<void>;
+}
+
+/** 2026-01-01T00:00:00.000Z plus `seconds`. */
+export const at = (seconds: number): string => new Date(Date.UTC(2026, 0, 1) + seconds * 1000).toISOString();
+
+export function sampleRelease(overrides: Partial<Release> = {}): Release {
+  return {
+    id: "r-0123456789abcdef",
+    version: "v1",
+    gitSha: "0123456789abcdef0123456789abcdef01234567",
+    artifact: { hash: "a".repeat(64), path: ".shipgate/artifacts/aaaa", bytes: 12_345, files: 7 },
+    start: "node server.js",
+    config: { strategy: "rolling", instances: 2, health: { path: "/health/ready", intervalMs: 1000 } },
+    envKeys: ["DATABASE_URL", "PORT"],
+    envSealed: "v1:gcm:bm9uY2U=:Y2lwaGVy",
+    createdAt: at(0),
+    createdBy: "ada@laptop",
+    ...overrides,
+  };
+}
+
+export function sampleDeploy(overrides: Partial<Deploy> = {}): Deploy {
+  return {
+    id: "d-1",
+    environment: "production",
+    kind: "deploy",
+    releaseId: "r-0123456789abcdef",
+    previousReleaseId: null,
+    previousTraffic: [],
+    strategy: "rolling",
+    status: "running",
+    actor: "ada@laptop",
+    reason: "ship v1",
+    plan: [
+      { type: "start-instances", count: 2 },
+      { type: "set-traffic", weights: { "r-0123456789abcdef": 100 } },
+    ],
+    nextStep: 0,
+    error: null,
+    startedAt: at(0),
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+export function sampleStep(overrides: Partial<DeployStep> = {}): DeployStep {
+  return {
+    deployId: "d-1",
+    index: 0,
+    type: "start-instances",
+    status: "running",
+    detail: { instances: ["i-1", "i-2"] },
+    startedAt: at(1),
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+const lockRequest = (
+  holder: string,
+  overrides: Partial<Omit<DeployLock, "acquiredAt" | "heartbeatAt">> = {},
+) => ({
+  environment: "production",
+  holder,
+  deployId: `d-${holder}`,
+  hostname: "runner-3",
+  pid: 4242,
+  ...overrides,
+});
+
+/** A value exercising everything JSON can hold. */
+const awkwardJson = {
+  nested: { deeper: { deepest: [1, [2, [3, { four: 4 }]]] } },
+  numbers: [0, -1, 1.5, -0.25, 1e-7, 2 ** 53 - 1, 123456789.125],
+  strings: ["", 'quote " backslash \\ slash /', "new\nline\ttab", "ünïcødé ✓ 🚀 中文", "'; DROP TABLE x; --"],
+  booleans: [true, false],
+  nothing: null,
+  empty: { object: {}, array: [] },
+  "key with spaces": "and \u00e9",
+  zIndex: 1,
+  aIndex: 2,
+};
+
+async function expectLedgerFailed(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ name: "ShipgateError", code: "LEDGER_FAILED" });
+}
+
+/** Registers the contract suite for one adapter; `factory` makes a fresh, empty ledger per test. */
+export function describeLedgerContract(name: string, factory: () => Promise<LedgerUnderTest>): void {
+  describe(`LedgerStore contract: ${name}`, () => {
+    let subject: LedgerUnderTest | undefined;
+    let store: LedgerStore;
+
+    beforeEach(async () => {
+      subject = await factory();
+      store = subject.store;
+    });
+    afterEach(async () => {
+      await subject?.store.close();
+      await subject?.cleanup();
+      subject = undefined;
+    });
+
+    it("names its kind", () => {
+      expect(["memory", "sqlite", "postgres"]).toContain(store.kind);
+    });
+
+    describe("releases", () => {
+      it("saves a release and reads it back by id", async () => {
+        const release = sampleRelease();
+        expect(await store.saveRelease(release)).toEqual(release);
+        expect(await store.getRelease(release.id)).toEqual(release);
+      });
+
+      it("saving the same id again is a no-op returning the stored release", async () => {
+        const first = sampleRelease();
+        await store.saveRelease(first);
+        const again = await store.saveRelease(
+          sampleRelease({ version: "v-other", createdBy: "someone@else" }),
+        );
+        expect(again).toEqual(first);
+        expect(await store.getRelease(first.id)).toEqual(first);
+        expect(await store.listReleases()).toHaveLength(1);
+      });
+
+      it("finds a release by version, the newest winning", async () => {
+        await store.saveRelease(sampleRelease({ id: "r-old", version: "v2", createdAt: at(10) }));
+        await store.saveRelease(sampleRelease({ id: "r-new", version: "v2", createdAt: at(20) }));
+        await store.saveRelease(sampleRelease({ id: "r-older-saved-last", version: "v2", createdAt: at(5) }));
+        await store.saveRelease(sampleRelease({ id: "r-v3", version: "v3", createdAt: at(30) }));
+        expect((await store.findReleaseByVersion("v2"))?.id).toBe("r-new");
+        expect((await store.findReleaseByVersion("v3"))?.id).toBe("r-v3");
+        expect(await store.findReleaseByVersion("v9")).toBeNull();
+      });
+
+      it("breaks a tie in time by the order of saving", async () => {
+        await store.saveRelease(sampleRelease({ id: "r-a", version: "v2", createdAt: at(10) }));
+        await store.saveRelease(sampleRelease({ id: "r-b", version: "v2", createdAt: at(10) }));
+        expect((await store.findReleaseByVersion("v2"))?.id).toBe("r-b");
+        expect((await store.listReleases()).map((r) => r.id)).toEqual(["r-b", "r-a"]);
+      });
+
+      it("lists releases newest first, with a limit", async () => {
+        for (let i = 0; i < 5; i++) {
+          await store.saveRelease(sampleRelease({ id: `r-${i}`, version: `v${i}`, createdAt: at(i * 10) }));
+        }
+        expect((await store.listReleases()).map((r) => r.id)).toEqual(["r-4", "r-3", "r-2", "r-1", "r-0"]);
+        expect((await store.listReleases(2)).map((r) => r.id)).toEqual(["r-4", "r-3"]);
+        expect(await store.listReleases(0)).toEqual([]);
+      });
+
+      it("keeps nullable fields null", async () => {
+        const release = sampleRelease({ gitSha: null, envSealed: null, envKeys: [] });
+        await store.saveRelease(release);
+        expect(await store.getRelease(release.id)).toEqual(release);
+      });
+    });
+
+    describe("deploys", () => {
+      it("creates a deploy and reads it back", async () => {
+        const deploy = sampleDeploy({
+          previousReleaseId: "r-prev",
+          previousTraffic: [
+            { releaseId: "r-prev", weight: 90 },
+            { releaseId: "r-canary", weight: 10 },
+          ],
+        });
+        await store.createDeploy(deploy);
+        expect(await store.getDeploy(deploy.id)).toEqual(deploy);
+      });
+
+      it("refuses to create a deploy whose id exists", async () => {
+        await store.createDeploy(sampleDeploy());
+        await expectLedgerFailed(store.createDeploy(sampleDeploy({ status: "failed" })));
+        expect((await store.getDeploy("d-1"))?.status).toBe("running");
+      });
+
+      it("updates only the given fields and returns the deploy", async () => {
+        const deploy = sampleDeploy();
+        await store.createDeploy(deploy);
+        const updated = await store.updateDeploy(deploy.id, { nextStep: 1 });
+        expect(updated).toEqual({ ...deploy, nextStep: 1 });
+        const plan = [{ type: "pause", untilPromoted: true }];
+        const finished = await store.updateDeploy(deploy.id, {
+          status: "failed",
+          error: "readiness timed out",
+          finishedAt: at(60),
+          plan,
+        });
+        expect(finished).toEqual({
+          ...deploy,
+          nextStep: 1,
+          status: "failed",
+          error: "readiness timed out",
+          finishedAt: at(60),
+          plan,
+        });
+        expect(await store.getDeploy(deploy.id)).toEqual(finished);
+      });
+
+      it("sets fields back to null", async () => {
+        await store.createDeploy(sampleDeploy({ error: "boom", finishedAt: at(5), status: "failed" }));
+        const cleared = await store.updateDeploy("d-1", { error: null, finishedAt: null, status: "running" });
+        expect(cleared.error).toBeNull();
+        expect(cleared.finishedAt).toBeNull();
+        expect((await store.getDeploy("d-1"))?.finishedAt).toBeNull();
+      });
+
+      it("an empty patch returns the deploy unchanged", async () => {
+        const deploy = sampleDeploy();
+        await store.createDeploy(deploy);
+        expect(await store.updateDeploy(deploy.id, {})).toEqual(deploy);
+      });
+
+      it("updateDeploy on a missing id throws LEDGER_FAILED", async () => {
+        await expectLedgerFailed(store.updateDeploy("d-missing", { status: "failed" }));
+        await expectLedgerFailed(store.updateDeploy("d-missing", {}));
+        expect(await store.getDeploy("d-missing")).toBeNull();
+      });
+
+      it("lists an environment's deploys newest first", async () => {
+        await store.createDeploy(sampleDeploy({ id: "d-b", startedAt: at(20) }));
+        await store.createDeploy(sampleDeploy({ id: "d-a", startedAt: at(10) }));
+        await store.createDeploy(sampleDeploy({ id: "d-c", startedAt: at(30) }));
+        await store.createDeploy(
+          sampleDeploy({ id: "d-staging", environment: "staging", startedAt: at(40) }),
+        );
+        expect((await store.listDeploys("production")).map((d) => d.id)).toEqual(["d-c", "d-b", "d-a"]);
+        expect((await store.listDeploys("staging")).map((d) => d.id)).toEqual(["d-staging"]);
+        expect(await store.listDeploys("nowhere")).toEqual([]);
+      });
+
+      it("breaks a tie in start time by the order of creation", async () => {
+        await store.createDeploy(sampleDeploy({ id: "d-z", startedAt: at(10) }));
+        await store.createDeploy(sampleDeploy({ id: "d-a", startedAt: at(10) }));
+        expect((await store.listDeploys("production")).map((d) => d.id)).toEqual(["d-a", "d-z"]);
+      });
+
+      it("limits the list to 20 by default, or to the given limit", async () => {
+        for (let i = 0; i < 23; i++) {
+          await store.createDeploy(sampleDeploy({ id: `d-${String(i).padStart(2, "0")}`, startedAt: at(i) }));
+        }
+        const deploys = await store.listDeploys("production");
+        expect(deploys).toHaveLength(20);
+        expect(deploys[0]?.id).toBe("d-22");
+        expect(deploys[19]?.id).toBe("d-03");
+        expect((await store.listDeploys("production", { limit: 3 })).map((d) => d.id)).toEqual([
+          "d-22",
+          "d-21",
+          "d-20",
+        ]);
+        expect(await store.listDeploys("production", { limit: 100 })).toHaveLength(23);
+      });
+
+      it("filters the list by kind and by status", async () => {
+        await store.createDeploy(sampleDeploy({ id: "d-1", status: "succeeded", startedAt: at(1) }));
+        await store.createDeploy(sampleDeploy({ id: "d-2", status: "failed", startedAt: at(2) }));
+        await store.createDeploy(
+          sampleDeploy({ id: "d-3", kind: "rollback", status: "succeeded", startedAt: at(3) }),
+        );
+        await store.createDeploy(sampleDeploy({ id: "d-4", status: "rolled_back", startedAt: at(4) }));
+        await store.createDeploy(sampleDeploy({ id: "d-5", status: "running", startedAt: at(5) }));
+        const ids = async (options: Parameters<LedgerStore["listDeploys"]>[1]) =>
+          (await store.listDeploys("production", options)).map((d) => d.id);
+        expect(await ids({ kind: "rollback" })).toEqual(["d-3"]);
+        expect(await ids({ kind: "deploy" })).toEqual(["d-5", "d-4", "d-2", "d-1"]);
+        expect(await ids({ status: "succeeded" })).toEqual(["d-3", "d-1"]);
+        expect(await ids({ kind: "deploy", status: "succeeded" })).toEqual(["d-1"]);
+        expect(await ids({ status: "aborted" })).toEqual([]);
+        expect(await ids({ status: "succeeded", limit: 1 })).toEqual(["d-3"]);
+      });
+
+      it("finds the active deploy: running or paused, of that environment only", async () => {
+        expect(await store.activeDeploy("production")).toBeNull();
+        await store.createDeploy(sampleDeploy({ id: "d-done", status: "succeeded", startedAt: at(1) }));
+        expect(await store.activeDeploy("production")).toBeNull();
+        await store.createDeploy(sampleDeploy({ id: "d-paused", status: "paused", startedAt: at(2) }));
+        await store.createDeploy(sampleDeploy({ id: "d-later-done", status: "aborted", startedAt: at(3) }));
+        await store.createDeploy(
+          sampleDeploy({ id: "d-staging", environment: "staging", status: "running", startedAt: at(4) }),
+        );
+        expect((await store.activeDeploy("production"))?.id).toBe("d-paused");
+        expect((await store.activeDeploy("staging"))?.id).toBe("d-staging");
+        await store.updateDeploy("d-paused", { status: "succeeded", finishedAt: at(9) });
+        expect(await store.activeDeploy("production")).toBeNull();
+      });
+
+      it("finds the last succeeded deploy or rollback", async () => {
+        expect(await store.lastSucceededDeploy("production")).toBeNull();
+        await store.createDeploy(sampleDeploy({ id: "d-1", status: "succeeded", startedAt: at(1) }));
+        await store.createDeploy(
+          sampleDeploy({ id: "d-2", kind: "rollback", status: "succeeded", startedAt: at(2) }),
+        );
+        await store.createDeploy(sampleDeploy({ id: "d-3", status: "failed", startedAt: at(3) }));
+        await store.createDeploy(sampleDeploy({ id: "d-4", status: "running", startedAt: at(4) }));
+        await store.createDeploy(
+          sampleDeploy({ id: "d-staging", environment: "staging", status: "succeeded", startedAt: at(5) }),
+        );
+        expect((await store.lastSucceededDeploy("production"))?.id).toBe("d-2");
+        await store.updateDeploy("d-4", { status: "succeeded", finishedAt: at(10) });
+        expect((await store.lastSucceededDeploy("production"))?.id).toBe("d-4");
+      });
+    });
+
+    describe("the step journal", () => {
+      it("lists a deploy's steps in index order whatever the order of recording", async () => {
+        await store.recordStep(sampleStep({ index: 2, type: "drain" }));
+        await store.recordStep(sampleStep({ index: 0, type: "start-instances" }));
+        await store.recordStep(sampleStep({ index: 1, type: "set-traffic" }));
+        await store.recordStep(sampleStep({ deployId: "d-2", index: 0, type: "other" }));
+        expect((await store.listSteps("d-1")).map((s) => [s.index, s.type])).toEqual([
+          [0, "start-instances"],
+          [1, "set-traffic"],
+          [2, "drain"],
+        ]);
+        expect((await store.listSteps("d-2")).map((s) => s.type)).toEqual(["other"]);
+        expect(await store.listSteps("d-none")).toEqual([]);
+      });
+
+      it("replaces the entry of the same (deploy, index)", async () => {
+        await store.recordStep(sampleStep({ index: 0, status: "running" }));
+        const done = sampleStep({
+          index: 0,
+          status: "succeeded",
+          detail: { instances: ["i-1", "i-2"], healthy: true },
+          finishedAt: at(5),
+        });
+        await store.recordStep(done);
+        expect(await store.listSteps("d-1")).toEqual([done]);
+      });
+
+      it("round-trips every step status", async () => {
+        const statuses = ["running", "succeeded", "failed", "skipped"] as const;
+        for (const [index, status] of statuses.entries())
+          await store.recordStep(sampleStep({ index, status }));
+        expect((await store.listSteps("d-1")).map((s) => s.status)).toEqual([...statuses]);
+      });
+    });
+
+    describe("environment state", () => {
+      it("is null before the first deploy, then round-trips", async () => {
+        expect(await store.getEnvironmentState("production")).toBeNull();
+        const state: EnvironmentState = {
+          environment: "production",
+          currentReleaseId: "r-1",
+          traffic: [
+            { releaseId: "r-1", weight: 75 },
+            { releaseId: "r-2", weight: 25 },
+          ],
+          updatedAt: at(3),
+        };
+        await store.setEnvironmentState(state);
+        expect(await store.getEnvironmentState("production")).toEqual(state);
+      });
+
+      it("replaces the state on set, and lists every environment by name", async () => {
+        await store.setEnvironmentState({
+          environment: "staging",
+          currentReleaseId: null,
+          traffic: [],
+          updatedAt: at(1),
+        });
+        await store.setEnvironmentState({
+          environment: "production",
+          currentReleaseId: "r-1",
+          traffic: [{ releaseId: "r-1", weight: 100 }],
+          updatedAt: at(2),
+        });
+        const next: EnvironmentState = {
+          environment: "production",
+          currentReleaseId: "r-2",
+          traffic: [{ releaseId: "r-2", weight: 100 }],
+          updatedAt: at(3),
+        };
+        await store.setEnvironmentState(next);
+        expect(await store.getEnvironmentState("production")).toEqual(next);
+        expect(await store.listEnvironmentStates()).toEqual([
+          next,
+          { environment: "staging", currentReleaseId: null, traffic: [], updatedAt: at(1) },
+        ]);
+      });
+    });
+
+    describe("the deploy lock", () => {
+      const stale = { staleAfterMs: 60_000 };
+
+      it("a free lock is acquired", async () => {
+        expect(await store.getLock("production")).toBeNull();
+        const result = await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        const lock: DeployLock = { ...lockRequest("ci@runner-3"), acquiredAt: at(0), heartbeatAt: at(0) };
+        expect(result).toEqual({ acquired: true, lock });
+        expect(await store.getLock("production")).toEqual(lock);
+      });
+
+      it("a held lock is not acquired, and the answer says who holds it", async () => {
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        const result = await store.acquireLock(lockRequest("ada@laptop", { hostname: "laptop", pid: 7 }), {
+          now: at(30),
+          ...stale,
+        });
+        expect(result).toEqual({
+          acquired: false,
+          heldBy: { ...lockRequest("ci@runner-3"), acquiredAt: at(0), heartbeatAt: at(0) },
+        });
+        expect((await store.getLock("production"))?.holder).toBe("ci@runner-3");
+      });
+
+      it("a lock whose heartbeat is exactly at the limit is still held", async () => {
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        const result = await store.acquireLock(lockRequest("ada@laptop"), { now: at(60), ...stale });
+        expect(result.acquired).toBe(false);
+      });
+
+      it("a stale lock is replaced", async () => {
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        const result = await store.acquireLock(lockRequest("ada@laptop", { pid: null, deployId: null }), {
+          now: at(61),
+          ...stale,
+        });
+        const lock: DeployLock = {
+          ...lockRequest("ada@laptop", { pid: null, deployId: null }),
+          acquiredAt: at(61),
+          heartbeatAt: at(61),
+        };
+        expect(result).toEqual({ acquired: true, lock });
+        expect(await store.getLock("production")).toEqual(lock);
+      });
+
+      it("the holder taking its lock again keeps it and the time it first took it", async () => {
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        const result = await store.acquireLock(lockRequest("ci@runner-3", { pid: 5151 }), {
+          now: at(10),
+          ...stale,
+        });
+        expect(result).toEqual({
+          acquired: true,
+          lock: { ...lockRequest("ci@runner-3", { pid: 5151 }), acquiredAt: at(0), heartbeatAt: at(10) },
+        });
+      });
+
+      it("only the holder refreshes the heartbeat, which keeps the lock from going stale", async () => {
+        expect(await store.heartbeatLock("production", "ci@runner-3", at(0), 1)).toBe(false);
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        expect(await store.heartbeatLock("production", "ada@laptop", at(50), 7)).toBe(false);
+        expect(await store.heartbeatLock("production", "ci@runner-3", at(50), null)).toBe(true);
+        expect(await store.getLock("production")).toEqual({
+          ...lockRequest("ci@runner-3"),
+          pid: null,
+          acquiredAt: at(0),
+          heartbeatAt: at(50),
+        });
+        const late = await store.acquireLock(lockRequest("ada@laptop"), { now: at(100), ...stale });
+        expect(late.acquired).toBe(false);
+        const later = await store.acquireLock(lockRequest("ada@laptop"), { now: at(111), ...stale });
+        expect(later.acquired).toBe(true);
+        expect(await store.heartbeatLock("production", "ci@runner-3", at(112), 1)).toBe(false);
+      });
+
+      it("only the holder releases the lock", async () => {
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        expect(await store.releaseLock("production", "ada@laptop")).toBe(false);
+        expect((await store.getLock("production"))?.holder).toBe("ci@runner-3");
+        expect(await store.releaseLock("production", "ci@runner-3")).toBe(true);
+        expect(await store.getLock("production")).toBeNull();
+        expect(await store.releaseLock("production", "ci@runner-3")).toBe(false);
+        const next = await store.acquireLock(lockRequest("ada@laptop"), { now: at(1), ...stale });
+        expect(next.acquired).toBe(true);
+      });
+
+      it("a forced release removes the lock whoever holds it and returns it", async () => {
+        expect(await store.forceReleaseLock("production")).toBeNull();
+        await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        expect(await store.forceReleaseLock("production")).toEqual({
+          ...lockRequest("ci@runner-3"),
+          acquiredAt: at(0),
+          heartbeatAt: at(0),
+        });
+        expect(await store.getLock("production")).toBeNull();
+        expect(await store.forceReleaseLock("production")).toBeNull();
+      });
+
+      it("each environment has its own lock", async () => {
+        const a = await store.acquireLock(lockRequest("ci@runner-3"), { now: at(0), ...stale });
+        const b = await store.acquireLock(lockRequest("ada@laptop", { environment: "staging" }), {
+          now: at(1),
+          ...stale,
+        });
+        expect([a.acquired, b.acquired]).toEqual([true, true]);
+        expect(await store.releaseLock("staging", "ci@runner-3")).toBe(false);
+        expect((await store.getLock("staging"))?.holder).toBe("ada@laptop");
+        expect((await store.getLock("production"))?.holder).toBe("ci@runner-3");
+      });
+    });
+
+    describe("approvals, backups and tags", () => {
+      const approval = (overrides: Partial<Approval> = {}): Approval => ({
+        id: "a-1",
+        deployId: "d-1",
+        approver: "grace@corp",
+        decision: "approved",
+        comment: "LGTM",
+        createdAt: at(1),
+        expiresAt: at(3600),
+        ...overrides,
+      });
+      const backup = (overrides: Partial<BackupRecord> = {}): BackupRecord => ({
+        id: "b-1",
+        deployId: "d-1",
+        environment: "production",
+        location: ".shipgate/backups/b-1",
+        tables: ["public.users", "public.orders"],
+        checksum: "c0ffee",
+        createdAt: at(1),
+        ...overrides,
+      });
+      const tag = (overrides: Partial<TagRecord> = {}): TagRecord => ({
+        name: "deploy-production-20260101-000001",
+        environment: "production",
+        deployId: "d-1",
+        gitSha: "0123456789abcdef0123456789abcdef01234567",
+        pushed: false,
+        createdAt: at(1),
+        ...overrides,
+      });
+
+      it("lists a deploy's approvals newest first; the same id replaces", async () => {
+        await store.recordApproval(approval());
+        await store.recordApproval(
+          approval({ id: "a-2", decision: "rejected", comment: null, expiresAt: null, createdAt: at(2) }),
+        );
+        await store.recordApproval(approval({ id: "a-other", deployId: "d-2" }));
+        expect((await store.listApprovals("d-1")).map((a) => a.id)).toEqual(["a-2", "a-1"]);
+        expect(await store.listApprovals("d-1")).toEqual([
+          approval({ id: "a-2", decision: "rejected", comment: null, expiresAt: null, createdAt: at(2) }),
+          approval(),
+        ]);
+        await store.recordApproval(approval({ comment: "changed my mind", decision: "rejected" }));
+        expect((await store.listApprovals("d-1"))[1]).toEqual(
+          approval({ comment: "changed my mind", decision: "rejected" }),
+        );
+        expect(await store.listApprovals("d-none")).toEqual([]);
+      });
+
+      it("lists an environment's backups newest first, with a limit", async () => {
+        await store.recordBackup(backup());
+        await store.recordBackup(backup({ id: "b-2", deployId: null, tables: [], createdAt: at(2) }));
+        await store.recordBackup(backup({ id: "b-3", createdAt: at(3) }));
+        await store.recordBackup(backup({ id: "b-staging", environment: "staging" }));
+        expect((await store.listBackups("production")).map((b) => b.id)).toEqual(["b-3", "b-2", "b-1"]);
+        expect(await store.listBackups("production", 2)).toEqual([
+          backup({ id: "b-3", createdAt: at(3) }),
+          backup({ id: "b-2", deployId: null, tables: [], createdAt: at(2) }),
+        ]);
+        expect((await store.listBackups("staging")).map((b) => b.id)).toEqual(["b-staging"]);
+        expect(await store.listBackups("nowhere")).toEqual([]);
+      });
+
+      it("lists an environment's tags newest first, with a limit; the same name replaces (e.g. once pushed)", async () => {
+        await store.recordTag(tag());
+        await store.recordTag(tag({ name: "deploy-production-20260101-000002", createdAt: at(2) }));
+        await store.recordTag(tag({ name: "deploy-staging-20260101-000003", environment: "staging" }));
+        expect((await store.listTags("production")).map((t) => t.name)).toEqual([
+          "deploy-production-20260101-000002",
+          "deploy-production-20260101-000001",
+        ]);
+        await store.recordTag(tag({ pushed: true }));
+        expect(await store.listTags("production", 5)).toEqual([
+          tag({ name: "deploy-production-20260101-000002", createdAt: at(2) }),
+          tag({ pushed: true }),
+        ]);
+        expect(await store.listTags("production", 1)).toHaveLength(1);
+        expect((await store.listTags("staging")).map((t) => t.environment)).toEqual(["staging"]);
+      });
+    });
+
+    describe("values", () => {
+      it("round-trips JSON fields exactly", async () => {
+        const release = sampleRelease({ config: awkwardJson });
+        await store.saveRelease(release);
+        expect(await store.getRelease(release.id)).toStrictEqual(release);
+
+        const plan = [awkwardJson, [awkwardJson], "step", 3, null, true];
+        await store.createDeploy(sampleDeploy({ plan }));
+        expect((await store.getDeploy("d-1"))?.plan).toStrictEqual(plan);
+        const newPlan = [{ ...awkwardJson, extra: [{}] }];
+        expect((await store.updateDeploy("d-1", { plan: newPlan })).plan).toStrictEqual(newPlan);
+
+        await store.recordStep(sampleStep({ detail: awkwardJson }));
+        expect((await store.listSteps("d-1"))[0]?.detail).toStrictEqual(awkwardJson);
+      });
+
+      it("stores times in canonical ISO form (UTC, milliseconds)", async () => {
+        await store.saveRelease(sampleRelease({ createdAt: "2026-03-01T12:00:00Z" }));
+        expect((await store.getRelease("r-0123456789abcdef"))?.createdAt).toBe("2026-03-01T12:00:00.000Z");
+        await store.createDeploy(sampleDeploy({ startedAt: "2026-03-01T14:00:00.123+02:00" }));
+        expect((await store.getDeploy("d-1"))?.startedAt).toBe("2026-03-01T12:00:00.123Z");
+      });
+
+      it("answers null or [] for what it does not hold", async () => {
+        expect(await store.getRelease("r-missing")).toBeNull();
+        expect(await store.findReleaseByVersion("v-missing")).toBeNull();
+        expect(await store.listReleases()).toEqual([]);
+        expect(await store.getDeploy("d-missing")).toBeNull();
+        expect(await store.listDeploys("production")).toEqual([]);
+        expect(await store.activeDeploy("production")).toBeNull();
+        expect(await store.lastSucceededDeploy("production")).toBeNull();
+        expect(await store.listSteps("d-missing")).toEqual([]);
+        expect(await store.getEnvironmentState("production")).toBeNull();
+        expect(await store.listEnvironmentStates()).toEqual([]);
+        expect(await store.getLock("production")).toBeNull();
+        expect(await store.listApprovals("d-missing")).toEqual([]);
+        expect(await store.listBackups("production")).toEqual([]);
+        expect(await store.listTags("production")).toEqual([]);
+      });
+
+      it("callers mutating what they passed or got back do not change what is stored", async () => {
+        const release = sampleRelease();
+        const saved = await store.saveRelease(release);
+        release.config.strategy = "changed";
+        release.envKeys.push("LEAK");
+        saved.artifact.bytes = 0;
+        const read = await store.getRelease(release.id);
+        expect(read).toEqual(sampleRelease());
+        if (read) read.config.instances = 99;
+        expect(await store.getRelease(release.id)).toEqual(sampleRelease());
+
+        const deploy = sampleDeploy();
+        await store.createDeploy(deploy);
+        deploy.plan.push({ type: "injected" });
+        const got = await store.getDeploy("d-1");
+        got?.previousTraffic.push({ releaseId: "x", weight: 1 });
+        expect(await store.getDeploy("d-1")).toEqual(sampleDeploy());
+
+        const state: EnvironmentState = {
+          environment: "production",
+          currentReleaseId: "r-1",
+          traffic: [{ releaseId: "r-1", weight: 100 }],
+          updatedAt: at(1),
+        };
+        await store.setEnvironmentState(state);
+        const firstTraffic = state.traffic[0];
+        if (firstTraffic) firstTraffic.weight = 0;
+        expect((await store.getEnvironmentState("production"))?.traffic).toEqual([
+          { releaseId: "r-1", weight: 100 },
+        ]);
+      });
+    });
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * The release ledger: releases, deploys with their journal, environment state, the deploy lock,
+ * approvals, backups and tags. One port (LedgerStore), three adapters, one contract suite.
+ */
+
+export { maskLedgerUrl } from "./ledger-error.js";
+export { createMemoryLedger } from "./memory.js";
+export type { LedgerLocation } from "./open.js";
+// createPostgresLedger from open.js loads pg on first use: importing the ledger stays fast.
+export { createPostgresLedger, ledgerUrlForms, openLedger, parseLedgerUrl } from "./open.js";
+export type { PostgresLedgerOptions } from "./postgres.js";
+export type { SqliteLedgerOptions } from "./sqlite.js";
+export { createSqliteLedger } from "./sqlite.js";
+export type {
+  Approval,
+  BackupRecord,
+  Deploy,
+  DeployKind,
+  DeployLock,
+  DeployStatus,
+  DeployStep,
+  EnvironmentState,
+  LedgerStore,
+  ListDeploysOptions,
+  LockResult,
+  Release,
+  StepStatus,
+  TagRecord,
+  TrafficSplit,
+} from "./types.js";
+export { activeDeployStatuses } from "./types.js";

@@ -1,0 +1,235 @@
+/**
+ * The contract suite against all three adapters, and what only Postgres does: concurrent lock
+ * attempts from several pools, concurrent schema creation, and errors that never show the password.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { usePostgres } from "../../test/support/postgres.js";
+import { freePort } from "../pg/throwaway.js";
+import { at, describeLedgerContract, sampleDeploy } from "./contract.js";
+import { createMemoryLedger } from "./memory.js";
+import { createPostgresLedger } from "./postgres.js";
+import { createSqliteLedger } from "./sqlite.js";
+import type { LedgerStore } from "./types.js";
+
+const postgres = usePostgres();
+
+describeLedgerContract("memory", async () => ({ store: createMemoryLedger(), cleanup: async () => {} }));
+
+describeLedgerContract("sqlite", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "shipgate-ledger-"));
+  const store = await createSqliteLedger(path.join(dir, "ledger.db"));
+  return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+describeLedgerContract("postgres", async () => {
+  const store = await createPostgresLedger(await postgres.freshDatabase("ledger"));
+  return { store, cleanup: async () => {} };
+});
+
+const lockRequest = (holder: string) => ({
+  environment: "production",
+  holder,
+  deployId: null,
+  hostname: "runner",
+  pid: 1,
+});
+
+/** Opens stores and closes them all, even when the test fails. */
+async function withStores<T>(urls: string[], use: (stores: LedgerStore[]) => Promise<T>): Promise<T> {
+  const stores: LedgerStore[] = [];
+  try {
+    for (const url of urls) stores.push(await createPostgresLedger(url));
+    return await use(stores);
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+  }
+}
+
+describe("postgres ledger", () => {
+  it("20 concurrent attempts from two pools on one database: exactly one acquires the lock", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url, url], async ([a, b]) => {
+      if (!a || !b) throw new Error("two stores expected");
+      const attempts = Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).acquireLock(lockRequest(`holder-${i}`), { now: at(0), staleAfterMs: 60_000 }),
+      );
+      const results = await Promise.all(attempts);
+      const winners = results.filter((r) => r.acquired);
+      expect(winners).toHaveLength(1);
+      const winner = winners[0]?.acquired ? winners[0].lock.holder : "";
+      for (const r of results) if (!r.acquired) expect(r.heldBy.holder).toBe(winner);
+      expect((await a.getLock("production"))?.holder).toBe(winner);
+    });
+  });
+
+  it("20 concurrent attempts to replace one stale lock: exactly one replaces it", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url, url], async ([a, b]) => {
+      if (!a || !b) throw new Error("two stores expected");
+      await a.acquireLock(lockRequest("crashed"), { now: at(0), staleAfterMs: 60_000 });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? a : b).acquireLock(lockRequest(`holder-${i}`), {
+            now: at(120),
+            staleAfterMs: 60_000,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.acquired)).toHaveLength(1);
+      const holder = (await b.getLock("production"))?.holder;
+      expect(holder).toMatch(/^holder-/);
+      for (const r of results) if (!r.acquired) expect(r.heldBy.holder).toBe(holder);
+    });
+  });
+
+  it("several processes opening a new database at once create the schema once", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    const opened = await Promise.allSettled(Array.from({ length: 5 }, () => createPostgresLedger(url)));
+    try {
+      expect(opened.map((o) => o.status)).toEqual(Array(5).fill("fulfilled"));
+    } finally {
+      for (const o of opened) if (o.status === "fulfilled") await o.value.close();
+    }
+    const versions = await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations");
+    expect(versions.rows).toEqual([{ version: 1 }]);
+  });
+
+  it("keeps its tables beside migrations' shipgate.schema_migrations, prefixed ledger_", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await postgres.sql(
+      url,
+      "CREATE SCHEMA shipgate; CREATE TABLE shipgate.schema_migrations (name text PRIMARY KEY)",
+    );
+    await postgres.sql(url, "INSERT INTO shipgate.schema_migrations VALUES ('001.sql')");
+    await withStores([url], async ([store]) => {
+      await store?.createDeploy(sampleDeploy());
+    });
+    const tables = await postgres.sql(
+      url,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'shipgate' ORDER BY table_name",
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      "ledger_approvals",
+      "ledger_backups",
+      "ledger_deploy_steps",
+      "ledger_deploys",
+      "ledger_environments",
+      "ledger_locks",
+      "ledger_releases",
+      "ledger_schema_migrations",
+      "ledger_tags",
+      "schema_migrations",
+    ]);
+    expect((await postgres.sql(url, "SELECT name FROM shipgate.schema_migrations")).rows).toEqual([
+      { name: "001.sql" },
+    ]);
+  });
+
+  it("stores JSON fields as jsonb and times as timestamptz", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url], async ([store]) => {
+      await store?.createDeploy(sampleDeploy());
+    });
+    const row = await postgres.sql(
+      url,
+      "SELECT pg_typeof(plan)::text AS plan, pg_typeof(started_at)::text AS started, plan->0->>'type' AS first FROM shipgate.ledger_deploys",
+    );
+    expect(row.rows[0]).toEqual({
+      plan: "jsonb",
+      started: "timestamp with time zone",
+      first: "start-instances",
+    });
+  });
+
+  it("uses another schema when asked, and refuses a schema name that is not an identifier", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    const store = await createPostgresLedger(url, { schema: "release_ledger" });
+    try {
+      await store.createDeploy(sampleDeploy());
+    } finally {
+      await store.close();
+    }
+    const count = await postgres.sql(url, "SELECT count(*)::int AS n FROM release_ledger.ledger_deploys");
+    expect(count.rows[0]).toEqual({ n: 1 });
+    await expect(createPostgresLedger(url, { schema: 'x"; DROP SCHEMA public; --' })).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+    });
+  });
+
+  it("reopening keeps the data", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url], async ([store]) => {
+      await store?.createDeploy(sampleDeploy());
+    });
+    await withStores([url], async ([store]) => {
+      expect(await store?.getDeploy("d-1")).toEqual(sampleDeploy());
+    });
+  });
+
+  it("a ledger written by a newer shipgate fails with LEDGER_FAILED and says to upgrade", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url], async () => {});
+    await postgres.sql(
+      url,
+      "INSERT INTO shipgate.ledger_schema_migrations (version, name) VALUES (99, 'future')",
+    );
+    const error = await createPostgresLedger(url).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: "LEDGER_FAILED",
+      message: expect.stringContaining("schema version 99"),
+    });
+    expect((error as { hint: string }).hint).toMatch(/upgrade shipgate/);
+  });
+
+  it("a wrong password gives LEDGER_FAILED whose message and hint do not contain the password", async () => {
+    const secret = "Wr0ng-Passw0rd-7c1e";
+    const url = new URL(await postgres.freshDatabase("ledger"));
+    url.password = secret;
+    const error = await createPostgresLedger(url.toString()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "ShipgateError", code: "LEDGER_FAILED" });
+    const e = error as { message: string; hint: string };
+    expect(e.message).toContain("postgres://postgres:***@127.0.0.1:");
+    expect(e.message).toMatch(/password authentication failed/);
+    expect(e.hint).toMatch(/ledger\.url/);
+    expect(e.message).not.toContain(secret);
+    expect(e.hint).not.toContain(secret);
+    expect(inspect(error, { depth: 5 })).not.toContain(secret);
+  });
+
+  it("a server that cannot be reached gives LEDGER_FAILED with a hint", async () => {
+    const port = await freePort();
+    const error = await createPostgresLedger(`postgres://ci:s3cr3t-value@127.0.0.1:${port}/ledger`, {
+      connectTimeoutMs: 2000,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "LEDGER_FAILED" });
+    const e = error as { message: string; hint: string };
+    expect(e.message).toContain(`postgres://ci:***@127.0.0.1:${port}/ledger`);
+    expect(`${e.message} ${e.hint}`).not.toContain("s3cr3t-value");
+    expect(e.hint).toMatch(/host, port/);
+  });
+
+  it("a role without the right to create the tables gets a hint saying what to grant", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await postgres.sql(
+      url,
+      "DROP ROLE IF EXISTS ledger_reader; CREATE ROLE ledger_reader LOGIN PASSWORD 'reader-pw-9x'; REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+    );
+    const asReader = new URL(url);
+    asReader.username = "ledger_reader";
+    asReader.password = "reader-pw-9x";
+    const error = await createPostgresLedger(asReader.toString()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "LEDGER_FAILED" });
+    expect((error as { hint: string }).hint).toMatch(/create the schema shipgate/);
+    expect(inspect(error)).not.toContain("reader-pw-9x");
+  });
+
+  it("a closed store refuses further use with LEDGER_FAILED", async () => {
+    const store = await createPostgresLedger(await postgres.freshDatabase("ledger"));
+    await store.close();
+    await expect(store.getLock("production")).rejects.toMatchObject({ code: "LEDGER_FAILED" });
+  });
+});

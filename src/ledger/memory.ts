@@ -1,0 +1,256 @@
+/**
+ * The in-memory ledger: the fake the unit tests of the deploy code use. It keeps the semantics of
+ * the SQL adapters (the same contract suite runs against all three) and copies every value in and
+ * out, so a caller mutating an object it passed or got back never changes what is stored.
+ */
+import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
+import { deployExists, deployNotFound } from "./ledger-error.js";
+import {
+  copy,
+  defaultDeployListLimit,
+  listLimit,
+  normalizeApproval,
+  normalizeBackup,
+  normalizeDeploy,
+  normalizeRelease,
+  normalizeState,
+  normalizeStep,
+  normalizeTag,
+} from "./normalize.js";
+import {
+  type Approval,
+  activeDeployStatuses,
+  type BackupRecord,
+  type Deploy,
+  type DeployLock,
+  type DeployStep,
+  type EnvironmentState,
+  type LedgerStore,
+  type LockResult,
+  type Release,
+  type TagRecord,
+} from "./types.js";
+
+interface Row<T> {
+  seq: number;
+  value: T;
+}
+
+/** Newest first: by time descending, then by insertion order descending. */
+function newestFirst<T>(rows: Iterable<Row<T>>, time: (value: T) => string): T[] {
+  return [...rows]
+    .sort((a, b) => {
+      const at = time(a.value);
+      const bt = time(b.value);
+      if (at !== bt) return at < bt ? 1 : -1;
+      return b.seq - a.seq;
+    })
+    .map((row) => row.value);
+}
+
+function take<T>(items: T[], limit: number | null): T[] {
+  return limit === null ? items : items.slice(0, limit);
+}
+
+/** Creates an empty in-memory ledger. */
+export function createMemoryLedger(): LedgerStore {
+  let seq = 0;
+  const next = () => ++seq;
+  const releases = new Map<string, Row<Release>>();
+  const deploys = new Map<string, Row<Deploy>>();
+  const steps = new Map<string, Map<number, DeployStep>>();
+  const states = new Map<string, EnvironmentState>();
+  const locks = new Map<string, DeployLock>();
+  const approvals = new Map<string, Row<Approval>>();
+  const backups = new Map<string, Row<BackupRecord>>();
+  const tags = new Map<string, Row<TagRecord>>();
+
+  const deploysOf = (environment: string) =>
+    [...deploys.values()].filter((row) => row.value.environment === environment);
+
+  return {
+    kind: "memory",
+
+    async saveRelease(release) {
+      const stored = releases.get(release.id);
+      if (stored) return copy(stored.value);
+      const value = normalizeRelease(release);
+      releases.set(value.id, { seq: next(), value });
+      return copy(value);
+    },
+    async getRelease(id) {
+      const row = releases.get(id);
+      return row ? copy(row.value) : null;
+    },
+    async findReleaseByVersion(version) {
+      const found = newestFirst(releases.values(), (r) => r.createdAt).find((r) => r.version === version);
+      return found ? copy(found) : null;
+    },
+    async listReleases(limit) {
+      return copy(
+        take(
+          newestFirst(releases.values(), (r) => r.createdAt),
+          listLimit(limit),
+        ),
+      );
+    },
+
+    async createDeploy(deploy) {
+      if (deploys.has(deploy.id)) throw deployExists(deploy.id);
+      deploys.set(deploy.id, { seq: next(), value: normalizeDeploy(deploy) });
+    },
+    async updateDeploy(id, patch) {
+      const row = deploys.get(id);
+      if (!row) throw deployNotFound(id);
+      const updated: Deploy = { ...row.value };
+      if (patch.status !== undefined) updated.status = patch.status;
+      if (patch.nextStep !== undefined) updated.nextStep = patch.nextStep;
+      if (patch.error !== undefined) updated.error = patch.error;
+      if (patch.finishedAt !== undefined) {
+        updated.finishedAt = isoTimeOrNull(patch.finishedAt, "deploy.finishedAt");
+      }
+      if (patch.plan !== undefined) updated.plan = copy(patch.plan);
+      row.value = updated;
+      return copy(updated);
+    },
+    async getDeploy(id) {
+      const row = deploys.get(id);
+      return row ? copy(row.value) : null;
+    },
+    async listDeploys(environment, options = {}) {
+      const matching = deploysOf(environment).filter(
+        (row) =>
+          (options.kind === undefined || row.value.kind === options.kind) &&
+          (options.status === undefined || row.value.status === options.status),
+      );
+      return copy(
+        take(
+          newestFirst(matching, (d) => d.startedAt),
+          listLimit(options.limit, defaultDeployListLimit),
+        ),
+      );
+    },
+    async activeDeploy(environment) {
+      const active = newestFirst(deploysOf(environment), (d) => d.startedAt).find((d) =>
+        activeDeployStatuses.includes(d.status),
+      );
+      return active ? copy(active) : null;
+    },
+    async lastSucceededDeploy(environment) {
+      const found = newestFirst(deploysOf(environment), (d) => d.startedAt).find(
+        (d) => d.status === "succeeded",
+      );
+      return found ? copy(found) : null;
+    },
+
+    async recordStep(step) {
+      const value = normalizeStep(step);
+      let journal = steps.get(value.deployId);
+      if (!journal) {
+        journal = new Map();
+        steps.set(value.deployId, journal);
+      }
+      journal.set(value.index, value);
+    },
+    async listSteps(deployId) {
+      const journal = steps.get(deployId);
+      if (!journal) return [];
+      return copy([...journal.values()].sort((a, b) => a.index - b.index));
+    },
+
+    async getEnvironmentState(environment) {
+      const state = states.get(environment);
+      return state ? copy(state) : null;
+    },
+    async setEnvironmentState(state) {
+      states.set(state.environment, normalizeState(state));
+    },
+    async listEnvironmentStates() {
+      return copy([...states.values()].sort((a, b) => (a.environment < b.environment ? -1 : 1)));
+    },
+
+    async acquireLock(request, options): Promise<LockResult> {
+      const now = isoTime(options.now, "now");
+      const stale = staleBefore(now, options.staleAfterMs);
+      const held = locks.get(request.environment);
+      if (held && held.holder !== request.holder && held.heartbeatAt >= stale) {
+        return { acquired: false, heldBy: copy(held) };
+      }
+      const lock: DeployLock = {
+        environment: request.environment,
+        holder: request.holder,
+        deployId: request.deployId,
+        hostname: request.hostname,
+        pid: request.pid,
+        // The holder taking its own lock again keeps the time it first took it.
+        acquiredAt: held && held.holder === request.holder ? held.acquiredAt : now,
+        heartbeatAt: now,
+      };
+      locks.set(lock.environment, lock);
+      return { acquired: true, lock: copy(lock) };
+    },
+    async heartbeatLock(environment, holder, now, pid) {
+      const held = locks.get(environment);
+      if (!held || held.holder !== holder) return false;
+      locks.set(environment, { ...held, heartbeatAt: isoTime(now, "now"), pid });
+      return true;
+    },
+    async releaseLock(environment, holder) {
+      const held = locks.get(environment);
+      if (!held || held.holder !== holder) return false;
+      locks.delete(environment);
+      return true;
+    },
+    async getLock(environment) {
+      const held = locks.get(environment);
+      return held ? copy(held) : null;
+    },
+    async forceReleaseLock(environment) {
+      const held = locks.get(environment);
+      locks.delete(environment);
+      return held ? copy(held) : null;
+    },
+
+    async recordApproval(approval) {
+      const value = normalizeApproval(approval);
+      const stored = approvals.get(value.id);
+      approvals.set(value.id, { seq: stored?.seq ?? next(), value });
+    },
+    async listApprovals(deployId) {
+      const rows = [...approvals.values()].filter((row) => row.value.deployId === deployId);
+      return copy(newestFirst(rows, (a) => a.createdAt));
+    },
+
+    async recordBackup(backup) {
+      const value = normalizeBackup(backup);
+      const stored = backups.get(value.id);
+      backups.set(value.id, { seq: stored?.seq ?? next(), value });
+    },
+    async listBackups(environment, limit) {
+      const rows = [...backups.values()].filter((row) => row.value.environment === environment);
+      return copy(
+        take(
+          newestFirst(rows, (b) => b.createdAt),
+          listLimit(limit),
+        ),
+      );
+    },
+
+    async recordTag(tag) {
+      const value = normalizeTag(tag);
+      const stored = tags.get(value.name);
+      tags.set(value.name, { seq: stored?.seq ?? next(), value });
+    },
+    async listTags(environment, limit) {
+      const rows = [...tags.values()].filter((row) => row.value.environment === environment);
+      return copy(
+        take(
+          newestFirst(rows, (t) => t.createdAt),
+          listLimit(limit),
+        ),
+      );
+    },
+
+    async close() {},
+  };
+}

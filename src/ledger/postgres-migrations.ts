@@ -1,0 +1,124 @@
+/**
+ * The Postgres ledger's schema, as an ordered list of migrations rendered for a schema name
+ * (default `shipgate`, shared with `migrations apply`'s `shipgate.schema_migrations`, hence the
+ * `ledger_` prefix on every table). Each runs once per database, in one transaction with its row in
+ * `ledger_schema_migrations`, under a transaction-level advisory lock so two processes starting at
+ * once do not race. Later versions append entries; an entry once released is never edited.
+ */
+import type { LedgerMigration } from "./sqlite-migrations.js";
+
+/** sha256("shipgate:ledger"), first 8 bytes, big-endian, signed: the key the DDL runs under. */
+export const ledgerSchemaLockKey = "-3282489506301197963";
+
+/** The schema name as a quoted identifier. */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+export function postgresMigrations(schema: string): LedgerMigration[] {
+  const s = quoteIdent(schema);
+  return [
+    {
+      version: 1,
+      name: "releases, deploys, steps, environments, locks, approvals, backups, tags",
+      sql: `
+CREATE TABLE ${s}.ledger_releases (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  version text NOT NULL,
+  git_sha text,
+  artifact jsonb NOT NULL,
+  start text NOT NULL,
+  config jsonb NOT NULL,
+  env_keys jsonb NOT NULL,
+  env_sealed text,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL
+);
+CREATE INDEX ledger_releases_by_time ON ${s}.ledger_releases (created_at DESC, seq DESC);
+CREATE INDEX ledger_releases_by_version ON ${s}.ledger_releases (version, created_at DESC, seq DESC);
+
+CREATE TABLE ${s}.ledger_deploys (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  environment text NOT NULL,
+  kind text NOT NULL,
+  release_id text NOT NULL,
+  previous_release_id text,
+  previous_traffic jsonb NOT NULL,
+  strategy text NOT NULL,
+  status text NOT NULL,
+  actor text NOT NULL,
+  reason text,
+  plan jsonb NOT NULL,
+  next_step integer NOT NULL,
+  error text,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz
+);
+CREATE INDEX ledger_deploys_by_environment ON ${s}.ledger_deploys (environment, started_at DESC, seq DESC);
+
+CREATE TABLE ${s}.ledger_deploy_steps (
+  deploy_id text NOT NULL,
+  step_index integer NOT NULL,
+  type text NOT NULL,
+  status text NOT NULL,
+  detail jsonb NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  PRIMARY KEY (deploy_id, step_index)
+);
+
+CREATE TABLE ${s}.ledger_environments (
+  environment text PRIMARY KEY,
+  current_release_id text,
+  traffic jsonb NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+CREATE TABLE ${s}.ledger_locks (
+  environment text PRIMARY KEY,
+  holder text NOT NULL,
+  deploy_id text,
+  hostname text NOT NULL,
+  pid integer,
+  acquired_at timestamptz NOT NULL,
+  heartbeat_at timestamptz NOT NULL
+);
+
+CREATE TABLE ${s}.ledger_approvals (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  deploy_id text NOT NULL,
+  approver text NOT NULL,
+  decision text NOT NULL,
+  comment text,
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz
+);
+CREATE INDEX ledger_approvals_by_deploy ON ${s}.ledger_approvals (deploy_id, created_at DESC, seq DESC);
+
+CREATE TABLE ${s}.ledger_backups (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  deploy_id text,
+  environment text NOT NULL,
+  location text NOT NULL,
+  tables jsonb NOT NULL,
+  checksum text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX ledger_backups_by_environment ON ${s}.ledger_backups (environment, created_at DESC, seq DESC);
+
+CREATE TABLE ${s}.ledger_tags (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text NOT NULL UNIQUE,
+  environment text NOT NULL,
+  deploy_id text NOT NULL,
+  git_sha text NOT NULL,
+  pushed boolean NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX ledger_tags_by_environment ON ${s}.ledger_tags (environment, created_at DESC, seq DESC);
+`,
+    },
+  ];
+}

@@ -1,0 +1,555 @@
+/**
+ * The shared ledger: tables in a Postgres schema (default `shipgate`, each prefixed `ledger_`), for
+ * teams whose deploys run on several CI runners. A small pg Pool; the schema is created on open,
+ * idempotently and under an advisory lock so processes starting together do not race; the deploy
+ * lock is one INSERT … ON CONFLICT DO UPDATE … WHERE stale statement, atomic across machines. The
+ * URL's password never appears in an error: URLs are shown as postgres://user:***@host/db.
+ */
+import pg from "pg";
+import { ShipgateError } from "../core/errors.js";
+import { maskUrlPasswords } from "../env/mask.js";
+import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
+import { deployExists, deployNotFound, ledgerFailure, maskLedgerUrl } from "./ledger-error.js";
+import {
+  defaultDeployListLimit,
+  listLimit,
+  normalizeApproval,
+  normalizeBackup,
+  normalizeDeploy,
+  normalizeRelease,
+  normalizeState,
+  normalizeStep,
+  normalizeTag,
+} from "./normalize.js";
+import { ledgerSchemaLockKey, postgresMigrations, quoteIdent } from "./postgres-migrations.js";
+import { rowReaders, type SqlRow } from "./rows.js";
+import type { LedgerMigration } from "./sqlite-migrations.js";
+import type { LedgerStore, LockResult } from "./types.js";
+
+export interface PostgresLedgerOptions {
+  /** The schema holding the ledger's tables (default "shipgate"). */
+  schema?: string;
+  /** How long to wait for a connection, in ms (default 10000). */
+  connectTimeoutMs?: number;
+  /** The pool's size (default 4: a CLI runs one deploy at a time). */
+  maxConnections?: number;
+}
+
+/** Removes the URL's password from text (a driver message may quote it), and masks any URL in it. */
+function scrubber(url: string): (text: string) => string {
+  let password = "";
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // not parsable as a URL: masking URL forms is all that can be done
+  }
+  return (text) => {
+    let out = maskUrlPasswords(text);
+    if (password.length > 0) out = out.split(password).join("***");
+    return out;
+  };
+}
+
+const connectHint =
+  "Check the host, port, database name and credentials in ledger.url (or $SHIPGATE_LEDGER_URL), and that this machine can reach the server; the default ledger (sqlite:.shipgate/ledger.db) needs no server.";
+
+const { toRelease, toDeploy, toStep, toState, toLock, toApproval, toBackup, toTag } = rowReaders({
+  // jsonb arrives parsed; a copy is not needed (every row is fresh).
+  json: (value) => value,
+  time: (value) => (value instanceof Date ? value.toISOString() : isoTime(String(value), "time")),
+  bool: (value) => value === true,
+});
+const jsonParam = (value: unknown): string => JSON.stringify(value);
+const schemaNamePattern = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+/** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS losing a race (unique_violation, duplicate_schema/table). */
+const raceCodes = new Set(["23505", "42P06", "42P07"]);
+
+async function migratePostgres(
+  pool: pg.Pool,
+  schema: string,
+  where: string,
+  migrations: readonly LedgerMigration[],
+): Promise<void> {
+  const s = quoteIdent(schema);
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const newer = (found: number) =>
+    new ShipgateError(
+      "LEDGER_FAILED",
+      `the ledger at ${where} has schema version ${found}, newer than this shipgate knows (${latest})`,
+      {
+        hint: "A newer shipgate wrote this ledger: upgrade shipgate (npm install shipgate@latest) and run the command again.",
+      },
+    );
+  const versionOf = async (db: pg.ClientBase | pg.Pool): Promise<number> => {
+    const table = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [
+      `${s}.ledger_schema_migrations`,
+    ]);
+    if (table.rows[0]?.t == null) return 0;
+    const row = await db.query<{ v: number | null }>(
+      `SELECT max(version) AS v FROM ${s}.ledger_schema_migrations`,
+    );
+    return Number(row.rows[0]?.v ?? 0);
+  };
+  // The common case reads only: an up-to-date ledger needs no lock and no CREATE privilege.
+  const current = await versionOf(pool);
+  if (current > latest) throw newer(current);
+  if (current === latest) return;
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [ledgerSchemaLockKey]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${s}.ledger_schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const now = await versionOf(client);
+      if (now > latest) throw newer(now);
+      for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+        if (migration.version <= now) continue;
+        await client.query(migration.sql);
+        await client.query(`INSERT INTO ${s}.ledger_schema_migrations (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
+      }
+      await client.query("COMMIT");
+      return;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      // Another tool (e.g. `migrations apply`) may create the shared schema at the same moment.
+      const code = (error as { code?: unknown }).code;
+      if (attempt < 3 && typeof code === "string" && raceCodes.has(code)) continue;
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * Connects to the Postgres ledger at `url`, creating its schema and tables when missing.
+ * LEDGER_FAILED (URL masked, with a hint) when the server cannot be reached, refuses the
+ * credentials, or the role may not create the tables; CONFIG_INVALID for a bad schema name.
+ */
+export async function createPostgresLedger(
+  url: string,
+  options: PostgresLedgerOptions = {},
+): Promise<LedgerStore> {
+  const schema = options.schema ?? "shipgate";
+  if (!schemaNamePattern.test(schema)) {
+    throw new ShipgateError(
+      "CONFIG_INVALID",
+      `the ledger schema name ${JSON.stringify(schema)} is not valid`,
+      {
+        hint: "Use letters, digits and underscores, starting with a letter (at most 63 characters), e.g. shipgate.",
+      },
+    );
+  }
+  const where = maskLedgerUrl(url);
+  const scrub = scrubber(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    application_name: "shipgate ledger",
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    max: options.maxConnections ?? 4,
+    // A CLI that forgets close() must still exit.
+    allowExitOnIdle: true,
+  });
+  // An idle client whose server goes away emits "error"; without a listener that crashes the process.
+  pool.on("error", () => {});
+  try {
+    await migratePostgres(pool, schema, where, postgresMigrations(schema));
+  } catch (error) {
+    await pool.end().catch(() => {});
+    if (error instanceof ShipgateError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown }).code;
+    const denied = code === "42501";
+    throw new ShipgateError("LEDGER_FAILED", `cannot open the ledger at ${where}: ${scrub(message)}`, {
+      hint: denied
+        ? `The role may not create the ledger's tables: create the schema ${schema} and grant the role CREATE on it (or run shipgate once as its owner).`
+        : connectHint,
+    });
+  }
+  return postgresStore(pool, quoteIdent(schema), where, scrub);
+}
+
+function postgresStore(
+  pool: pg.Pool,
+  s: string,
+  where: string,
+  scrub: (text: string) => string,
+): LedgerStore {
+  let closed = false;
+  const run = async <T>(what: string, operation: () => Promise<T>): Promise<T> => {
+    try {
+      if (closed)
+        throw new ShipgateError("LEDGER_FAILED", `the ledger at ${where} is closed`, { hint: connectHint });
+      return await operation();
+    } catch (error) {
+      throw ledgerFailure(error, what, where, connectHint, scrub);
+    }
+  };
+  const rows = async (sql: string, params: unknown[] = []): Promise<SqlRow[]> =>
+    (await pool.query<SqlRow>(sql, params)).rows;
+  const one = async (sql: string, params: unknown[] = []): Promise<SqlRow | undefined> =>
+    (await rows(sql, params))[0];
+  const count = async (sql: string, params: unknown[] = []): Promise<number> =>
+    (await pool.query(sql, params)).rowCount ?? 0;
+  const limitClause = (limit: number | null) => (limit === null ? "" : ` LIMIT ${limit}`);
+
+  return {
+    kind: "postgres",
+
+    saveRelease(release) {
+      return run("saving a release", async () => {
+        const r = normalizeRelease(release);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_releases (id, version, git_sha, artifact, start, config, env_keys, env_sealed, created_at, created_by)
+           VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+          [
+            r.id,
+            r.version,
+            r.gitSha,
+            jsonParam(r.artifact),
+            r.start,
+            jsonParam(r.config),
+            jsonParam(r.envKeys),
+            r.envSealed,
+            r.createdAt,
+            r.createdBy,
+          ],
+        );
+        const row = await one(`SELECT * FROM ${s}.ledger_releases WHERE id = $1`, [r.id]);
+        if (!row) throw new Error(`release ${r.id} vanished after it was saved`);
+        return toRelease(row);
+      });
+    },
+    getRelease(id) {
+      return run("reading a release", async () => {
+        const row = await one(`SELECT * FROM ${s}.ledger_releases WHERE id = $1`, [id]);
+        return row ? toRelease(row) : null;
+      });
+    },
+    findReleaseByVersion(version) {
+      return run("finding a release", async () => {
+        const row = await one(
+          `SELECT * FROM ${s}.ledger_releases WHERE version = $1 ORDER BY created_at DESC, seq DESC LIMIT 1`,
+          [version],
+        );
+        return row ? toRelease(row) : null;
+      });
+    },
+    listReleases(limit) {
+      return run("listing releases", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_releases ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
+          )
+        ).map(toRelease),
+      );
+    },
+
+    createDeploy(deploy) {
+      return run("recording a deploy", async () => {
+        const d = normalizeDeploy(deploy);
+        const inserted = await count(
+          `INSERT INTO ${s}.ledger_deploys (id, environment, kind, release_id, previous_release_id, previous_traffic,
+             strategy, status, actor, reason, plan, next_step, error, started_at, finished_at)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15)
+           ON CONFLICT (id) DO NOTHING`,
+          [
+            d.id,
+            d.environment,
+            d.kind,
+            d.releaseId,
+            d.previousReleaseId,
+            jsonParam(d.previousTraffic),
+            d.strategy,
+            d.status,
+            d.actor,
+            d.reason,
+            jsonParam(d.plan),
+            d.nextStep,
+            d.error,
+            d.startedAt,
+            d.finishedAt,
+          ],
+        );
+        if (inserted === 0) throw deployExists(d.id);
+      });
+    },
+    updateDeploy(id, patch) {
+      return run("updating a deploy", async () => {
+        const sets: string[] = [];
+        const params: unknown[] = [];
+        const set = (column: string, value: unknown, cast = "") => {
+          params.push(value);
+          sets.push(`${column} = $${params.length}${cast}`);
+        };
+        if (patch.status !== undefined) set("status", patch.status);
+        if (patch.nextStep !== undefined) set("next_step", patch.nextStep);
+        if (patch.error !== undefined) set("error", patch.error);
+        if (patch.finishedAt !== undefined)
+          set("finished_at", isoTimeOrNull(patch.finishedAt, "deploy.finishedAt"));
+        if (patch.plan !== undefined) set("plan", jsonParam(patch.plan), "::jsonb");
+        params.push(id);
+        const row =
+          sets.length > 0
+            ? await one(
+                `UPDATE ${s}.ledger_deploys SET ${sets.join(", ")} WHERE id = $${params.length} RETURNING *`,
+                params,
+              )
+            : await one(`SELECT * FROM ${s}.ledger_deploys WHERE id = $1`, params);
+        if (!row) throw deployNotFound(id);
+        return toDeploy(row);
+      });
+    },
+    getDeploy(id) {
+      return run("reading a deploy", async () => {
+        const row = await one(`SELECT * FROM ${s}.ledger_deploys WHERE id = $1`, [id]);
+        return row ? toDeploy(row) : null;
+      });
+    },
+    listDeploys(environment, options = {}) {
+      return run("listing deploys", async () => {
+        const params: unknown[] = [environment];
+        const where = ["environment = $1"];
+        if (options.kind !== undefined) {
+          params.push(options.kind);
+          where.push(`kind = $${params.length}`);
+        }
+        if (options.status !== undefined) {
+          params.push(options.status);
+          where.push(`status = $${params.length}`);
+        }
+        const limit = listLimit(options.limit, defaultDeployListLimit);
+        return (
+          await rows(
+            `SELECT * FROM ${s}.ledger_deploys WHERE ${where.join(" AND ")} ORDER BY started_at DESC, seq DESC${limitClause(limit)}`,
+            params,
+          )
+        ).map(toDeploy);
+      });
+    },
+    activeDeploy(environment) {
+      return run("reading the active deploy", async () => {
+        const row = await one(
+          `SELECT * FROM ${s}.ledger_deploys WHERE environment = $1 AND status IN ('running', 'paused')
+           ORDER BY started_at DESC, seq DESC LIMIT 1`,
+          [environment],
+        );
+        return row ? toDeploy(row) : null;
+      });
+    },
+    lastSucceededDeploy(environment) {
+      return run("reading the last deploy", async () => {
+        const row = await one(
+          `SELECT * FROM ${s}.ledger_deploys WHERE environment = $1 AND status = 'succeeded'
+           ORDER BY started_at DESC, seq DESC LIMIT 1`,
+          [environment],
+        );
+        return row ? toDeploy(row) : null;
+      });
+    },
+
+    recordStep(step) {
+      return run("journaling a step", async () => {
+        const t = normalizeStep(step);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_deploy_steps (deploy_id, step_index, type, status, detail, started_at, finished_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+           ON CONFLICT (deploy_id, step_index) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status,
+             detail = EXCLUDED.detail, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at`,
+          [t.deployId, t.index, t.type, t.status, jsonParam(t.detail), t.startedAt, t.finishedAt],
+        );
+      });
+    },
+    listSteps(deployId) {
+      return run("reading the journal", async () =>
+        (
+          await rows(`SELECT * FROM ${s}.ledger_deploy_steps WHERE deploy_id = $1 ORDER BY step_index`, [
+            deployId,
+          ])
+        ).map(toStep),
+      );
+    },
+
+    getEnvironmentState(environment) {
+      return run("reading the environment's state", async () => {
+        const row = await one(`SELECT * FROM ${s}.ledger_environments WHERE environment = $1`, [environment]);
+        return row ? toState(row) : null;
+      });
+    },
+    setEnvironmentState(state) {
+      return run("recording the environment's state", async () => {
+        const e = normalizeState(state);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_environments (environment, current_release_id, traffic, updated_at)
+           VALUES ($1, $2, $3::jsonb, $4)
+           ON CONFLICT (environment) DO UPDATE SET current_release_id = EXCLUDED.current_release_id,
+             traffic = EXCLUDED.traffic, updated_at = EXCLUDED.updated_at`,
+          [e.environment, e.currentReleaseId, jsonParam(e.traffic), e.updatedAt],
+        );
+      });
+    },
+    listEnvironmentStates() {
+      return run("listing environments", async () =>
+        (await rows(`SELECT * FROM ${s}.ledger_environments ORDER BY environment`)).map(toState),
+      );
+    },
+
+    acquireLock(request, options): Promise<LockResult> {
+      return run("taking the deploy lock", async () => {
+        const now = isoTime(options.now, "now");
+        const stale = staleBefore(now, options.staleAfterMs);
+        // One statement decides: insert when free; replace when stale or already ours; else nothing.
+        // Concurrent callers serialise on the row, and each sees the winner's row in its WHERE.
+        for (let attempt = 0; attempt < 10; attempt++) {
+          const taken = await one(
+            `INSERT INTO ${s}.ledger_locks AS l (environment, holder, deploy_id, hostname, pid, acquired_at, heartbeat_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (environment) DO UPDATE SET holder = EXCLUDED.holder, deploy_id = EXCLUDED.deploy_id,
+               hostname = EXCLUDED.hostname, pid = EXCLUDED.pid,
+               acquired_at = CASE WHEN l.holder = EXCLUDED.holder THEN l.acquired_at ELSE EXCLUDED.acquired_at END,
+               heartbeat_at = EXCLUDED.heartbeat_at
+             WHERE l.holder = EXCLUDED.holder OR l.heartbeat_at < $7
+             RETURNING *`,
+            [
+              request.environment,
+              request.holder,
+              request.deployId,
+              request.hostname,
+              request.pid,
+              now,
+              stale,
+            ],
+          );
+          if (taken) return { acquired: true, lock: toLock(taken) };
+          const held = await one(`SELECT * FROM ${s}.ledger_locks WHERE environment = $1`, [
+            request.environment,
+          ]);
+          if (held) return { acquired: false, heldBy: toLock(held) };
+          // Released between the two statements: try again.
+        }
+        throw new Error("the lock changed hands too often to be taken; try again");
+      });
+    },
+    heartbeatLock(environment, holder, now, pid) {
+      return run("refreshing the deploy lock", async () => {
+        const at = isoTime(now, "now");
+        return (
+          (await count(
+            `UPDATE ${s}.ledger_locks SET heartbeat_at = $1, pid = $2 WHERE environment = $3 AND holder = $4`,
+            [at, pid, environment, holder],
+          )) > 0
+        );
+      });
+    },
+    releaseLock(environment, holder) {
+      return run("releasing the deploy lock", async () => {
+        return (
+          (await count(`DELETE FROM ${s}.ledger_locks WHERE environment = $1 AND holder = $2`, [
+            environment,
+            holder,
+          ])) > 0
+        );
+      });
+    },
+    getLock(environment) {
+      return run("reading the deploy lock", async () => {
+        const row = await one(`SELECT * FROM ${s}.ledger_locks WHERE environment = $1`, [environment]);
+        return row ? toLock(row) : null;
+      });
+    },
+    forceReleaseLock(environment) {
+      return run("releasing the deploy lock", async () => {
+        const row = await one(`DELETE FROM ${s}.ledger_locks WHERE environment = $1 RETURNING *`, [
+          environment,
+        ]);
+        return row ? toLock(row) : null;
+      });
+    },
+
+    recordApproval(approval) {
+      return run("recording an approval", async () => {
+        const a = normalizeApproval(approval);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_approvals (id, deploy_id, approver, decision, comment, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, approver = EXCLUDED.approver,
+             decision = EXCLUDED.decision, comment = EXCLUDED.comment, created_at = EXCLUDED.created_at,
+             expires_at = EXCLUDED.expires_at`,
+          [a.id, a.deployId, a.approver, a.decision, a.comment, a.createdAt, a.expiresAt],
+        );
+      });
+    },
+    listApprovals(deployId) {
+      return run("listing approvals", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_approvals WHERE deploy_id = $1 ORDER BY created_at DESC, seq DESC`,
+            [deployId],
+          )
+        ).map(toApproval),
+      );
+    },
+
+    recordBackup(backup) {
+      return run("recording a backup", async () => {
+        const b = normalizeBackup(backup);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_backups (id, deploy_id, environment, location, tables, checksum, created_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, environment = EXCLUDED.environment,
+             location = EXCLUDED.location, tables = EXCLUDED.tables, checksum = EXCLUDED.checksum,
+             created_at = EXCLUDED.created_at`,
+          [b.id, b.deployId, b.environment, b.location, jsonParam(b.tables), b.checksum, b.createdAt],
+        );
+      });
+    },
+    listBackups(environment, limit) {
+      return run("listing backups", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_backups WHERE environment = $1 ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
+            [environment],
+          )
+        ).map(toBackup),
+      );
+    },
+
+    recordTag(tag) {
+      return run("recording a tag", async () => {
+        const t = normalizeTag(tag);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_tags (name, environment, deploy_id, git_sha, pushed, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (name) DO UPDATE SET environment = EXCLUDED.environment, deploy_id = EXCLUDED.deploy_id,
+             git_sha = EXCLUDED.git_sha, pushed = EXCLUDED.pushed, created_at = EXCLUDED.created_at`,
+          [t.name, t.environment, t.deployId, t.gitSha, t.pushed, t.createdAt],
+        );
+      });
+    },
+    listTags(environment, limit) {
+      return run("listing tags", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_tags WHERE environment = $1 ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
+            [environment],
+          )
+        ).map(toTag),
+      );
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * The SQLite ledger's schema, as an ordered list of migrations. Each runs once per file, in the same
+ * transaction as its row in `ledger_schema_migrations`. Later versions append entries (flags, audit);
+ * an entry once released is never edited. JSON-valued fields are TEXT; times are canonical ISO text,
+ * which sorts chronologically; `seq` breaks ties between rows written in the same millisecond.
+ */
+
+export interface LedgerMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const sqliteMigrations: readonly LedgerMigration[] = [
+  {
+    version: 1,
+    name: "releases, deploys, steps, environments, locks, approvals, backups, tags",
+    sql: `
+CREATE TABLE ledger_releases (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  version TEXT NOT NULL,
+  git_sha TEXT,
+  artifact TEXT NOT NULL,
+  start TEXT NOT NULL,
+  config TEXT NOT NULL,
+  env_keys TEXT NOT NULL,
+  env_sealed TEXT,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX ledger_releases_by_time ON ledger_releases (created_at DESC, seq DESC);
+CREATE INDEX ledger_releases_by_version ON ledger_releases (version, created_at DESC, seq DESC);
+
+CREATE TABLE ledger_deploys (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  environment TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  release_id TEXT NOT NULL,
+  previous_release_id TEXT,
+  previous_traffic TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  status TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT,
+  plan TEXT NOT NULL,
+  next_step INTEGER NOT NULL,
+  error TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX ledger_deploys_by_environment ON ledger_deploys (environment, started_at DESC, seq DESC);
+
+CREATE TABLE ledger_deploy_steps (
+  deploy_id TEXT NOT NULL,
+  step_index INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  PRIMARY KEY (deploy_id, step_index)
+);
+
+CREATE TABLE ledger_environments (
+  environment TEXT PRIMARY KEY,
+  current_release_id TEXT,
+  traffic TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE ledger_locks (
+  environment TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  deploy_id TEXT,
+  hostname TEXT NOT NULL,
+  pid INTEGER,
+  acquired_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL
+);
+
+CREATE TABLE ledger_approvals (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  deploy_id TEXT NOT NULL,
+  approver TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  comment TEXT,
+  created_at TEXT NOT NULL,
+  expires_at TEXT
+);
+CREATE INDEX ledger_approvals_by_deploy ON ledger_approvals (deploy_id, created_at DESC, seq DESC);
+
+CREATE TABLE ledger_backups (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  deploy_id TEXT,
+  environment TEXT NOT NULL,
+  location TEXT NOT NULL,
+  tables TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX ledger_backups_by_environment ON ledger_backups (environment, created_at DESC, seq DESC);
+
+CREATE TABLE ledger_tags (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL UNIQUE,
+  environment TEXT NOT NULL,
+  deploy_id TEXT NOT NULL,
+  git_sha TEXT NOT NULL,
+  pushed INTEGER NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX ledger_tags_by_environment ON ledger_tags (environment, created_at DESC, seq DESC);
+`,
+  },
+];

@@ -1,0 +1,510 @@
+/**
+ * The default ledger: one SQLite file (through libsql, whose native binaries ship inside npm
+ * packages; see docs/adr/0011-ledger-storage.md). Several shipgate processes share the file: WAL
+ * mode lets readers run beside a writer, a busy timeout makes a writer wait for another instead of
+ * failing, and everything that reads before it writes (the deploy lock above all) runs in a
+ * BEGIN IMMEDIATE transaction, which takes the file's write lock before the read.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "libsql";
+import { ShipgateError } from "../core/errors.js";
+import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
+import { deployExists, deployNotFound, ledgerFailure } from "./ledger-error.js";
+import {
+  defaultDeployListLimit,
+  listLimit,
+  normalizeApproval,
+  normalizeBackup,
+  normalizeDeploy,
+  normalizeRelease,
+  normalizeState,
+  normalizeStep,
+  normalizeTag,
+} from "./normalize.js";
+import { rowReaders, type SqlRow } from "./rows.js";
+import { type LedgerMigration, sqliteMigrations } from "./sqlite-migrations.js";
+import type { DeployLock, LedgerStore, LockResult } from "./types.js";
+
+export interface SqliteLedgerOptions {
+  /** How long a write waits for another process's write to finish, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+type Db = Database.Database;
+type SqlValue = string | number | null;
+
+const _numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const { toRelease, toDeploy, toStep, toState, toLock, toApproval, toBackup, toTag } = rowReaders({
+  json: (value) => JSON.parse(String(value)),
+  time: (value) => String(value),
+  bool: (value) => Number(value) !== 0,
+});
+
+function schemaVersion(db: Db): number {
+  const table = db
+    .prepare(
+      "SELECT 1 AS present FROM sqlite_master WHERE type = 'table' AND name = 'ledger_schema_migrations'",
+    )
+    .get();
+  if (!table) return 0;
+  const row = db.prepare("SELECT MAX(version) AS version FROM ledger_schema_migrations").get() as SqlRow;
+  return Number(row.version ?? 0);
+}
+
+function newerSchema(file: string, found: number, known: number): ShipgateError {
+  return new ShipgateError(
+    "LEDGER_FAILED",
+    `the ledger ${file} has schema version ${found}, newer than this shipgate knows (${known})`,
+    {
+      hint: "A newer shipgate wrote this ledger: upgrade shipgate (npm install shipgate@latest) and run the command again.",
+    },
+  );
+}
+
+/** Brings the file's schema up to date; several processes may do this at once. */
+export function migrateSqlite(
+  db: Db,
+  file: string,
+  migrations: readonly LedgerMigration[] = sqliteMigrations,
+): void {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  const current = schemaVersion(db);
+  if (current > latest) throw newerSchema(file, current, latest);
+  if (current === latest) return;
+  db.transaction(() => {
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS ledger_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    );
+    // Read again under the write lock: another process may have migrated meanwhile.
+    const now = schemaVersion(db);
+    if (now > latest) throw newerSchema(file, now, latest);
+    const record = db.prepare(
+      "INSERT INTO ledger_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+    );
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (migration.version <= now) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, new Date().toISOString());
+    }
+  }).immediate();
+}
+
+/**
+ * Opens (creating it and its directory when missing) the SQLite ledger at `file`. LEDGER_FAILED
+ * when the file cannot be created or opened, is not a SQLite database, or was written by a newer
+ * shipgate.
+ */
+export async function createSqliteLedger(
+  file: string,
+  options: SqliteLedgerOptions = {},
+): Promise<LedgerStore> {
+  const location = path.resolve(file);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const hint = `Check that ${path.dirname(location)} is writable and ${location} is a shipgate ledger, or point ledger.url in shipgate.yaml (or $SHIPGATE_LEDGER_URL) elsewhere.`;
+  let db: Db;
+  try {
+    mkdirSync(path.dirname(location), { recursive: true });
+    db = new Database(location, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw ledgerFailure(error, "opening", location, hint);
+  }
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.exec("PRAGMA journal_mode = WAL");
+    migrateSqlite(db, location);
+  } catch (error) {
+    db.close();
+    throw ledgerFailure(error, "opening", location, hint);
+  }
+  return sqliteStore(db, location, hint);
+}
+
+function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
+  let closed = false;
+  /** Runs one operation, turning driver errors into LEDGER_FAILED. */
+  const run = <T>(what: string, operation: () => T): Promise<T> => {
+    try {
+      if (closed) throw new ShipgateError("LEDGER_FAILED", `the ledger ${location} is closed`, { hint });
+      return Promise.resolve(operation());
+    } catch (error) {
+      return Promise.reject(ledgerFailure(error, what, location, hint));
+    }
+  };
+  const get = (sql: string, ...params: SqlValue[]): SqlRow | undefined =>
+    db.prepare(sql).get(...params) as SqlRow | undefined;
+  const all = (sql: string, ...params: SqlValue[]): SqlRow[] => db.prepare(sql).all(...params) as SqlRow[];
+  const exec = (sql: string, ...params: SqlValue[]): number => db.prepare(sql).run(...params).changes;
+  const immediate = <T>(operation: () => T): T => db.transaction(operation).immediate();
+  const limitClause = (limit: number | null) => (limit === null ? "" : ` LIMIT ${limit}`);
+
+  return {
+    kind: "sqlite",
+
+    saveRelease(release) {
+      return run("saving a release", () => {
+        const r = normalizeRelease(release);
+        return immediate(() => {
+          exec(
+            `INSERT INTO ledger_releases (id, version, git_sha, artifact, start, config, env_keys, env_sealed, created_at, created_by)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+            r.id,
+            r.version,
+            r.gitSha,
+            JSON.stringify(r.artifact),
+            r.start,
+            JSON.stringify(r.config),
+            JSON.stringify(r.envKeys),
+            r.envSealed,
+            r.createdAt,
+            r.createdBy,
+          );
+          const row = get("SELECT * FROM ledger_releases WHERE id = ?", r.id);
+          if (!row) throw new Error(`release ${r.id} vanished after it was saved`);
+          return toRelease(row);
+        });
+      });
+    },
+    getRelease(id) {
+      return run("reading a release", () => {
+        const row = get("SELECT * FROM ledger_releases WHERE id = ?", id);
+        return row ? toRelease(row) : null;
+      });
+    },
+    findReleaseByVersion(version) {
+      return run("finding a release", () => {
+        const row = get(
+          "SELECT * FROM ledger_releases WHERE version = ? ORDER BY created_at DESC, seq DESC LIMIT 1",
+          version,
+        );
+        return row ? toRelease(row) : null;
+      });
+    },
+    listReleases(limit) {
+      return run("listing releases", () =>
+        all(
+          `SELECT * FROM ledger_releases ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
+        ).map(toRelease),
+      );
+    },
+
+    createDeploy(deploy) {
+      return run("recording a deploy", () => {
+        const d = normalizeDeploy(deploy);
+        const changes = exec(
+          `INSERT INTO ledger_deploys (id, environment, kind, release_id, previous_release_id, previous_traffic, strategy,
+             status, actor, reason, plan, next_step, error, started_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+          d.id,
+          d.environment,
+          d.kind,
+          d.releaseId,
+          d.previousReleaseId,
+          JSON.stringify(d.previousTraffic),
+          d.strategy,
+          d.status,
+          d.actor,
+          d.reason,
+          JSON.stringify(d.plan),
+          d.nextStep,
+          d.error,
+          d.startedAt,
+          d.finishedAt,
+        );
+        if (changes === 0) throw deployExists(d.id);
+      });
+    },
+    updateDeploy(id, patch) {
+      return run("updating a deploy", () => {
+        const sets: string[] = [];
+        const params: SqlValue[] = [];
+        if (patch.status !== undefined) {
+          sets.push("status = ?");
+          params.push(patch.status);
+        }
+        if (patch.nextStep !== undefined) {
+          sets.push("next_step = ?");
+          params.push(patch.nextStep);
+        }
+        if (patch.error !== undefined) {
+          sets.push("error = ?");
+          params.push(patch.error);
+        }
+        if (patch.finishedAt !== undefined) {
+          sets.push("finished_at = ?");
+          params.push(isoTimeOrNull(patch.finishedAt, "deploy.finishedAt"));
+        }
+        if (patch.plan !== undefined) {
+          sets.push("plan = ?");
+          params.push(JSON.stringify(patch.plan));
+        }
+        return immediate(() => {
+          if (sets.length > 0)
+            exec(`UPDATE ledger_deploys SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
+          const row = get("SELECT * FROM ledger_deploys WHERE id = ?", id);
+          if (!row) throw deployNotFound(id);
+          return toDeploy(row);
+        });
+      });
+    },
+    getDeploy(id) {
+      return run("reading a deploy", () => {
+        const row = get("SELECT * FROM ledger_deploys WHERE id = ?", id);
+        return row ? toDeploy(row) : null;
+      });
+    },
+    listDeploys(environment, options = {}) {
+      return run("listing deploys", () => {
+        const where = ["environment = ?"];
+        const params: SqlValue[] = [environment];
+        if (options.kind !== undefined) {
+          where.push("kind = ?");
+          params.push(options.kind);
+        }
+        if (options.status !== undefined) {
+          where.push("status = ?");
+          params.push(options.status);
+        }
+        const limit = listLimit(options.limit, defaultDeployListLimit);
+        return all(
+          `SELECT * FROM ledger_deploys WHERE ${where.join(" AND ")} ORDER BY started_at DESC, seq DESC${limitClause(limit)}`,
+          ...params,
+        ).map(toDeploy);
+      });
+    },
+    activeDeploy(environment) {
+      return run("reading the active deploy", () => {
+        const row = get(
+          `SELECT * FROM ledger_deploys WHERE environment = ? AND status IN ('running', 'paused')
+           ORDER BY started_at DESC, seq DESC LIMIT 1`,
+          environment,
+        );
+        return row ? toDeploy(row) : null;
+      });
+    },
+    lastSucceededDeploy(environment) {
+      return run("reading the last deploy", () => {
+        const row = get(
+          `SELECT * FROM ledger_deploys WHERE environment = ? AND status = 'succeeded'
+           ORDER BY started_at DESC, seq DESC LIMIT 1`,
+          environment,
+        );
+        return row ? toDeploy(row) : null;
+      });
+    },
+
+    recordStep(step) {
+      return run("journaling a step", () => {
+        const s = normalizeStep(step);
+        exec(
+          `INSERT INTO ledger_deploy_steps (deploy_id, step_index, type, status, detail, started_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (deploy_id, step_index) DO UPDATE SET type = excluded.type, status = excluded.status,
+             detail = excluded.detail, started_at = excluded.started_at, finished_at = excluded.finished_at`,
+          s.deployId,
+          s.index,
+          s.type,
+          s.status,
+          JSON.stringify(s.detail),
+          s.startedAt,
+          s.finishedAt,
+        );
+      });
+    },
+    listSteps(deployId) {
+      return run("reading the journal", () =>
+        all("SELECT * FROM ledger_deploy_steps WHERE deploy_id = ? ORDER BY step_index", deployId).map(
+          toStep,
+        ),
+      );
+    },
+
+    getEnvironmentState(environment) {
+      return run("reading the environment's state", () => {
+        const row = get("SELECT * FROM ledger_environments WHERE environment = ?", environment);
+        return row ? toState(row) : null;
+      });
+    },
+    setEnvironmentState(state) {
+      return run("recording the environment's state", () => {
+        const s = normalizeState(state);
+        exec(
+          `INSERT INTO ledger_environments (environment, current_release_id, traffic, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (environment) DO UPDATE SET current_release_id = excluded.current_release_id,
+             traffic = excluded.traffic, updated_at = excluded.updated_at`,
+          s.environment,
+          s.currentReleaseId,
+          JSON.stringify(s.traffic),
+          s.updatedAt,
+        );
+      });
+    },
+    listEnvironmentStates() {
+      return run("listing environments", () =>
+        all("SELECT * FROM ledger_environments ORDER BY environment").map(toState),
+      );
+    },
+
+    acquireLock(request, options): Promise<LockResult> {
+      return run("taking the deploy lock", () => {
+        const now = isoTime(options.now, "now");
+        const stale = staleBefore(now, options.staleAfterMs);
+        return immediate((): LockResult => {
+          const row = get("SELECT * FROM ledger_locks WHERE environment = ?", request.environment);
+          const held = row ? toLock(row) : null;
+          if (held && held.holder !== request.holder && held.heartbeatAt >= stale) {
+            return { acquired: false, heldBy: held };
+          }
+          const lock: DeployLock = {
+            environment: request.environment,
+            holder: request.holder,
+            deployId: request.deployId,
+            hostname: request.hostname,
+            pid: request.pid,
+            // The holder taking its own lock again keeps the time it first took it.
+            acquiredAt: held && held.holder === request.holder ? held.acquiredAt : now,
+            heartbeatAt: now,
+          };
+          exec(
+            `INSERT INTO ledger_locks (environment, holder, deploy_id, hostname, pid, acquired_at, heartbeat_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (environment) DO UPDATE SET holder = excluded.holder, deploy_id = excluded.deploy_id,
+               hostname = excluded.hostname, pid = excluded.pid, acquired_at = excluded.acquired_at,
+               heartbeat_at = excluded.heartbeat_at`,
+            lock.environment,
+            lock.holder,
+            lock.deployId,
+            lock.hostname,
+            lock.pid,
+            lock.acquiredAt,
+            lock.heartbeatAt,
+          );
+          return { acquired: true, lock };
+        });
+      });
+    },
+    heartbeatLock(environment, holder, now, pid) {
+      return run("refreshing the deploy lock", () => {
+        const at = isoTime(now, "now");
+        return (
+          exec(
+            "UPDATE ledger_locks SET heartbeat_at = ?, pid = ? WHERE environment = ? AND holder = ?",
+            at,
+            pid,
+            environment,
+            holder,
+          ) > 0
+        );
+      });
+    },
+    releaseLock(environment, holder) {
+      return run("releasing the deploy lock", () => {
+        return exec("DELETE FROM ledger_locks WHERE environment = ? AND holder = ?", environment, holder) > 0;
+      });
+    },
+    getLock(environment) {
+      return run("reading the deploy lock", () => {
+        const row = get("SELECT * FROM ledger_locks WHERE environment = ?", environment);
+        return row ? toLock(row) : null;
+      });
+    },
+    forceReleaseLock(environment) {
+      return run("releasing the deploy lock", () =>
+        immediate(() => {
+          const row = get("SELECT * FROM ledger_locks WHERE environment = ?", environment);
+          if (!row) return null;
+          exec("DELETE FROM ledger_locks WHERE environment = ?", environment);
+          return toLock(row);
+        }),
+      );
+    },
+
+    recordApproval(approval) {
+      return run("recording an approval", () => {
+        const a = normalizeApproval(approval);
+        exec(
+          `INSERT INTO ledger_approvals (id, deploy_id, approver, decision, comment, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, approver = excluded.approver,
+             decision = excluded.decision, comment = excluded.comment, created_at = excluded.created_at,
+             expires_at = excluded.expires_at`,
+          a.id,
+          a.deployId,
+          a.approver,
+          a.decision,
+          a.comment,
+          a.createdAt,
+          a.expiresAt,
+        );
+      });
+    },
+    listApprovals(deployId) {
+      return run("listing approvals", () =>
+        all(
+          "SELECT * FROM ledger_approvals WHERE deploy_id = ? ORDER BY created_at DESC, seq DESC",
+          deployId,
+        ).map(toApproval),
+      );
+    },
+
+    recordBackup(backup) {
+      return run("recording a backup", () => {
+        const b = normalizeBackup(backup);
+        exec(
+          `INSERT INTO ledger_backups (id, deploy_id, environment, location, tables, checksum, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, environment = excluded.environment,
+             location = excluded.location, tables = excluded.tables, checksum = excluded.checksum,
+             created_at = excluded.created_at`,
+          b.id,
+          b.deployId,
+          b.environment,
+          b.location,
+          JSON.stringify(b.tables),
+          b.checksum,
+          b.createdAt,
+        );
+      });
+    },
+    listBackups(environment, limit) {
+      return run("listing backups", () =>
+        all(
+          `SELECT * FROM ledger_backups WHERE environment = ? ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
+          environment,
+        ).map(toBackup),
+      );
+    },
+
+    recordTag(tag) {
+      return run("recording a tag", () => {
+        const t = normalizeTag(tag);
+        exec(
+          `INSERT INTO ledger_tags (name, environment, deploy_id, git_sha, pushed, created_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET environment = excluded.environment, deploy_id = excluded.deploy_id,
+             git_sha = excluded.git_sha, pushed = excluded.pushed, created_at = excluded.created_at`,
+          t.name,
+          t.environment,
+          t.deployId,
+          t.gitSha,
+          t.pushed ? 1 : 0,
+          t.createdAt,
+        );
+      });
+    },
+    listTags(environment, limit) {
+      return run("listing tags", () =>
+        all(
+          `SELECT * FROM ledger_tags WHERE environment = ? ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
+          environment,
+        ).map(toTag),
+      );
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

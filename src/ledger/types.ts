@@ -1,0 +1,210 @@
+/**
+ * The release ledger's domain types and its store port. One interface, three adapters (an in-memory
+ * fake, SQLite through libsql, Postgres through pg), one contract suite run against all three.
+ * Times are ISO-8601 strings in UTC; JSON-valued fields are plain objects the store serialises.
+ */
+
+/** A release: one version of the application, immutable once recorded. */
+export interface Release {
+  /** Content-addressed id: `r-` + the first 16 hex digits of sha256(artifact hash, start command, config). */
+  id: string;
+  /** What people call it: a tag such as v2, or a short git SHA. */
+  version: string;
+  /** The commit it was built from, when known. */
+  gitSha: string | null;
+  /** The stored artifact: a directory under the artifact store, named by the sha256 of its content. */
+  artifact: { hash: string; path: string; bytes: number; files: number };
+  /** The command starting one instance, run in the artifact directory with PORT set. */
+  start: string;
+  /** A snapshot of the environment's config at the time of the release (no secret values). */
+  config: Record<string, unknown>;
+  /** The names of the variables in the env snapshot (for display; values never leave `env`). */
+  envKeys: string[];
+  /** The env snapshot, encrypted (AES-256-GCM, see deploy/secrets); null when it has no variables. */
+  envSealed: string | null;
+  createdAt: string;
+  createdBy: string;
+}
+
+export type DeployKind = "deploy" | "rollback";
+
+/**
+ * A deploy's lifecycle. `running` and `paused` are active (hold the environment's lock);
+ * the others are final.
+ */
+export type DeployStatus = "running" | "paused" | "succeeded" | "failed" | "rolled_back" | "aborted";
+
+export const activeDeployStatuses: readonly DeployStatus[] = ["running", "paused"];
+
+/** Traffic: which releases receive requests, with weights summing to 100. */
+export interface TrafficSplit {
+  releaseId: string;
+  weight: number;
+}
+
+export interface Deploy {
+  id: string;
+  environment: string;
+  kind: DeployKind;
+  releaseId: string;
+  /** The release serving before this deploy started (null for the first deploy). */
+  previousReleaseId: string | null;
+  /** Traffic before the deploy started; recovery puts it back. */
+  previousTraffic: TrafficSplit[];
+  strategy: string;
+  status: DeployStatus;
+  /** Who started it (user@host, or the CI actor). */
+  actor: string;
+  /** Why: `--reason`, or the commit subject. */
+  reason: string | null;
+  /** The plan, as data (see deploy/plan). Stored whole so another process can resume it. */
+  plan: unknown[];
+  /** Index of the next step to run. */
+  nextStep: number;
+  /** Why it failed or was rolled back. */
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export type StepStatus = "running" | "succeeded" | "failed" | "skipped";
+
+/** One journal entry: a step of a deploy's plan as it ran. */
+export interface DeployStep {
+  deployId: string;
+  index: number;
+  /** The step's type, e.g. start-instances, set-traffic (see deploy/plan). */
+  type: string;
+  status: StepStatus;
+  /** What the step did or found: instance ids, weights, health results, the error. */
+  detail: Record<string, unknown>;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** What runs in an environment now. Updated by every step that moves traffic. */
+export interface EnvironmentState {
+  environment: string;
+  /** The release that last completed a deploy or rollback; null before the first. */
+  currentReleaseId: string | null;
+  traffic: TrafficSplit[];
+  updatedAt: string;
+}
+
+/** The lock allowing one deploy per environment at a time. */
+export interface DeployLock {
+  environment: string;
+  /** Who holds it: user@host (pid N), shown in the "lock held" error. */
+  holder: string;
+  /** The deploy holding it, when it is a deploy (a paused canary keeps holding it). */
+  deployId: string | null;
+  hostname: string;
+  /** The holding process, null while a deploy is paused waiting for promote. */
+  pid: number | null;
+  acquiredAt: string;
+  /** Refreshed while the holder works; a lock whose heartbeat is older than the stale limit is stale. */
+  heartbeatAt: string;
+}
+
+export type LockResult = { acquired: true; lock: DeployLock } | { acquired: false; heldBy: DeployLock };
+
+export interface Approval {
+  id: string;
+  deployId: string;
+  approver: string;
+  decision: "approved" | "rejected";
+  comment: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+/** A backup taken before migrations ran (see pg/backup): where it is and what it holds. */
+export interface BackupRecord {
+  id: string;
+  deployId: string | null;
+  environment: string;
+  location: string;
+  tables: string[];
+  checksum: string;
+  createdAt: string;
+}
+
+export interface TagRecord {
+  name: string;
+  environment: string;
+  deployId: string;
+  gitSha: string;
+  pushed: boolean;
+  createdAt: string;
+}
+
+export interface ListDeploysOptions {
+  /** Newest first; default 20. */
+  limit?: number;
+  kind?: DeployKind;
+  status?: DeployStatus;
+}
+
+/**
+ * The ledger's storage port. Every method is atomic on its own. Lists are newest first.
+ * Adapters: createMemoryLedger (tests), createSqliteLedger (default, a file), createPostgresLedger (shared).
+ */
+export interface LedgerStore {
+  /** Which adapter this is: "memory", "sqlite" or "postgres". */
+  readonly kind: "memory" | "sqlite" | "postgres";
+
+  /** Records a release. Recording the same id again is a no-op returning the stored release. */
+  saveRelease(release: Release): Promise<Release>;
+  getRelease(id: string): Promise<Release | null>;
+  /** The newest release with this version string, if any. */
+  findReleaseByVersion(version: string): Promise<Release | null>;
+  listReleases(limit?: number): Promise<Release[]>;
+
+  createDeploy(deploy: Deploy): Promise<void>;
+  /** Updates the given fields; throws when the deploy does not exist. */
+  updateDeploy(
+    id: string,
+    patch: Partial<Pick<Deploy, "status" | "nextStep" | "error" | "finishedAt" | "plan">>,
+  ): Promise<Deploy>;
+  getDeploy(id: string): Promise<Deploy | null>;
+  listDeploys(environment: string, options?: ListDeploysOptions): Promise<Deploy[]>;
+  /** The running or paused deploy of the environment, if any. */
+  activeDeploy(environment: string): Promise<Deploy | null>;
+  /** The last deploy or rollback of the environment that succeeded. */
+  lastSucceededDeploy(environment: string): Promise<Deploy | null>;
+
+  /** Inserts or replaces the journal entry (deployId, index). */
+  recordStep(step: DeployStep): Promise<void>;
+  listSteps(deployId: string): Promise<DeployStep[]>;
+
+  getEnvironmentState(environment: string): Promise<EnvironmentState | null>;
+  setEnvironmentState(state: EnvironmentState): Promise<void>;
+  listEnvironmentStates(): Promise<EnvironmentState[]>;
+
+  /**
+   * Takes the environment's lock when it is free or when the current lock's heartbeat is older
+   * than `staleAfterMs` (then the stale lock is replaced). Atomic across processes and machines.
+   */
+  acquireLock(
+    request: Omit<DeployLock, "acquiredAt" | "heartbeatAt">,
+    options: { now: string; staleAfterMs: number },
+  ): Promise<LockResult>;
+  /** Refreshes the heartbeat (and pid) of a lock the holder owns; false when it no longer holds it. */
+  heartbeatLock(environment: string, holder: string, now: string, pid: number | null): Promise<boolean>;
+  /** Releases the lock if `holder` holds it; returns whether it did. */
+  releaseLock(environment: string, holder: string): Promise<boolean>;
+  getLock(environment: string): Promise<DeployLock | null>;
+  /** Removes the lock whoever holds it (`shipgate lock release --force`). */
+  forceReleaseLock(environment: string): Promise<DeployLock | null>;
+
+  recordApproval(approval: Approval): Promise<void>;
+  listApprovals(deployId: string): Promise<Approval[]>;
+
+  recordBackup(backup: BackupRecord): Promise<void>;
+  listBackups(environment: string, limit?: number): Promise<BackupRecord[]>;
+
+  recordTag(tag: TagRecord): Promise<void>;
+  listTags(environment: string, limit?: number): Promise<TagRecord[]>;
+
+  close(): Promise<void>;
+}

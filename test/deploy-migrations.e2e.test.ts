@@ -1,0 +1,138 @@
+/**
+ * Deploys that migrate, end to end on a real Postgres: the demo's v1 and v2 (v2 adds items.note)
+ * deployed by the built CLI on the local target with `databaseUrlEnv`, so each release's migrations
+ * are linted, backed up and applied before it starts; a contracting migration is refused while the
+ * old release serves; `rollback --schema` shows, then runs, the down migration.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot, runShipgate } from "./support/cli.js";
+import { usePostgres } from "./support/postgres.js";
+
+const pg = usePostgres();
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const dir of dirs) {
+    await runShipgate(["down", "local"], dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function freePorts(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    if ((await free(port)) && (await free(port + 1))) return port;
+  }
+}
+
+async function items(
+  url: string,
+): Promise<{ version: string | null; body: { items: Record<string, unknown>[] } }> {
+  const res = await fetch(`${url}/items`);
+  return {
+    version: res.headers.get("x-app-version"),
+    body: (await res.json()) as { items: Record<string, unknown>[] },
+  };
+}
+
+describe("deploys with migrations", () => {
+  it("applies each release's migrations before it starts, refuses contract changes, and rolls the schema back on request", async () => {
+    const database = await pg.freshDatabase("deploy");
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-deploy-db-"));
+    dirs.push(dir);
+    cpSync(join(repoRoot, "examples/demo"), dir, {
+      recursive: true,
+      // Not what a local `npm run demo` left behind (its ledger, artifacts and builds).
+      filter: (source) =>
+        !/[/\\](\.shipgate|dist)([/\\]|$)/.test(source.slice(join(repoRoot, "examples/demo").length)),
+    });
+    // The app imports pg: the stored artifacts (under dir/.shipgate) resolve it from here.
+    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
+    const port = await freePorts();
+    const file = join(dir, "shipgate.yaml");
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8")
+        .replaceAll("4870", String(port))
+        .replace(
+          "# databaseUrlEnv: DATABASE_URL",
+          "databaseUrlEnv: DATABASE_URL\n    env:\n      dotenv: local.env",
+        ),
+    );
+    writeFileSync(join(dir, "local.env"), `DATABASE_URL=${database}\n`);
+    const url = `http://127.0.0.1:${port}`;
+    const sg = (...args: string[]) => runShipgate(args, dir);
+    const applied = async () =>
+      (await pg.sql(database, "SELECT name FROM shipgate.schema_migrations ORDER BY name")).rows.map(
+        (r) => r.name,
+      );
+    const hasNote = async () =>
+      (
+        await pg.sql(
+          database,
+          "SELECT 1 FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'",
+        )
+      ).rowCount === 1;
+
+    const v1 = await sg("deploy", "local", "--version", "v1");
+    expect(v1.code, v1.stderr + v1.stdout).toBe(0);
+    expect(v1.stderr).toMatch(/lint, back up and apply migrations … ok/);
+    expect(await applied()).toEqual(["migrations/001_create_items.sql"]);
+    expect((await items(url)).version).toBe("v1");
+
+    const v2 = await sg("deploy", "local", "--version", "v2");
+    expect(v2.code, v2.stderr + v2.stdout).toBe(0);
+    expect(await applied()).toEqual(["migrations/001_create_items.sql", "migrations/002_add_items_note.sql"]);
+    const served = await items(url);
+    expect(served.version).toBe("v2");
+    expect(served.body.items[0]).toHaveProperty("note");
+
+    // v3 drops the column while v2 still serves: refused before anything runs.
+    cpSync(join(dir, "versions/v2"), join(dir, "versions/v3"), { recursive: true });
+    writeFileSync(
+      join(dir, "versions/v3/migrations/003_drop_note.sql"),
+      "ALTER TABLE items DROP COLUMN note;\n",
+    );
+    const v3 = await sg("deploy", "local", "--version", "v3");
+    expect(v3.code).toBe(3);
+    expect(v3.stdout).toMatch(
+      /not expand-only while the previous release still serves: .*003_drop_note\.sql/,
+    );
+    expect(await hasNote()).toBe(true);
+    expect((await items(url)).version).toBe("v2");
+
+    const preview = await sg("rollback", "local", "--to", "v1", "--schema", "--dry-run");
+    expect(preview.code, preview.stderr + preview.stdout).toBe(0);
+    expect(preview.stdout).toMatch(/would run the down migrations of 002_add_items_note\.sql/);
+    expect(preview.stdout).toContain("ALTER TABLE items DROP COLUMN note;");
+    expect(await hasNote()).toBe(true);
+
+    const back = await sg("rollback", "local", "--to", "v1", "--schema");
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    expect(back.stderr).toContain("down migration for migrations/002_add_items_note.sql");
+    expect(await hasNote()).toBe(false);
+    expect(await applied()).toEqual(["migrations/001_create_items.sql"]);
+    const after = await items(url);
+    expect(after.version).toBe("v1");
+    expect(after.body.items[0]).not.toHaveProperty("note");
+
+    // The database URL with its password never shows (the throwaway's password is a plain word, so
+    // look for it in URL position).
+    const password = new URL(database).password;
+    expect(password).not.toBe("");
+    for (const r of [v1, v2, v3, preview, back]) {
+      expect(r.stdout + r.stderr).not.toContain(`:${password}@`);
+      expect(r.stdout + r.stderr).not.toContain(database);
+    }
+  }, 120_000);
+});
