@@ -411,6 +411,36 @@ export async function recoverInterrupted(ctx: DeployContext, by: string): Promis
   }
 }
 
+/**
+ * Stops the blue release a blue-green deploy kept warm once blueGreen.keepWarm has passed (checked
+ * by the next shipgate command for the environment; the next deploy stops it in any case). Only
+ * when no deploy is active, and never the current release.
+ */
+export async function reapWarm(ctx: DeployContext): Promise<string | null> {
+  if (await ctx.ledger.activeDeploy(ctx.environment)) return null;
+  const last = await ctx.ledger.lastSucceededDeploy(ctx.environment);
+  if (!last || last.strategy !== "blue-green" || !last.previousReleaseId || !last.finishedAt) return null;
+  if (ctx.now().getTime() - Date.parse(last.finishedAt) < ctx.envConfig.blueGreen.keepWarm) return null;
+  const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+  const blue = last.previousReleaseId;
+  if (state?.currentReleaseId === blue || state?.traffic.some((t) => t.releaseId === blue && t.weight > 0))
+    return null;
+  const instances = await ctx.target.instances().catch(() => []);
+  const warm = instances.filter(
+    (i) => i.releaseId === blue && i.state !== "stopped" && i.state !== "draining",
+  );
+  if (warm.length === 0) return null;
+  await ctx.target.stopInstances(
+    warm.map((i) => i.id),
+    { timeoutMs: ctx.envConfig.drain.timeout, graceMs: ctx.envConfig.drain.grace },
+  );
+  ctx.options.onEvent?.({
+    type: "info",
+    message: `stopped ${ctx.versions.get(blue) ?? blue}, kept warm since ${last.finishedAt} (blueGreen.keepWarm passed)`,
+  });
+  return blue;
+}
+
 // ---------------------------------------------------------------------------------------------
 // deploy
 
@@ -728,6 +758,7 @@ async function rollbackTarget(ctx: DeployContext, currentId: string | null, to?:
 export async function rollback(ctx: DeployContext, options: RollbackOptions): Promise<RollbackResult> {
   const t0 = ctx.now().getTime();
   const recovered = options.dryRun ? null : await recoverInterrupted(ctx, "rollback");
+  if (!options.dryRun) await reapWarm(ctx);
   const active = await ctx.ledger.activeDeploy(ctx.environment);
   if (active && !options.dryRun) {
     // A paused canary: rolling back means aborting it.
@@ -880,6 +911,7 @@ export interface StatusResult {
 
 export async function status(ctx: DeployContext): Promise<StatusResult> {
   const recovered = await recoverInterrupted(ctx, "status");
+  await reapWarm(ctx);
   const state = await ctx.ledger.getEnvironmentState(ctx.environment);
   const active = await ctx.ledger.activeDeploy(ctx.environment);
   const last = await ctx.ledger.lastSucceededDeploy(ctx.environment);
