@@ -419,7 +419,7 @@ export async function recoverInterrupted(ctx: DeployContext, by: string): Promis
 export async function reapWarm(ctx: DeployContext): Promise<string | null> {
   if (await ctx.ledger.activeDeploy(ctx.environment)) return null;
   const last = await ctx.ledger.lastSucceededDeploy(ctx.environment);
-  if (!last || last.strategy !== "blue-green" || !last.previousReleaseId || !last.finishedAt) return null;
+  if (last?.strategy !== "blue-green" || !last.previousReleaseId || !last.finishedAt) return null;
   if (ctx.now().getTime() - Date.parse(last.finishedAt) < ctx.envConfig.blueGreen.keepWarm) return null;
   const state = await ctx.ledger.getEnvironmentState(ctx.environment);
   const blue = last.previousReleaseId;
