@@ -300,7 +300,7 @@ export const releaseConfigSchema = z
       .min(1)
       .default(".")
       .describe(
-        'The directory holding what runs, relative to the config file; "{version}" is replaced by the version deployed.',
+        'The directory (or a .tar, .tar.gz or .tgz file) holding what runs, relative to the config file; "{version}" is replaced by the version deployed.',
       ),
     start: z
       .string()

@@ -4,9 +4,11 @@
  * restores code and config together because both live in the release.
  */
 import { createHash, createHmac } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
+import { extract } from "tar";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { type EnvSourceOverride, readEnvironment } from "../env/source.js";
@@ -102,22 +104,63 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Re
   if (!existsSync(sourceDir)) {
     throw new ShipgateError(
       "FILE_NOT_FOUND",
-      `the artifact directory ${path.relative(process.cwd(), sourceDir) || "."} for version ${version} does not exist`,
+      `the artifact ${path.relative(process.cwd(), sourceDir) || "."} for version ${version} does not exist`,
       {
         hint: 'Check release.artifact in shipgate.yaml ("{version}" is replaced by --version) and release.build.',
       },
     );
   }
-  const artifact = options.dryRun
-    ? { ...(await hashDirectory(sourceDir, exclude)), path: sourceDir }
-    : await storeArtifact({ sourceDir, storeDir: artifactStoreDir(configDir), exclude });
+  // A tarball is unpacked (node-tar: no absolute paths, no `..`) and stored like a directory.
+  const unpacked = isTarball(sourceDir) ? await unpackTarball(sourceDir) : null;
+  const contentDir = unpacked ?? sourceDir;
+  try {
+    const artifact = options.dryRun
+      ? { ...(await hashDirectory(contentDir, exclude)), path: sourceDir }
+      : await storeArtifact({ sourceDir: contentDir, storeDir: artifactStoreDir(configDir), exclude });
+    const migrationsDir = path.join(contentDir, config.release.migrations);
+    const migrationFiles = existsSync(migrationsDir)
+      ? readdirSync(migrationsDir)
+          .filter((f) => !f.startsWith(".") && !/\.(down|undo)\.sql$/i.test(f))
+          .sort()
+      : [];
+    return await assemble(options, envConfig, artifact, migrationFiles);
+  } finally {
+    if (unpacked) rmSync(unpacked, { recursive: true, force: true });
+  }
+}
+
+const tarballPattern = /\.(tar|tar\.gz|tgz)$/i;
+
+function isTarball(file: string): boolean {
+  return tarballPattern.test(file) && statSync(file).isFile();
+}
+
+async function unpackTarball(file: string): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), "shipgate-artifact-"));
+  try {
+    await extract({ file, cwd: dir, strict: true });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new ShipgateError(
+      "FILE_NOT_FOUND",
+      `the artifact ${file} is not a readable tarball: ${(error as Error).message}`,
+      {
+        hint: "release.artifact may name a directory, or a .tar / .tar.gz / .tgz file built by release.build.",
+        cause: error,
+      },
+    );
+  }
+  return dir;
+}
+
+async function assemble(
+  options: PrepareReleaseOptions,
+  envConfig: EnvironmentConfig,
+  artifact: { hash: string; path: string; bytes: number; files: number },
+  migrationFiles: string[],
+): Promise<Release> {
+  const { config, version } = options;
   const env = await envSnapshot(options, envConfig);
-  const migrationsDir = path.join(sourceDir, config.release.migrations);
-  const migrationFiles = existsSync(migrationsDir)
-    ? readdirSync(migrationsDir)
-        .filter((f) => !f.startsWith(".") && !/\.(down|undo)\.sql$/i.test(f))
-        .sort()
-    : [];
   const configSnapshot: Record<string, unknown> = {
     environment: options.environment,
     ...envConfig,
