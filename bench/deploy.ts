@@ -17,11 +17,11 @@
  *    The figure includes starting Node and opening the ledger, as a user at a terminal sees it.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { copyDeployFixture } from "../test/support/deploy-fixture.js";
 import { formatMs, median } from "./lib.js";
 
 const root = join(import.meta.dirname, "..");
@@ -34,27 +34,7 @@ const flag = (name: string, fallback: number) => {
 const rounds = flag("--rounds", 3);
 const rollbacks = flag("--rollbacks", 5);
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePorts(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
-  }
-}
-
-const dir = mkdtempSync(join(tmpdir(), "shipgate-bench-deploy-"));
-cpSync(join(root, "test/fixtures/deploy-app"), dir, { recursive: true });
-const port = await freePorts();
-const yaml = join(dir, "shipgate.yaml");
-writeFileSync(yaml, readFileSync(yaml, "utf8").replaceAll("4880", String(port)));
-const url = `http://127.0.0.1:${port}`;
+const { dir, url } = await copyDeployFixture();
 
 /** Runs the CLI without blocking the event loop (autocannon shares this process). */
 async function sg(...argv: string[]): Promise<void> {

@@ -5,11 +5,11 @@
  * old release serves; `rollback --schema` shows, then runs, the down migration.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { repoRoot, runShipgate } from "./support/cli.js";
+import { freePortPair } from "./support/deploy-fixture.js";
 import { usePostgres } from "./support/postgres.js";
 
 const pg = usePostgres();
@@ -21,19 +21,6 @@ afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-async function freePorts(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await free(port)) && (await free(port + 1))) return port;
-  }
-}
 
 async function items(
   url: string,
@@ -58,7 +45,7 @@ describe("deploys with migrations", () => {
     });
     // The app imports pg: the stored artifacts (under dir/.shipgate) resolve it from here.
     symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-    const port = await freePorts();
+    const port = await freePortPair();
     const file = join(dir, "shipgate.yaml");
     writeFileSync(
       file,

@@ -6,32 +6,13 @@
  * two deploys at once.
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { afterEach, describe, expect, it } from "vitest";
-import { repoRoot, runShipgate, shipgateBin } from "./support/cli.js";
+import { runShipgate, shipgateBin } from "./support/cli.js";
+import { copyDeployFixture } from "./support/deploy-fixture.js";
 
-const fixture = join(repoRoot, "test/fixtures/deploy-app");
 const projects: string[] = [];
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** Two consecutive free ports (public, preview). */
-async function freePorts(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
-  }
-}
 
 interface Project {
   dir: string;
@@ -41,18 +22,9 @@ interface Project {
 }
 
 async function project(edit: (yaml: string) => string = (y) => y): Promise<Project> {
-  const dir = mkdtempSync(join(tmpdir(), "shipgate-deploy-"));
+  const { dir, port, url } = await copyDeployFixture(edit);
   projects.push(dir);
-  cpSync(fixture, dir, { recursive: true });
-  const port = await freePorts();
-  const file = join(dir, "shipgate.yaml");
-  writeFileSync(file, edit(readFileSync(file, "utf8").replaceAll("4880", String(port))));
-  return {
-    dir,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    sg: (args, env = {}) => runShipgate(args, dir, env),
-  };
+  return { dir, port, url, sg: (args, env = {}) => runShipgate(args, dir, env) };
 }
 
 afterEach(async () => {

@@ -19,6 +19,11 @@ export function useColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): b
   return Boolean(stream.isTTY) && env.TERM !== "dumb";
 }
 
+/** --format pretty|json, for commands whose result is data rather than findings. */
+export function prettyOrJsonOption(): Option {
+  return new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty");
+}
+
 /** The --format option every reporting command takes. */
 export function formatOption(): Option {
   return new Option(

@@ -4,28 +4,27 @@
  * `--format json`) on stdout. A failed deploy exits 3 (traffic was restored), as documented.
  */
 import { type Command, Option } from "commander";
-import ms from "ms";
 import { ExitCode, ShipgateError } from "../core/errors.js";
 import type { DeployContext, DeployEvent } from "../deploy/service.js";
+import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
 
 type Opts = Record<string, string | boolean | undefined>;
 
 const str = (v: Opts[string]): string | undefined => (typeof v === "string" ? v : undefined);
 
-function jsonFormat(): Option {
-  return new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty");
-}
-
-function parseDuration(value: string | undefined, flag: string): number {
+/** A --flag duration with the config's syntax ("30s", "5m"); 0 when absent. */
+async function parseDuration(value: string | undefined, flag: string): Promise<number> {
   if (value === undefined) return 0;
-  const parsed = /^\d+$/.test(value) ? Number(value) * 1000 : ms(value as ms.StringValue);
-  if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 0) {
+  // Loaded here, not at start-up: --help and other commands do not need the config schema.
+  const { duration } = await import("../config/deploy-schema.js");
+  const parsed = duration.safeParse(value);
+  if (!parsed.success) {
     throw new ShipgateError("USAGE", `${flag} expects a duration such as 30s or 5m, got "${value}"`, {
       hint: `Example: ${flag} 5m`,
     });
   }
-  return parsed;
+  return parsed.data;
 }
 
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -69,7 +68,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option("--dry-run", "print the plan without changing anything")
     .option("--reason <text>", "why, recorded in the ledger")
     .option("--lock-wait <duration>", "wait this long for another deploy's lock, e.g. 5m")
-    .addOption(jsonFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -93,7 +92,7 @@ Exit codes: 0 deployed (or paused until promote), 1 refused (LOCKED, migrations 
           ...(str(opts.strategy) ? { strategy: str(opts.strategy) as "rolling" } : {}),
           dryRun: opts.dryRun === true,
           ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
-          lockWaitMs: parseDuration(str(opts.lockWait), "--lock-wait"),
+          lockWaitMs: await parseDuration(str(opts.lockWait), "--lock-wait"),
         });
         io.stdout.write(
           opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderDeployResult(result),
@@ -123,7 +122,7 @@ Exit codes: 0 deployed (or paused until promote), 1 refused (LOCKED, migrations 
     .option("--dry-run", "print the plan without changing anything")
     .option("--reason <text>", "why, recorded in the ledger")
     .option("--lock-wait <duration>", "wait this long for another deploy's lock")
-    .addOption(jsonFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -148,7 +147,7 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
           schema: opts.schema === true,
           dryRun: opts.dryRun === true,
           ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
-          lockWaitMs: parseDuration(str(opts.lockWait), "--lock-wait"),
+          lockWaitMs: await parseDuration(str(opts.lockWait), "--lock-wait"),
         });
         io.stdout.write(
           opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderRollbackResult(result),
@@ -173,7 +172,7 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
       )
       .argument("<environment>", "environment name")
       .option("--reason <text>", "why, recorded in the ledger")
-      .addOption(jsonFormat())
+      .addOption(prettyOrJsonOption())
       .addHelpText("after", `\nExample:\n  shipgate ${verb} production\n`)
       .action(async (environment: string, opts: Opts) => {
         const service = await import("../deploy/service.js");
@@ -209,7 +208,7 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
       "Which version runs in an environment, its traffic split, instances, and commits not yet deployed.",
     )
     .argument("<environment>", "environment name")
-    .addOption(jsonFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       "\nExamples:\n  shipgate status production\n  shipgate status local --format json\n",
@@ -236,7 +235,7 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
     .description("Past deploys and rollbacks of an environment, newest first, with who, why and the outcome.")
     .argument("<environment>", "environment name")
     .option("--limit <n>", "how many", "20")
-    .addOption(jsonFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText("after", "\nExample:\n  shipgate history production --limit 50\n")
     .action(async (environment: string, opts: Opts) => {
       const [{ history }, { renderHistory }] = await Promise.all([

@@ -9,15 +9,12 @@ import { ExitCode } from "../core/errors.js";
 import { createProgress, type Progress } from "../core/progress.js";
 import { toolVersion } from "../core/version.js";
 import type { ApplyEvent } from "../migrations/apply/execute.js";
+import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
 
 type Opts = Record<string, string | boolean | string[] | undefined>;
 
 const str = (v: Opts[string]): string | undefined => (typeof v === "string" ? v : undefined);
-
-function outputFormat(): Option {
-  return new Option("--format <format>", "output format").choices(["pretty", "json"]).default("pretty");
-}
 
 function databaseUrlOption(): Option {
   return new Option(
@@ -172,7 +169,7 @@ export function registerMigrationsApply(
       "--transaction <model>",
       "none: run every file in autocommit (default: a transaction per file where possible)",
     )
-    .addOption(outputFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -234,7 +231,7 @@ Exit codes: 0 applied or nothing to do, 1 refused (lint, edited file), failed or
     .argument("[paths...]", "migration files or directories (default: migrations.paths, else auto-detected)")
     .addOption(databaseUrlOption())
     .option("--framework <name>", "migration layout (default: migrations.framework, else auto-detected)")
-    .addOption(outputFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -275,7 +272,7 @@ Exit codes: 0 ok, 1 an applied migration was edited after it was applied, 2 usag
       "--backup-dir <dir>",
       "backup store directory (default: migrations.backups.dir, .shipgate/backups)",
     )
-    .addOption(outputFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -311,7 +308,7 @@ Examples:
       "--lock-wait <duration>",
       "how long to wait for a running apply (default: migrations.advisoryLockWait)",
     )
-    .addOption(outputFormat())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `

@@ -3,12 +3,13 @@
  * Each opens a context (config, ledger, target, secret key), first recovers a deploy whose process
  * died (traffic back on the previous release), takes the environment's lock, and returns data.
  */
-import { execFileSync } from "node:child_process";
-import { hostname, userInfo } from "node:os";
+import { hostname } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
+import { gitCommitsInRange, gitResolveCommit } from "../core/git.js";
+import { pidAlive, whoAmI } from "../core/process-identity.js";
 import { openLedger } from "../ledger/index.js";
 import type { Deploy, DeployLock, LedgerStore, Release } from "../ledger/types.js";
 import type { Framework } from "../migrations/discover.js";
@@ -71,13 +72,7 @@ export interface DeployContext {
 export function defaultActor(env: NodeJS.ProcessEnv): string {
   if (env.SHIPGATE_ACTOR) return env.SHIPGATE_ACTOR;
   if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions)`;
-  let user = env.USER ?? "unknown";
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep $USER
-  }
-  return `${user}@${hostname()}`;
+  return whoAmI(env);
 }
 
 export async function openContext(options: ContextOptions): Promise<DeployContext> {
@@ -129,15 +124,6 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
 
 // ---------------------------------------------------------------------------------------------
 // Locking and recovery
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Whether the process holding the lock is gone (same host: its pid; elsewhere: a stale heartbeat). */
 function holderGone(ctx: DeployContext, lock: DeployLock | null): boolean {
@@ -501,14 +487,9 @@ export interface DeployResult {
   recovered: string | null;
 }
 
-function gitHead(cwd: string): string | null {
-  try {
-    return execFileSync("git", ["rev-parse", "HEAD"], { cwd, stdio: ["ignore", "pipe", "ignore"] })
-      .toString()
-      .trim();
-  } catch {
-    return null;
-  }
+/** HEAD of the config's repository, or null outside git. */
+async function gitHead(cwd: string): Promise<string | null> {
+  return gitResolveCommit(cwd, "HEAD").catch(() => null);
 }
 
 function newDeployId(now: Date): string {
@@ -529,7 +510,7 @@ async function currentState(ctx: DeployContext, instances: InstanceInfo[]): Prom
 
 export async function deploy(ctx: DeployContext, options: DeployOptions): Promise<DeployResult> {
   const recovered = options.dryRun ? null : await waitForActive(ctx, "deploy", options.lockWaitMs ?? 0);
-  const gitSha = options.gitSha === undefined ? gitHead(ctx.configDir) : options.gitSha;
+  const gitSha = options.gitSha === undefined ? await gitHead(ctx.configDir) : options.gitSha;
   const release = await prepareRelease({
     config: ctx.config,
     configDir: ctx.configDir,
@@ -922,24 +903,11 @@ export async function status(ctx: DeployContext): Promise<StatusResult> {
   ]);
   const currentRelease = state?.currentReleaseId ? releases.get(state.currentReleaseId) : undefined;
   const instances = await ctx.target.instances().catch(() => null);
-  let undeployed: StatusResult["undeployed"] = null;
-  if (currentRelease?.gitSha) {
-    try {
-      const out = execFileSync("git", ["log", "--format=%H%x1f%s", `${currentRelease.gitSha}..HEAD`], {
-        cwd: ctx.configDir,
-        stdio: ["ignore", "pipe", "ignore"],
-      }).toString();
-      undeployed = out
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => {
-          const [sha = "", subject = ""] = line.split("\x1f");
-          return { sha, subject };
-        });
-    } catch {
-      undeployed = null;
-    }
-  }
+  const undeployed: StatusResult["undeployed"] = currentRelease?.gitSha
+    ? await gitCommitsInRange(ctx.configDir, currentRelease.gitSha)
+        .then((commits) => commits.map((c) => ({ sha: c.sha, subject: c.subject })))
+        .catch(() => null)
+    : null;
   return {
     environment: ctx.environment,
     url: ctx.envConfig.url ?? ctx.target.publicUrl,

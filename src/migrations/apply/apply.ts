@@ -14,10 +14,10 @@
  * `dryRun` stops after step 3 (and the list of tables to back up) on a read-only session without
  * taking the lock: nothing in the database or on disk changes.
  */
-import { hostname, userInfo } from "node:os";
 import type pg from "pg";
 import { ShipgateError } from "../../core/errors.js";
 import { type Finding, failingFindings } from "../../core/finding.js";
+import { whoAmI } from "../../core/process-identity.js";
 import type { Report } from "../../core/report.js";
 import { acquireMigrationLock, describeHolder, type HeldLock } from "../../pg/advisory-lock.js";
 import { takeBackup } from "../../pg/backup.js";
@@ -113,16 +113,6 @@ export interface ApplyResult {
   outcomes: FileOutcome[];
   delegated?: { command: string; durationMs: number };
   error?: ShipgateError;
-}
-
-function whoAmI(env: NodeJS.ProcessEnv): string {
-  let user = env.USER ?? env.USERNAME ?? "unknown";
-  try {
-    user = userInfo().username;
-  } catch {
-    // no passwd entry (containers): keep the environment's answer
-  }
-  return `${user}@${hostname()}`;
 }
 
 const lintDefaultsUnderApply: Record<string, RuleSetting> = {

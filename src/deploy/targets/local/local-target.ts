@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { LocalTargetConfig } from "../../../config/deploy-schema.js";
 import { type ErrorCode, ShipgateError } from "../../../core/errors.js";
+import { pidAlive } from "../../../core/process-identity.js";
 import type { TrafficSplit } from "../../../ledger/types.js";
 import type { ProxyStats } from "../../../proxy/index.js";
 import type {
@@ -113,15 +114,6 @@ function findConfigPath(configDir: string): string {
 
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Whether something listens on host:port (a connect succeeds). */
