@@ -102,13 +102,14 @@ export const canaryStepSchema = z.union([
 
 export type CanaryStep = z.output<typeof canaryStepSchema>;
 
+/** 5% → 25% → 50% → 100%, each step judged for 5 minutes: 15 minutes of canary analysis in all. */
 export const defaultCanarySteps: CanaryStep[] = [
   { setWeight: 5 },
-  { pause: 60_000 },
+  { pause: 300_000 },
   { setWeight: 25 },
-  { pause: 60_000 },
+  { pause: 300_000 },
   { setWeight: 50 },
-  { pause: 60_000 },
+  { pause: 300_000 },
 ];
 
 export const strategyNames = ["rolling", "blue-green", "canary"] as const;
@@ -132,6 +133,29 @@ const localTargetSchema = z
       .optional()
       .describe(
         "The port serving only the new release before it gets traffic (blue-green, smoke tests); default: port + 1.",
+      ),
+    metricsPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe("The port serving /metrics (Prometheus format) for the environment; default: port + 2."),
+    routeGroups: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(64).describe("The group's name in metrics."),
+            prefix: z
+              .string()
+              .regex(/^\//, "expected a path prefix starting with /")
+              .describe("A path prefix."),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe(
+        "Route groups the proxy keeps metrics per (first matching prefix; the rest is other); default: by first path segment.",
       ),
     instances: z.number().int().min(1).max(64).default(2).describe("Instances per release."),
     stateDir: z

@@ -4,7 +4,9 @@
  * either is stale.
  */
 import { z } from "zod";
+import { alertsSchema, analysisSchema, watchSchema } from "./analysis-schema.js";
 import { environmentDeployFields, ledgerConfigSchema, releaseConfigSchema } from "./deploy-schema.js";
+import { notificationsSchema } from "./notify-schema.js";
 
 export const frameworks = [
   "sql",
@@ -211,6 +213,10 @@ export const environmentConfigSchema = z
         "A migration without a down migration is an error when verifying for this environment (`migrations verify --environment`, `check --environment`); default: migrations.requireDown.",
       ),
     ...environmentDeployFields,
+    analysis: analysisSchema,
+    watch: watchSchema,
+    alerts: alertsSchema,
+    notifications: notificationsSchema,
   })
   .strict();
 

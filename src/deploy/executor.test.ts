@@ -13,6 +13,8 @@ const strategy = (name: StrategySpec["name"], overrides: Partial<StrategySpec> =
   smoke: true,
   migrate: false,
   tag: false,
+  analysis: false,
+  watchMs: 0,
   ...overrides,
 });
 

@@ -4,8 +4,12 @@
  * previous release before cleaning up. A deploy paused "until promote" returns; `promote` calls
  * runPlan again from the stored next step, from any process.
  */
+import { type AnalysisPorts, runCanaryAnalysis, runWatch } from "../analysis/canary-analysis.js";
+import type { IntervalMeasurement } from "../analysis/judge.js";
+import type { PromQueryOptions, PromQueryResult } from "../analysis/prometheus-query.js";
+import type { AnalysisConfig, WatchConfig } from "../config/analysis-schema.js";
 import { ShipgateError } from "../core/errors.js";
-import type { Deploy, DeployStep, LedgerStore, TrafficSplit } from "../ledger/types.js";
+import type { AnalysisRun, Deploy, DeployStep, LedgerStore, TrafficSplit } from "../ledger/types.js";
 import type { HookName, PlanStep } from "./plan.js";
 import type {
   DeployTarget,
@@ -46,6 +50,14 @@ export interface ExecutorPorts {
   startDeadlineMs: number;
   /** Skip smoke tests (rollback --force). */
   skipSmoke?: boolean;
+  /** Canary analysis and the post-deploy watch (the plan has analyze/watch steps only when configured). */
+  analysis?: {
+    config: AnalysisConfig;
+    watch: WatchConfig;
+    /** Where PromQL metrics' headersEnv values are read. */
+    env: Record<string, string | undefined>;
+    prometheus(options: PromQueryOptions): Promise<PromQueryResult>;
+  };
   onEvent?(event: ExecutorEvent): void;
 }
 
@@ -61,6 +73,7 @@ export type ExecutorEvent =
     }
   | { type: "step-failed"; index: number; total: number; step: PlanStep; error: string }
   | { type: "paused"; index: number }
+  | { type: "analysis"; index: number; interval: IntervalMeasurement; run: AnalysisRun }
   | { type: "restore-start"; reason: string }
   | { type: "restore-done"; traffic: TrafficSplit[] }
   | { type: "info"; message: string };
@@ -115,6 +128,7 @@ async function runStep(
   ports: ExecutorPorts,
   deploy: Deploy,
   step: PlanStep,
+  index: number,
 ): Promise<Record<string, unknown>> {
   const { target } = ports;
   switch (step.type) {
@@ -158,8 +172,53 @@ async function runStep(
     }
     case "pause": {
       if (step.durationMs === null) return { until: "promote" };
-      await watch(ports, step.watch, step.durationMs);
+      const guard = await instanceGuard(ports, step.watch);
+      const end = ports.now().getTime() + step.durationMs;
+      for (;;) {
+        await guard();
+        const left = end - ports.now().getTime();
+        if (left <= 0) break;
+        await ports.sleep(Math.min(250, left));
+      }
       return { heldMs: step.durationMs };
+    }
+    case "analyze": {
+      const run = await runCanaryAnalysis(await analysisPorts(ports, step.canary, index), {
+        runId: `${deploy.id}-a${index}`,
+        deployId: deploy.id,
+        environment: deploy.environment,
+        stepIndex: index,
+        durationMs: step.durationMs,
+        canary: { id: step.canary, version: ports.versionOf(step.canary) },
+        baseline: { id: step.baseline, version: ports.versionOf(step.baseline) },
+        config: requireAnalysis(ports).config,
+      });
+      if (run.verdict === "failed") {
+        throw new StepFailure(`canary analysis of ${ports.versionOf(step.canary)} failed: ${run.summary}`);
+      }
+      return {
+        verdict: run.verdict,
+        summary: run.summary,
+        analysis: run.id,
+        ...(run.verdict === "inconclusive" ? { pause: true } : {}),
+      };
+    }
+    case "watch": {
+      const analysis = requireAnalysis(ports);
+      const run = await runWatch(await analysisPorts(ports, step.releaseId, index), {
+        runId: `${deploy.id}-w${index}`,
+        deployId: deploy.id,
+        environment: deploy.environment,
+        stepIndex: index,
+        release: { id: step.releaseId, version: ports.versionOf(step.releaseId) },
+        baseline: step.baseline ? { id: step.baseline, version: ports.versionOf(step.baseline) } : null,
+        config: { ...analysis.watch, duration: step.durationMs },
+        minRequests: analysis.config.minRequests,
+      });
+      if (run.verdict === "failed") {
+        throw new StepFailure(`post-deploy watch of ${ports.versionOf(step.releaseId)}: ${run.summary}`);
+      }
+      return { verdict: run.verdict, summary: run.summary, analysis: run.id };
     }
     case "stop-instances": {
       const running = live(await target.instances(), step.releaseId);
@@ -185,16 +244,17 @@ async function runStep(
   }
 }
 
-/** Holds for `ms` while watching the release's instances: a crash or restart fails the step. */
-async function watch(ports: ExecutorPorts, releaseId: string, ms: number): Promise<void> {
-  const start = ports.now().getTime();
-  // Only instances serving when the pause starts are watched (not ones stopped earlier).
+/**
+ * A check, run at least every 250 ms while a pause or an analysis holds, that the release's instances
+ * (those serving when it started) neither crashed nor became unhealthy, and that the lock is ours.
+ */
+async function instanceGuard(ports: ExecutorPorts, releaseId: string): Promise<() => Promise<void>> {
   const before = new Map(
     (await ports.target.instances())
       .filter((i) => i.releaseId === releaseId && i.state !== "stopped" && i.state !== "draining")
       .map((i) => [i.id, i.restarts]),
   );
-  for (;;) {
+  return async () => {
     const instances = (await ports.target.instances()).filter((i) => before.has(i.id));
     for (const i of instances) {
       const restarted = i.restarts > (before.get(i.id) ?? 0);
@@ -207,12 +267,30 @@ async function watch(ports: ExecutorPorts, releaseId: string, ms: number): Promi
         );
       }
     }
-    const left = ms - (ports.now().getTime() - start);
-    if (left <= 0) return;
-    await ports.sleep(Math.min(250, left));
     if (!(await ports.heartbeat()))
       throw new StepFailure("the deploy lock was lost (another process took it over)");
-  }
+  };
+}
+
+function requireAnalysis(ports: ExecutorPorts): NonNullable<ExecutorPorts["analysis"]> {
+  if (!ports.analysis)
+    throw new ShipgateError("INTERNAL", "the plan has an analysis step but no analysis is configured");
+  return ports.analysis;
+}
+
+async function analysisPorts(ports: ExecutorPorts, releaseId: string, index: number): Promise<AnalysisPorts> {
+  const analysis = requireAnalysis(ports);
+  const read = ports.target.metrics?.bind(ports.target);
+  return {
+    now: ports.now,
+    sleep: ports.sleep,
+    tick: await instanceGuard(ports, releaseId),
+    metrics: read ? () => read() : null,
+    prometheus: (options) => analysis.prometheus(options),
+    env: analysis.env,
+    save: (run) => ports.ledger.saveAnalysis(run),
+    onInterval: (interval, run) => ports.onEvent?.({ type: "analysis", index, interval, run }),
+  };
 }
 
 async function journal(ports: ExecutorPorts, entry: DeployStep): Promise<void> {
@@ -245,7 +323,7 @@ export async function runPlan(ports: ExecutorPorts, deployId: string): Promise<R
     try {
       if (!(await ports.heartbeat()))
         throw new StepFailure("the deploy lock was lost (another process took it over)");
-      const detail = await runStep(ports, deploy, step);
+      const detail = await runStep(ports, deploy, step, index);
       await journal(ports, {
         deployId,
         index,
@@ -257,7 +335,7 @@ export async function runPlan(ports: ExecutorPorts, deployId: string): Promise<R
       });
       deploy = await ports.ledger.updateDeploy(deployId, { nextStep: index + 1 });
       ports.onEvent?.({ type: "step-done", index, total, step, ms: ports.now().getTime() - t0, detail });
-      if (step.type === "pause" && step.durationMs === null) {
+      if ((step.type === "pause" && step.durationMs === null) || detail.pause === true) {
         deploy = await ports.ledger.updateDeploy(deployId, { status: "paused" });
         ports.onEvent?.({ type: "paused", index });
         return { deploy, outcome: "paused" };

@@ -9,6 +9,8 @@ const spec = (overrides: Partial<StrategySpec> = {}): StrategySpec => ({
   smoke: true,
   migrate: false,
   tag: false,
+  analysis: false,
+  watchMs: 0,
   ...overrides,
 });
 

@@ -20,6 +20,10 @@ export type PlanStep =
   | { type: "set-traffic"; traffic: TrafficSplit[] }
   /** Hold; the new release's instances are watched, a crash fails the deploy. null: until `shipgate promote`. */
   | { type: "pause"; durationMs: number | null; watch: string }
+  /** A judged pause: the canary's golden signals against the baseline's, interval by interval (canary analysis). */
+  | { type: "analyze"; durationMs: number; canary: string; baseline: string }
+  /** After promotion: watch the new release and roll back when a trigger holds (error rate, p99). */
+  | { type: "watch"; releaseId: string; baseline: string | null; durationMs: number }
   /** Drain and stop `count` instances of the release (all of them when count is null). */
   | { type: "stop-instances"; releaseId: string; count: number | null }
   /** The release becomes the environment's current one. */
@@ -56,6 +60,10 @@ export interface StrategySpec {
   migrate: boolean;
   /** Tag the commit after success. */
   tag: boolean;
+  /** Judge timed canary pauses (canary analysis). */
+  analysis: boolean;
+  /** The post-deploy watch after promotion; 0: none. */
+  watchMs: number;
 }
 
 function split(newId: string, oldId: string | null, newPercent: number): TrafficSplit[] {
@@ -143,6 +151,8 @@ function canarySteps(current: CurrentState, release: PlannedRelease, strategy: S
   for (const step of strategy.canary.steps) {
     if ("setWeight" in step) {
       steps.push({ type: "set-traffic", traffic: split(release.id, oldId, step.setWeight) });
+    } else if (step.pause !== "until-promote" && strategy.analysis) {
+      steps.push({ type: "analyze", durationMs: step.pause, canary: release.id, baseline: oldId });
     } else {
       steps.push({
         type: "pause",
@@ -192,11 +202,29 @@ export function planDeploy(
   } else {
     steps.push(...canarySteps(current, release, strategy));
   }
+  if (strategy.watchMs > 0) insertWatch(steps, release.id, current.releaseId, strategy.watchMs);
   if (strategy.smoke) steps.push({ type: "smoke", releaseId: release.id, via: "public" });
   steps.push({ type: "mark-current", releaseId: release.id });
   if (strategy.tag) steps.push({ type: "tag" });
   steps.push({ type: "hook", hook: "post-deploy" });
   return steps;
+}
+
+/**
+ * The watch goes right after the step that gives the new release all traffic, before the old
+ * release's instances stop: a trigger then switches back to instances still running.
+ */
+function insertWatch(
+  steps: PlanStep[],
+  releaseId: string,
+  previous: string | null,
+  durationMs: number,
+): void {
+  const at = steps.findLastIndex(
+    (s) => s.type === "set-traffic" && s.traffic.length === 1 && s.traffic[0]?.releaseId === releaseId,
+  );
+  const baseline = previous === releaseId ? null : previous;
+  steps.splice(at + 1, 0, { type: "watch", releaseId, baseline, durationMs });
 }
 
 export interface RollbackInput {
@@ -255,6 +283,10 @@ export function describeStep(step: PlanStep, versionOf: (releaseId: string) => s
       return `smoke tests on ${versionOf(step.releaseId)} via the ${step.via} port`;
     case "set-traffic":
       return `traffic: ${step.traffic.map((t) => `${versionOf(t.releaseId)} ${t.weight}%`).join(", ")}`;
+    case "analyze":
+      return `analyse ${versionOf(step.canary)} against ${versionOf(step.baseline)} for ${formatSeconds(step.durationMs)}`;
+    case "watch":
+      return `watch ${versionOf(step.releaseId)} for ${formatSeconds(step.durationMs)}, rolling back on a trigger`;
     case "pause":
       return step.durationMs === null
         ? "pause until `shipgate promote`"

@@ -3,6 +3,7 @@
  * summaries of deploy, rollback, status and history (stdout). Names and versions only: a release's
  * env values never reach these functions.
  */
+import { formatValue } from "../analysis/judge.js";
 import type { ExecutorEvent } from "./executor.js";
 import { describeStep, type PlanStep } from "./plan.js";
 import type { DeployEvent, DeployResult, HistoryEntry, RollbackResult, StatusResult } from "./service.js";
@@ -32,6 +33,18 @@ export function renderEvent(event: DeployEvent, versionOf: (id: string) => strin
       return e.traffic.length === 0
         ? "traffic: none (there was no previous release)"
         : `traffic back on ${e.traffic.map((t) => `${versionOf(t.releaseId)} ${t.weight}%`).join(", ")}`;
+    case "analysis": {
+      const i = e.interval;
+      const figures = i.metrics
+        .map((m) =>
+          m.verdict === "pass"
+            ? `${m.metric} ${formatValue(m.metric, m.canary)}`
+            : `${m.metric}: ${m.detail}`,
+        )
+        .join("; ");
+      const what = e.run.phase === "watch" ? "watch" : "analysis";
+      return `      ${what} interval ${i.index}: ${i.verdict} (${i.canaryRequests} canary / ${i.baselineRequests} baseline requests) ${figures}`;
+    }
     case "info":
       return e.message;
     case "recovered":
@@ -145,6 +158,26 @@ export function renderStatus(status: StatusResult): string {
         : `  ${status.undeployed.length} commit${status.undeployed.length === 1 ? "" : "s"} on HEAD not deployed here:`,
     );
     for (const c of status.undeployed.slice(0, 20)) lines.push(`    ${c.sha.slice(0, 12)} ${c.subject}`);
+  }
+  if (status.live) {
+    const { thresholds } = status.live;
+    lines.push(
+      status.live.releases.length === 0
+        ? `  live (last ${status.live.seconds} s): no traffic`
+        : `  live (last ${status.live.seconds} s; alerts at error rate > ${formatValue("error-rate", thresholds.errorRate)}, p99 > ${formatValue("p99", thresholds.p99Ms)}):`,
+    );
+    for (const r of status.live.releases) {
+      lines.push(
+        `    ${r.version}: ${r.rps.toFixed(1)} req/s, error rate ${formatValue("error-rate", r.errorRate)}, p99 ${formatValue("p99", r.p99Ms)}` +
+          (r.alerts.length > 0 ? `  ALERT: ${r.alerts.join("; ")}` : "  ok"),
+      );
+    }
+  }
+  if (status.analysis) {
+    const a = status.analysis;
+    lines.push(
+      `  ${a.phase === "watch" ? "post-deploy watch" : "canary analysis"} (${a.deployId}): ${a.verdict} — ${a.summary}`,
+    );
   }
   if (status.lock) {
     lines.push(

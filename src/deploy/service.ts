@@ -5,6 +5,7 @@
  */
 import { hostname } from "node:os";
 import path from "node:path";
+import { formatValue } from "../analysis/judge.js";
 import { loadConfig } from "../config/load.js";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
@@ -23,6 +24,7 @@ import {
 } from "./executor.js";
 import { createDeployTag, deployTagName } from "./git-tag.js";
 import { runHook } from "./hooks.js";
+import { notifyDeploy, outcomeEvent } from "./notify-deploy.js";
 import { type CurrentState, type PlanStep, planDeploy, planRollback, type StrategySpec } from "./plan.js";
 import { environmentConfig, prepareRelease } from "./release.js";
 import type { DownStep } from "./schema-rollback.js";
@@ -204,6 +206,11 @@ function strategySpec(ctx: DeployContext, name: StrategySpec["name"]): StrategyS
     smoke: e.smoke.length > 0 || e.smokeCommand !== undefined,
     migrate: e.databaseUrlEnv !== undefined,
     tag: e.tag.enabled ?? ctx.environment === "production",
+    // Built-in metrics come from shipgate's proxy: a command target is judged by PromQL metrics only.
+    analysis:
+      e.analysis.enabled &&
+      (e.target?.type === "local" || e.analysis.metrics.every((m) => "prometheus" in m)),
+    watchMs: e.target?.type === "local" ? e.watch.duration : 0,
   };
 }
 
@@ -318,8 +325,34 @@ function ports(
     instances: instanceCount(ctx),
     startDeadlineMs: e.startDeadline,
     ...(extra.skipSmoke ? { skipSmoke: true } : {}),
+    analysis: {
+      config: e.analysis,
+      watch: e.watch,
+      env: ctx.options.env,
+      async prometheus(options) {
+        const { queryPrometheus } = await import("../analysis/prometheus-query.js");
+        return queryPrometheus(options);
+      },
+    },
     ...(ctx.options.onEvent ? { onEvent: ctx.options.onEvent } : {}),
   };
+}
+
+/** Sends the deploy's notifications for an event (or for its outcome); never throws. */
+async function announce(
+  ctx: DeployContext,
+  deploy: Deploy,
+  releases: ReadonlyMap<string, Release>,
+  type: "deploy-started" | "outcome",
+): Promise<void> {
+  const event = type === "outcome" ? outcomeEvent(deploy) : type;
+  if (event === null) return;
+  await notifyDeploy(ctx, deploy, event, releases).catch((error: unknown) => {
+    ctx.options.onEvent?.({
+      type: "info",
+      message: `notifications failed (the deploy goes on): ${errorMessage(error)}`,
+    });
+  });
 }
 
 function schemaFramework(ctx: DeployContext): Framework {
@@ -391,6 +424,7 @@ export async function recoverInterrupted(ctx: DeployContext, by: string): Promis
     await ctx.target.ensureRunning();
     const result = await restorePrevious(ports(ctx, handle, releases), active, reason, "rolled_back");
     ctx.options.onEvent?.({ type: "recovered", deployId: active.id, reason });
+    await announce(ctx, result.deploy, releases, "outcome");
     return result.deploy;
   } finally {
     await handle.release();
@@ -576,8 +610,10 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
       startedAt: ctx.now().toISOString(),
       finishedAt: null,
     });
+    await announce(ctx, await requireDeploy(ctx, id), releases, "deploy-started");
     const result = await runPlan(ports(ctx, lock, releases), id);
     paused = result.outcome === "paused";
+    await announce(ctx, result.deploy, releases, "outcome");
     return { ...base, plan: numbered, outcome: result.outcome, deployId: id, error: result.deploy.error };
   } finally {
     await lock.release(paused);
@@ -593,6 +629,12 @@ export interface ControlResult {
   outcome: RunResult["outcome"];
   error: string | null;
   recovered: string | null;
+}
+
+async function requireDeploy(ctx: DeployContext, id: string): Promise<Deploy> {
+  const found = await ctx.ledger.getDeploy(id);
+  if (!found) throw new ShipgateError("INTERNAL", `deploy ${id} is not in the ledger`);
+  return found;
 }
 
 async function requireActive(ctx: DeployContext, verb: string): Promise<Deploy> {
@@ -641,6 +683,7 @@ export async function promote(ctx: DeployContext): Promise<ControlResult> {
     await ctx.target.ensureRunning();
     const result = await runPlan(ports(ctx, lock, releases), active.id);
     paused = result.outcome === "paused";
+    await announce(ctx, result.deploy, releases, "outcome");
     return {
       environment: ctx.environment,
       deployId: active.id,
@@ -676,6 +719,7 @@ export async function abort(ctx: DeployContext, reason?: string): Promise<Contro
       `aborted by ${ctx.actor}${reason ? `: ${reason}` : ""}`,
       "aborted",
     );
+    await announce(ctx, result.deploy, releases, "outcome");
     return {
       environment: ctx.environment,
       deployId: active.id,
@@ -841,7 +885,9 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
       }
       onEvent?.(event);
     };
+    await announce(ctx, await requireDeploy(ctx, id), releases, "deploy-started");
     const result = await runPlan(p, id);
+    await announce(ctx, result.deploy, releases, "outcome");
     return { ...base, outcome: result.outcome, deployId: id, error: result.deploy.error, switchMs };
   } finally {
     await lock.release();
@@ -888,6 +934,63 @@ export interface StatusResult {
   undeployed: { sha: string; subject: string }[] | null;
   lock: DeployLock | null;
   recovered: string | null;
+  /** Live golden signals per release over the last minute, against the alert thresholds (null: the target measures none). */
+  live: {
+    seconds: number;
+    thresholds: { errorRate: number; p99Ms: number };
+    releases: {
+      releaseId: string;
+      version: string;
+      rps: number;
+      errorRate: number | null;
+      p99Ms: number | null;
+      /** Thresholds crossed, in words. */
+      alerts: string[];
+    }[];
+  } | null;
+  /** The latest analysis (canary or post-deploy watch) of the deploy in progress, else of the last deploy. */
+  analysis: { deployId: string; phase: string; verdict: string; summary: string } | null;
+}
+
+const liveSeconds = 60;
+
+async function liveFigures(
+  ctx: DeployContext,
+  releases: Map<string, Release>,
+): Promise<StatusResult["live"]> {
+  if (!ctx.target.series) return null;
+  const series = await ctx.target.series(liveSeconds).catch(() => null);
+  if (series === null) return null;
+  const thresholds = { errorRate: ctx.envConfig.alerts.errorRate, p99Ms: ctx.envConfig.alerts.p99 };
+  await loadReleases(ctx, Object.keys(series)).then((more) => {
+    for (const [id, r] of more) releases.set(id, r);
+  });
+  return {
+    seconds: liveSeconds,
+    thresholds,
+    releases: Object.entries(series)
+      .filter(([, s]) => s.span !== null && s.span.requests > 0)
+      .map(([releaseId, s]) => {
+        const span = s.span as NonNullable<typeof s.span>;
+        const alerts: string[] = [];
+        if (span.errorRate !== null && span.errorRate > thresholds.errorRate) {
+          alerts.push(
+            `error rate ${formatValue("error-rate", span.errorRate)} > ${formatValue("error-rate", thresholds.errorRate)}`,
+          );
+        }
+        if (span.p99Ms !== null && span.p99Ms > thresholds.p99Ms) {
+          alerts.push(`p99 ${formatValue("p99", span.p99Ms)} > ${formatValue("p99", thresholds.p99Ms)}`);
+        }
+        return {
+          releaseId,
+          version: releases.get(releaseId)?.version ?? releaseId,
+          rps: span.rps,
+          errorRate: span.errorRate,
+          p99Ms: span.p99Ms,
+          alerts,
+        };
+      }),
+  };
 }
 
 export async function status(ctx: DeployContext): Promise<StatusResult> {
@@ -939,7 +1042,21 @@ export async function status(ctx: DeployContext): Promise<StatusResult> {
     undeployed,
     lock: await ctx.ledger.getLock(ctx.environment),
     recovered: recovered?.id ?? null,
+    live: await liveFigures(ctx, releases),
+    analysis: await latestAnalysis(
+      ctx,
+      active ?? (await ctx.ledger.listDeploys(ctx.environment, { limit: 1 }))[0],
+    ),
   };
+}
+
+async function latestAnalysis(
+  ctx: DeployContext,
+  deploy: Deploy | undefined,
+): Promise<StatusResult["analysis"]> {
+  if (!deploy) return null;
+  const run = (await ctx.ledger.listAnalyses(deploy.id)).at(-1);
+  return run ? { deployId: deploy.id, phase: run.phase, verdict: run.verdict, summary: run.summary } : null;
 }
 
 export interface HistoryEntry {

@@ -403,7 +403,7 @@ async function storedDemoVersion(version: string): Promise<string> {
 }
 
 describe("examples/demo", () => {
-  it("shipgate.yaml is valid: local target on 4870 with 2 instances, rolling, demo canary steps, smoke tests", () => {
+  it("shipgate.yaml is valid: local target on 4870 with 2 instances, rolling, demo canary steps with analysis, smoke tests", () => {
     const { config } = loadConfig({ cwd: repoRoot, configPath: "examples/demo/shipgate.yaml" });
     expect(config.release).toMatchObject({
       build: "sh build.sh",
@@ -420,10 +420,12 @@ describe("examples/demo", () => {
     expect(local?.drain).toEqual({ timeout: 5000, grace: 3000 });
     expect(local?.canary.steps).toEqual([
       { setWeight: 20 },
-      { pause: 3000 },
+      { pause: 4000 },
       { setWeight: 50 },
-      { pause: 3000 },
+      { pause: 4000 },
     ]);
+    expect(local?.analysis).toMatchObject({ enabled: true, interval: 2000, minRequests: 20 });
+    expect(local?.watch).toMatchObject({ duration: 6000, errorRate: { max: 0.05, for: 4000 } });
     expect(local?.smoke.map((s) => s.path)).toEqual(["/version", "/health/ready"]);
   });
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type {
+  AnalysisRun,
   Approval,
   BackupRecord,
   Deploy,
@@ -12,6 +13,7 @@ import type {
   DeployStep,
   EnvironmentState,
   LedgerStore,
+  NotificationRecord,
   Release,
   TagRecord,
 } from "./types.js";
@@ -73,6 +75,46 @@ export function sampleStep(overrides: Partial<DeployStep> = {}): DeployStep {
     detail: { instances: ["i-1", "i-2"] },
     startedAt: at(1),
     finishedAt: null,
+    ...overrides,
+  };
+}
+
+export function sampleAnalysis(overrides: Partial<AnalysisRun> = {}): AnalysisRun {
+  return {
+    id: "an-1",
+    deployId: "d-1",
+    environment: "production",
+    stepIndex: 3,
+    phase: "canary",
+    canaryReleaseId: "r-canary",
+    baselineReleaseId: "r-stable",
+    verdict: "running",
+    summary: "canary p99 190 ms vs baseline 180 ms = 1.06× ≤ 1.5× over 1 of 5 intervals",
+    measurements: [
+      {
+        interval: 1,
+        at: at(60),
+        metrics: { "p99-latency": { canary: 190, baseline: 180, ratio: 1.06, verdict: "pass" } },
+      },
+    ],
+    startedAt: at(1),
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+export function sampleNotification(overrides: Partial<NotificationRecord> = {}): NotificationRecord {
+  return {
+    id: "n-1",
+    deployId: "d-1",
+    environment: "production",
+    event: "deploy-started",
+    channel: "slack",
+    ok: true,
+    attempts: 1,
+    status: 200,
+    error: null,
+    createdAt: at(1),
     ...overrides,
   };
 }
@@ -594,6 +636,147 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
       });
     });
 
+    describe("analysis runs and notifications", () => {
+      it("saves an analysis run and lists it back", async () => {
+        const run = sampleAnalysis();
+        await store.saveAnalysis(run);
+        expect(await store.listAnalyses("d-1")).toEqual([run]);
+        const absolute = sampleAnalysis({
+          id: "an-2",
+          phase: "watch",
+          baselineReleaseId: null,
+          startedAt: at(2),
+        });
+        await store.saveAnalysis(absolute);
+        expect(await store.listAnalyses("d-1")).toEqual([run, absolute]);
+      });
+
+      it("saving a run with the same id replaces it: one run, with the latest verdict, numbers and end", async () => {
+        await store.saveAnalysis(sampleAnalysis());
+        const second = {
+          interval: 2,
+          at: at(120),
+          metrics: { "p99-latency": { canary: 412, baseline: 180, ratio: 2.29, verdict: "fail" } },
+        };
+        const done = sampleAnalysis({
+          verdict: "failed",
+          summary: "canary p99 412 ms vs baseline 180 ms = 2.3× > 1.5× over 3 of 5 intervals",
+          measurements: [...sampleAnalysis().measurements, second],
+          finishedAt: at(300),
+        });
+        await store.saveAnalysis(done);
+        expect(await store.listAnalyses("d-1")).toEqual([done]);
+        const inconclusive = sampleAnalysis({
+          verdict: "inconclusive",
+          measurements: [],
+          baselineReleaseId: null,
+        });
+        await store.saveAnalysis(inconclusive);
+        expect(await store.listAnalyses("d-1")).toEqual([inconclusive]);
+      });
+
+      it("lists a deploy's runs oldest first: by start time, then step index; a replaced run keeps its place", async () => {
+        await store.saveAnalysis(
+          sampleAnalysis({ id: "an-watch", phase: "watch", stepIndex: 9, startedAt: at(30) }),
+        );
+        await store.saveAnalysis(sampleAnalysis({ id: "an-step-5", stepIndex: 5, startedAt: at(20) }));
+        await store.saveAnalysis(sampleAnalysis({ id: "an-step-3", stepIndex: 3, startedAt: at(10) }));
+        await store.saveAnalysis(sampleAnalysis({ id: "an-step-1", stepIndex: 1, startedAt: at(20) }));
+        await store.saveAnalysis(sampleAnalysis({ id: "an-other", deployId: "d-2", startedAt: at(0) }));
+        const ids = async () => (await store.listAnalyses("d-1")).map((a) => a.id);
+        expect(await ids()).toEqual(["an-step-3", "an-step-1", "an-step-5", "an-watch"]);
+        await store.saveAnalysis(
+          sampleAnalysis({ id: "an-step-3", stepIndex: 3, startedAt: at(10), verdict: "passed" }),
+        );
+        expect(await ids()).toEqual(["an-step-3", "an-step-1", "an-step-5", "an-watch"]);
+        expect((await store.listAnalyses("d-2")).map((a) => a.id)).toEqual(["an-other"]);
+      });
+
+      it("breaks a tie in start time and step by the order of first saving", async () => {
+        await store.saveAnalysis(sampleAnalysis({ id: "an-z" }));
+        await store.saveAnalysis(sampleAnalysis({ id: "an-a" }));
+        await store.saveAnalysis(sampleAnalysis({ id: "an-z", verdict: "passed" }));
+        expect((await store.listAnalyses("d-1")).map((a) => a.id)).toEqual(["an-z", "an-a"]);
+      });
+
+      it("round-trips measurements as JSON: nested objects, numbers, nulls", async () => {
+        const measurements = [
+          awkwardJson,
+          { interval: 1, metrics: { "error-rate": { canary: 0.031, baseline: null, ratio: null } } },
+          {
+            interval: 2,
+            samples: [[12.5, 13], [], [null]],
+            notes: { empty: {}, deep: { er: { est: -0.001 } } },
+          },
+        ];
+        await store.saveAnalysis(sampleAnalysis({ measurements }));
+        expect((await store.listAnalyses("d-1"))[0]?.measurements).toStrictEqual(measurements);
+      });
+
+      it("stores measurements as plain JSON: non-finite numbers read back as null", async () => {
+        await store.saveAnalysis(
+          sampleAnalysis({
+            measurements: [{ ratio: Number.POSITIVE_INFINITY, p99: Number.NaN, floor: -0, count: 0 }],
+          }),
+        );
+        expect((await store.listAnalyses("d-1"))[0]?.measurements).toEqual([
+          { ratio: null, p99: null, floor: 0, count: 0 },
+        ]);
+      });
+
+      it("lists a deploy's notifications oldest first", async () => {
+        await store.recordNotification(
+          sampleNotification({ id: "n-2", event: "deploy-succeeded", createdAt: at(20) }),
+        );
+        await store.recordNotification(sampleNotification({ id: "n-1", createdAt: at(10) }));
+        await store.recordNotification(
+          sampleNotification({ id: "n-1b", channel: "webhook:ops", createdAt: at(10) }),
+        );
+        await store.recordNotification(sampleNotification({ id: "n-other", deployId: "d-2" }));
+        expect(await store.listNotifications("d-1")).toEqual([
+          sampleNotification({ id: "n-1", createdAt: at(10) }),
+          sampleNotification({ id: "n-1b", channel: "webhook:ops", createdAt: at(10) }),
+          sampleNotification({ id: "n-2", event: "deploy-succeeded", createdAt: at(20) }),
+        ]);
+        expect((await store.listNotifications("d-2")).map((n) => n.id)).toEqual(["n-other"]);
+      });
+
+      it("a failed notification keeps its attempts, last status and error; never reached keeps status null", async () => {
+        const refused = sampleNotification({
+          id: "n-fail",
+          event: "deploy-failed",
+          channel: "webhook:ops",
+          ok: false,
+          attempts: 3,
+          status: 503,
+          error: "the receiver answered 503 Service Unavailable after 3 attempts",
+        });
+        const unreachable = sampleNotification({
+          id: "n-down",
+          event: "deploy-rolled-back",
+          ok: false,
+          attempts: 4,
+          status: null,
+          error: "connection refused (ECONNREFUSED) after 4 attempts",
+          createdAt: at(2),
+        });
+        await store.recordNotification(refused);
+        await store.recordNotification(unreachable);
+        expect(await store.listNotifications("d-1")).toEqual([refused, unreachable]);
+        const [first] = await store.listNotifications("d-1");
+        expect(first?.ok).toBe(false);
+        expect(first?.status).toBe(503);
+      });
+
+      it("recording a notification with the same id replaces it", async () => {
+        await store.recordNotification(
+          sampleNotification({ ok: false, attempts: 1, status: 500, error: "500" }),
+        );
+        await store.recordNotification(sampleNotification({ attempts: 2 }));
+        expect(await store.listNotifications("d-1")).toEqual([sampleNotification({ attempts: 2 })]);
+      });
+    });
+
     describe("values", () => {
       it("round-trips JSON fields exactly", async () => {
         const release = sampleRelease({ config: awkwardJson });
@@ -615,6 +798,14 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
         expect((await store.getRelease("r-0123456789abcdef"))?.createdAt).toBe("2026-03-01T12:00:00.000Z");
         await store.createDeploy(sampleDeploy({ startedAt: "2026-03-01T14:00:00.123+02:00" }));
         expect((await store.getDeploy("d-1"))?.startedAt).toBe("2026-03-01T12:00:00.123Z");
+        await store.saveAnalysis(
+          sampleAnalysis({ startedAt: "2026-03-01T14:00:00+02:00", finishedAt: "2026-03-01T12:05:00Z" }),
+        );
+        expect(await store.listAnalyses("d-1")).toMatchObject([
+          { startedAt: "2026-03-01T12:00:00.000Z", finishedAt: "2026-03-01T12:05:00.000Z" },
+        ]);
+        await store.recordNotification(sampleNotification({ createdAt: "2026-03-01T13:00:00.5+01:00" }));
+        expect((await store.listNotifications("d-1"))[0]?.createdAt).toBe("2026-03-01T12:00:00.500Z");
       });
 
       it("answers null or [] for what it does not hold", async () => {
@@ -632,6 +823,8 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
         expect(await store.listApprovals("d-missing")).toEqual([]);
         expect(await store.listBackups("production")).toEqual([]);
         expect(await store.listTags("production")).toEqual([]);
+        expect(await store.listAnalyses("d-missing")).toEqual([]);
+        expect(await store.listNotifications("d-missing")).toEqual([]);
       });
 
       it("callers mutating what they passed or got back do not change what is stored", async () => {
@@ -664,6 +857,13 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
         expect((await store.getEnvironmentState("production"))?.traffic).toEqual([
           { releaseId: "r-1", weight: 100 },
         ]);
+
+        const run = sampleAnalysis();
+        await store.saveAnalysis(run);
+        run.measurements.push({ injected: true });
+        const listed = await store.listAnalyses("d-1");
+        listed[0]?.measurements.push({ injected: true });
+        expect(await store.listAnalyses("d-1")).toEqual([sampleAnalysis()]);
       });
     });
   });

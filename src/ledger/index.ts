@@ -1,6 +1,7 @@
 /**
  * The release ledger: releases, deploys with their journal, environment state, the deploy lock,
- * approvals, backups and tags. One port (LedgerStore), three adapters, one contract suite.
+ * approvals, backups, tags, canary analysis runs and notifications. One port (LedgerStore), three
+ * adapters, one contract suite.
  */
 
 export { maskLedgerUrl } from "./ledger-error.js";
@@ -12,6 +13,8 @@ export type { PostgresLedgerOptions } from "./postgres.js";
 export type { SqliteLedgerOptions } from "./sqlite.js";
 export { createSqliteLedger } from "./sqlite.js";
 export type {
+  AnalysisRun,
+  AnalysisVerdict,
   Approval,
   BackupRecord,
   Deploy,
@@ -23,6 +26,7 @@ export type {
   LedgerStore,
   ListDeploysOptions,
   LockResult,
+  NotificationRecord,
   Release,
   StepStatus,
   TagRecord,

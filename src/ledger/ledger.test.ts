@@ -9,9 +9,10 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { usePostgres } from "../../test/support/postgres.js";
 import { freePort } from "../pg/throwaway.js";
-import { at, describeLedgerContract, sampleDeploy } from "./contract.js";
+import { at, describeLedgerContract, sampleAnalysis, sampleDeploy, sampleNotification } from "./contract.js";
 import { createMemoryLedger } from "./memory.js";
 import { createPostgresLedger } from "./postgres.js";
+import { postgresMigrations } from "./postgres-migrations.js";
 import { createSqliteLedger } from "./sqlite.js";
 import type { LedgerStore } from "./types.js";
 
@@ -95,7 +96,47 @@ describe("postgres ledger", () => {
       for (const o of opened) if (o.status === "fulfilled") await o.value.close();
     }
     const versions = await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations");
-    expect(versions.rows).toEqual([{ version: 1 }]);
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
+  });
+
+  it("a ledger created at schema version 1 is upgraded in place, keeping its data, by processes opening it at once", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    const [v1] = postgresMigrations("shipgate");
+    if (v1?.version !== 1) throw new Error("migration 1 expected first");
+    // What shipgate at schema version 1 left behind: its tables, its version row, some data.
+    await postgres.sql(
+      url,
+      `CREATE SCHEMA shipgate;
+       CREATE TABLE shipgate.ledger_schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now());
+       ${v1.sql}
+       INSERT INTO shipgate.ledger_schema_migrations (version, name) VALUES (1, 'v1');
+       INSERT INTO shipgate.ledger_environments (environment, current_release_id, traffic, updated_at)
+         VALUES ('production', 'r-1', '[{"releaseId": "r-1", "weight": 100}]', '2026-01-01T00:00:00Z');`,
+    );
+    const opened = await Promise.allSettled(Array.from({ length: 3 }, () => createPostgresLedger(url)));
+    try {
+      expect(opened.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    } finally {
+      for (const o of opened) if (o.status === "fulfilled") await o.value.close();
+    }
+    expect(
+      (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
+        .rows,
+    ).toEqual([{ version: 1 }, { version: 2 }]);
+    await withStores([url], async ([store]) => {
+      if (!store) throw new Error("a store expected");
+      expect(await store.getEnvironmentState("production")).toEqual({
+        environment: "production",
+        currentReleaseId: "r-1",
+        traffic: [{ releaseId: "r-1", weight: 100 }],
+        updatedAt: at(0),
+      });
+      await store.saveAnalysis(sampleAnalysis());
+      await store.recordNotification(sampleNotification());
+      expect(await store.listAnalyses("d-1")).toEqual([sampleAnalysis()]);
+      expect(await store.listNotifications("d-1")).toEqual([sampleNotification()]);
+    });
   });
 
   it("keeps its tables beside migrations' shipgate.schema_migrations, prefixed ledger_", async () => {
@@ -113,12 +154,14 @@ describe("postgres ledger", () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'shipgate' ORDER BY table_name",
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      "ledger_analyses",
       "ledger_approvals",
       "ledger_backups",
       "ledger_deploy_steps",
       "ledger_deploys",
       "ledger_environments",
       "ledger_locks",
+      "ledger_notifications",
       "ledger_releases",
       "ledger_schema_migrations",
       "ledger_tags",
@@ -143,6 +186,34 @@ describe("postgres ledger", () => {
       started: "timestamp with time zone",
       first: "start-instances",
     });
+  });
+
+  it("stores measurements as jsonb, ok as boolean, and indexes both new tables by deploy", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url], async ([store]) => {
+      await store?.saveAnalysis(sampleAnalysis());
+      await store?.recordNotification(sampleNotification({ ok: false, status: null }));
+    });
+    const analysis = await postgres.sql(
+      url,
+      "SELECT pg_typeof(measurements)::text AS m, measurements->0->'metrics'->'p99-latency'->>'canary' AS p99 FROM shipgate.ledger_analyses",
+    );
+    expect(analysis.rows[0]).toEqual({ m: "jsonb", p99: "190" });
+    const notification = await postgres.sql(
+      url,
+      "SELECT pg_typeof(ok)::text AS t, ok, status FROM shipgate.ledger_notifications",
+    );
+    expect(notification.rows[0]).toEqual({ t: "boolean", ok: false, status: null });
+    const indexes = await postgres.sql(
+      url,
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'shipgate'
+         AND indexname IN ('ledger_analyses_by_deploy', 'ledger_notifications_by_deploy') ORDER BY indexname`,
+    );
+    expect(indexes.rows.map((r) => r.indexname)).toEqual([
+      "ledger_analyses_by_deploy",
+      "ledger_notifications_by_deploy",
+    ]);
+    for (const r of indexes.rows) expect(r.indexdef).toMatch(/\(deploy_id, /);
   });
 
   it("uses another schema when asked, and refuses a schema name that is not an identifier", async () => {

@@ -9,15 +9,18 @@ import {
   copy,
   defaultDeployListLimit,
   listLimit,
+  normalizeAnalysis,
   normalizeApproval,
   normalizeBackup,
   normalizeDeploy,
+  normalizeNotification,
   normalizeRelease,
   normalizeState,
   normalizeStep,
   normalizeTag,
 } from "./normalize.js";
 import {
+  type AnalysisRun,
   type Approval,
   activeDeployStatuses,
   type BackupRecord,
@@ -27,6 +30,7 @@ import {
   type EnvironmentState,
   type LedgerStore,
   type LockResult,
+  type NotificationRecord,
   type Release,
   type TagRecord,
 } from "./types.js";
@@ -48,6 +52,22 @@ function newestFirst<T>(rows: Iterable<Row<T>>, time: (value: T) => string): T[]
     .map((row) => row.value);
 }
 
+/** Oldest first: by the given keys ascending (strings or numbers), then by insertion order. */
+function oldestFirst<T>(rows: Iterable<Row<T>>, keys: (value: T) => (string | number)[]): T[] {
+  return [...rows]
+    .sort((a, b) => {
+      const ak = keys(a.value);
+      const bk = keys(b.value);
+      for (let i = 0; i < ak.length; i++) {
+        const x = ak[i] as string | number;
+        const y = bk[i] as string | number;
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return a.seq - b.seq;
+    })
+    .map((row) => row.value);
+}
+
 function take<T>(items: T[], limit: number | null): T[] {
   return limit === null ? items : items.slice(0, limit);
 }
@@ -64,6 +84,8 @@ export function createMemoryLedger(): LedgerStore {
   const approvals = new Map<string, Row<Approval>>();
   const backups = new Map<string, Row<BackupRecord>>();
   const tags = new Map<string, Row<TagRecord>>();
+  const analyses = new Map<string, Row<AnalysisRun>>();
+  const notifications = new Map<string, Row<NotificationRecord>>();
 
   const deploysOf = (environment: string) =>
     [...deploys.values()].filter((row) => row.value.environment === environment);
@@ -249,6 +271,26 @@ export function createMemoryLedger(): LedgerStore {
           listLimit(limit),
         ),
       );
+    },
+
+    async saveAnalysis(run) {
+      const value = normalizeAnalysis(run);
+      const stored = analyses.get(value.id);
+      analyses.set(value.id, { seq: stored?.seq ?? next(), value });
+    },
+    async listAnalyses(deployId) {
+      const rows = [...analyses.values()].filter((row) => row.value.deployId === deployId);
+      return copy(oldestFirst(rows, (a) => [a.startedAt, a.stepIndex]));
+    },
+
+    async recordNotification(record) {
+      const value = normalizeNotification(record);
+      const stored = notifications.get(value.id);
+      notifications.set(value.id, { seq: stored?.seq ?? next(), value });
+    },
+    async listNotifications(deployId) {
+      const rows = [...notifications.values()].filter((row) => row.value.deployId === deployId);
+      return copy(oldestFirst(rows, (n) => [n.createdAt]));
     },
 
     async close() {},

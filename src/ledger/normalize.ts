@@ -5,11 +5,13 @@
  */
 import { isoTime, isoTimeOrNull } from "./iso-time.js";
 import type {
+  AnalysisRun,
   Approval,
   BackupRecord,
   Deploy,
   DeployStep,
   EnvironmentState,
+  NotificationRecord,
   Release,
   TagRecord,
 } from "./types.js";
@@ -64,4 +66,23 @@ export function normalizeBackup(backup: BackupRecord): BackupRecord {
 
 export function normalizeTag(tag: TagRecord): TagRecord {
   return { ...copy(tag), createdAt: isoTime(tag.createdAt, "tag.createdAt") };
+}
+
+/**
+ * Plain JSON, as the SQL adapters store it: NaN and ±Infinity become null and undefined members
+ * vanish, so a ratio over a zero baseline reads back the same from every adapter.
+ */
+export const plainJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export function normalizeAnalysis(run: AnalysisRun): AnalysisRun {
+  return {
+    ...copy(run),
+    measurements: plainJson(run.measurements),
+    startedAt: isoTime(run.startedAt, "analysis.startedAt"),
+    finishedAt: isoTimeOrNull(run.finishedAt, "analysis.finishedAt"),
+  };
+}
+
+export function normalizeNotification(record: NotificationRecord): NotificationRecord {
+  return { ...copy(record), createdAt: isoTime(record.createdAt, "notification.createdAt") };
 }

@@ -120,5 +120,42 @@ CREATE TABLE ${s}.ledger_tags (
 CREATE INDEX ledger_tags_by_environment ON ${s}.ledger_tags (environment, created_at DESC, seq DESC);
 `,
     },
+    {
+      version: 2,
+      name: "analysis runs, notifications",
+      sql: `
+CREATE TABLE ${s}.ledger_analyses (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  deploy_id text NOT NULL,
+  environment text NOT NULL,
+  step_index integer NOT NULL,
+  phase text NOT NULL,
+  canary_release_id text NOT NULL,
+  baseline_release_id text,
+  verdict text NOT NULL,
+  summary text NOT NULL,
+  measurements jsonb NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz
+);
+CREATE INDEX ledger_analyses_by_deploy ON ${s}.ledger_analyses (deploy_id, started_at, step_index, seq);
+
+CREATE TABLE ${s}.ledger_notifications (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  deploy_id text NOT NULL,
+  environment text NOT NULL,
+  event text NOT NULL,
+  channel text NOT NULL,
+  ok boolean NOT NULL,
+  attempts integer NOT NULL,
+  status integer,
+  error text,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX ledger_notifications_by_deploy ON ${s}.ledger_notifications (deploy_id, created_at, seq);
+`,
+    },
   ];
 }

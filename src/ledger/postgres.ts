@@ -13,9 +13,11 @@ import { deployExists, deployNotFound, ledgerFailure, maskLedgerUrl } from "./le
 import {
   defaultDeployListLimit,
   listLimit,
+  normalizeAnalysis,
   normalizeApproval,
   normalizeBackup,
   normalizeDeploy,
+  normalizeNotification,
   normalizeRelease,
   normalizeState,
   normalizeStep,
@@ -53,7 +55,18 @@ function scrubber(url: string): (text: string) => string {
 const connectHint =
   "Check the host, port, database name and credentials in ledger.url (or $SHIPGATE_LEDGER_URL), and that this machine can reach the server; the default ledger (sqlite:.shipgate/ledger.db) needs no server.";
 
-const { toRelease, toDeploy, toStep, toState, toLock, toApproval, toBackup, toTag } = rowReaders({
+const {
+  toRelease,
+  toDeploy,
+  toStep,
+  toState,
+  toLock,
+  toApproval,
+  toBackup,
+  toTag,
+  toAnalysis,
+  toNotification,
+} = rowReaders({
   // jsonb arrives parsed; a copy is not needed (every row is fresh).
   json: (value) => value,
   time: (value) => (value instanceof Date ? value.toISOString() : isoTime(String(value), "time")),
@@ -543,6 +556,82 @@ function postgresStore(
             [environment],
           )
         ).map(toTag),
+      );
+    },
+
+    saveAnalysis(analysis) {
+      return run("recording an analysis run", async () => {
+        const a = normalizeAnalysis(analysis);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_analyses (id, deploy_id, environment, step_index, phase, canary_release_id,
+             baseline_release_id, verdict, summary, measurements, started_at, finished_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, environment = EXCLUDED.environment,
+             step_index = EXCLUDED.step_index, phase = EXCLUDED.phase, canary_release_id = EXCLUDED.canary_release_id,
+             baseline_release_id = EXCLUDED.baseline_release_id, verdict = EXCLUDED.verdict,
+             summary = EXCLUDED.summary, measurements = EXCLUDED.measurements, started_at = EXCLUDED.started_at,
+             finished_at = EXCLUDED.finished_at`,
+          [
+            a.id,
+            a.deployId,
+            a.environment,
+            a.stepIndex,
+            a.phase,
+            a.canaryReleaseId,
+            a.baselineReleaseId,
+            a.verdict,
+            a.summary,
+            jsonParam(a.measurements),
+            a.startedAt,
+            a.finishedAt,
+          ],
+        );
+      });
+    },
+    listAnalyses(deployId) {
+      return run("listing analysis runs", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_analyses WHERE deploy_id = $1 ORDER BY started_at, step_index, seq`,
+            [deployId],
+          )
+        ).map(toAnalysis),
+      );
+    },
+
+    recordNotification(record) {
+      return run("recording a notification", async () => {
+        const n = normalizeNotification(record);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_notifications (id, deploy_id, environment, event, channel, ok, attempts, status,
+             error, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, environment = EXCLUDED.environment,
+             event = EXCLUDED.event, channel = EXCLUDED.channel, ok = EXCLUDED.ok, attempts = EXCLUDED.attempts,
+             status = EXCLUDED.status, error = EXCLUDED.error, created_at = EXCLUDED.created_at`,
+          [
+            n.id,
+            n.deployId,
+            n.environment,
+            n.event,
+            n.channel,
+            n.ok,
+            n.attempts,
+            n.status,
+            n.error,
+            n.createdAt,
+          ],
+        );
+      });
+    },
+    listNotifications(deployId) {
+      return run("listing notifications", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_notifications WHERE deploy_id = $1 ORDER BY created_at, seq`,
+            [deployId],
+          )
+        ).map(toNotification),
       );
     },
 

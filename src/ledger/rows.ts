@@ -4,6 +4,8 @@
  * integers. Each adapter passes its decoders.
  */
 import type {
+  AnalysisRun,
+  AnalysisVerdict,
   Approval,
   BackupRecord,
   Deploy,
@@ -12,6 +14,7 @@ import type {
   DeployStatus,
   DeployStep,
   EnvironmentState,
+  NotificationRecord,
   Release,
   StepStatus,
   TagRecord,
@@ -37,6 +40,8 @@ export function rowReaders(decode: ColumnDecoders) {
   const timeOrNull = (value: unknown): string | null =>
     value === null || value === undefined ? null : decode.time(value);
   const json = <T>(value: unknown): T => decode.json(value) as T;
+  const numOrNull = (value: unknown): number | null =>
+    value === null || value === undefined ? null : Number(value);
 
   function toRelease(row: SqlRow): Release {
     return {
@@ -141,5 +146,48 @@ export function rowReaders(decode: ColumnDecoders) {
     };
   }
 
-  return { toRelease, toDeploy, toStep, toState, toLock, toApproval, toBackup, toTag };
+  function toAnalysis(row: SqlRow): AnalysisRun {
+    return {
+      id: str(row.id),
+      deployId: str(row.deploy_id),
+      environment: str(row.environment),
+      stepIndex: Number(row.step_index),
+      phase: str(row.phase) as AnalysisRun["phase"],
+      canaryReleaseId: str(row.canary_release_id),
+      baselineReleaseId: strOrNull(row.baseline_release_id),
+      verdict: str(row.verdict) as AnalysisVerdict,
+      summary: str(row.summary),
+      measurements: json<Record<string, unknown>[]>(row.measurements),
+      startedAt: time(row.started_at),
+      finishedAt: timeOrNull(row.finished_at),
+    };
+  }
+
+  function toNotification(row: SqlRow): NotificationRecord {
+    return {
+      id: str(row.id),
+      deployId: str(row.deploy_id),
+      environment: str(row.environment),
+      event: str(row.event),
+      channel: str(row.channel),
+      ok: decode.bool(row.ok),
+      attempts: Number(row.attempts),
+      status: numOrNull(row.status),
+      error: strOrNull(row.error),
+      createdAt: time(row.created_at),
+    };
+  }
+
+  return {
+    toRelease,
+    toDeploy,
+    toStep,
+    toState,
+    toLock,
+    toApproval,
+    toBackup,
+    toTag,
+    toAnalysis,
+    toNotification,
+  };
 }

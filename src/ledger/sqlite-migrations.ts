@@ -116,4 +116,41 @@ CREATE TABLE ledger_tags (
 CREATE INDEX ledger_tags_by_environment ON ledger_tags (environment, created_at DESC, seq DESC);
 `,
   },
+  {
+    version: 2,
+    name: "analysis runs, notifications",
+    sql: `
+CREATE TABLE ledger_analyses (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  deploy_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  step_index INTEGER NOT NULL,
+  phase TEXT NOT NULL,
+  canary_release_id TEXT NOT NULL,
+  baseline_release_id TEXT,
+  verdict TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  measurements TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX ledger_analyses_by_deploy ON ledger_analyses (deploy_id, started_at, step_index, seq);
+
+CREATE TABLE ledger_notifications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  deploy_id TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  event TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  status INTEGER,
+  error TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX ledger_notifications_by_deploy ON ledger_notifications (deploy_id, created_at, seq);
+`,
+  },
 ];

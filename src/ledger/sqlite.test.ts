@@ -8,8 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { at, sampleDeploy, sampleStep } from "./contract.js";
-import { createSqliteLedger } from "./sqlite.js";
+import { at, sampleAnalysis, sampleDeploy, sampleNotification, sampleStep } from "./contract.js";
+import { createSqliteLedger, migrateSqlite } from "./sqlite.js";
+import { sqliteMigrations } from "./sqlite-migrations.js";
 import type { LedgerStore } from "./types.js";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
@@ -151,8 +152,9 @@ describe("sqlite ledger", () => {
     const raw = new Database(file);
     try {
       expect(raw.prepare("PRAGMA journal_mode").get()).toMatchObject({ journal_mode: "wal" });
-      expect(raw.prepare("SELECT version FROM ledger_schema_migrations").all()).toMatchObject([
+      expect(raw.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
         { version: 1 },
+        { version: 2 },
       ]);
     } finally {
       raw.close();
@@ -180,6 +182,59 @@ describe("sqlite ledger", () => {
     expect((await store.acquireLock(lockRequest("a"), { now: at(0), staleAfterMs: 60_000 })).acquired).toBe(
       true,
     );
+  });
+
+  it("a file created at schema version 1 is upgraded in place, keeping its data", async () => {
+    const file = path.join(dir, "ledger.db");
+    // What shipgate at schema version 1 left behind: its tables, its version row, some data.
+    const raw = new Database(file);
+    try {
+      migrateSqlite(
+        raw,
+        file,
+        sqliteMigrations.filter((m) => m.version === 1),
+      );
+      raw
+        .prepare(
+          "INSERT INTO ledger_environments (environment, current_release_id, traffic, updated_at) VALUES (?, ?, ?, ?)",
+        )
+        .run("production", "r-1", JSON.stringify([{ releaseId: "r-1", weight: 100 }]), at(0));
+      expect(raw.prepare("SELECT version FROM ledger_schema_migrations").all()).toEqual([{ version: 1 }]);
+    } finally {
+      raw.close();
+    }
+    const store = await open(file);
+    expect(await store.getEnvironmentState("production")).toEqual({
+      environment: "production",
+      currentReleaseId: "r-1",
+      traffic: [{ releaseId: "r-1", weight: 100 }],
+      updatedAt: at(0),
+    });
+    await store.saveAnalysis(sampleAnalysis());
+    await store.recordNotification(sampleNotification({ ok: false, attempts: 3, status: 502, error: "502" }));
+    expect(await store.listAnalyses("d-1")).toEqual([sampleAnalysis()]);
+    expect(await store.listNotifications("d-1")).toEqual([
+      sampleNotification({ ok: false, attempts: 3, status: 502, error: "502" }),
+    ]);
+    const check = new Database(file);
+    try {
+      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
+      const indexes = check
+        .prepare(
+          "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_deploy' ORDER BY name",
+        )
+        .all();
+      expect(indexes).toEqual([
+        { name: "ledger_analyses_by_deploy", tbl_name: "ledger_analyses" },
+        { name: "ledger_approvals_by_deploy", tbl_name: "ledger_approvals" },
+        { name: "ledger_notifications_by_deploy", tbl_name: "ledger_notifications" },
+      ]);
+    } finally {
+      check.close();
+    }
   });
 
   it("a file written by a newer shipgate fails with LEDGER_FAILED and says to upgrade", async () => {

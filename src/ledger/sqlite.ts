@@ -14,9 +14,11 @@ import { deployExists, deployNotFound, ledgerFailure } from "./ledger-error.js";
 import {
   defaultDeployListLimit,
   listLimit,
+  normalizeAnalysis,
   normalizeApproval,
   normalizeBackup,
   normalizeDeploy,
+  normalizeNotification,
   normalizeRelease,
   normalizeState,
   normalizeStep,
@@ -34,9 +36,18 @@ export interface SqliteLedgerOptions {
 type Db = Database.Database;
 type SqlValue = string | number | null;
 
-const _numOrNull = (value: unknown): number | null =>
-  value === null || value === undefined ? null : Number(value);
-const { toRelease, toDeploy, toStep, toState, toLock, toApproval, toBackup, toTag } = rowReaders({
+const {
+  toRelease,
+  toDeploy,
+  toStep,
+  toState,
+  toLock,
+  toApproval,
+  toBackup,
+  toTag,
+  toAnalysis,
+  toNotification,
+} = rowReaders({
   json: (value) => JSON.parse(String(value)),
   time: (value) => String(value),
   bool: (value) => Number(value) !== 0,
@@ -498,6 +509,72 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           `SELECT * FROM ledger_tags WHERE environment = ? ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
           environment,
         ).map(toTag),
+      );
+    },
+
+    saveAnalysis(analysis) {
+      return run("recording an analysis run", () => {
+        const a = normalizeAnalysis(analysis);
+        exec(
+          `INSERT INTO ledger_analyses (id, deploy_id, environment, step_index, phase, canary_release_id,
+             baseline_release_id, verdict, summary, measurements, started_at, finished_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, environment = excluded.environment,
+             step_index = excluded.step_index, phase = excluded.phase, canary_release_id = excluded.canary_release_id,
+             baseline_release_id = excluded.baseline_release_id, verdict = excluded.verdict,
+             summary = excluded.summary, measurements = excluded.measurements, started_at = excluded.started_at,
+             finished_at = excluded.finished_at`,
+          a.id,
+          a.deployId,
+          a.environment,
+          a.stepIndex,
+          a.phase,
+          a.canaryReleaseId,
+          a.baselineReleaseId,
+          a.verdict,
+          a.summary,
+          JSON.stringify(a.measurements),
+          a.startedAt,
+          a.finishedAt,
+        );
+      });
+    },
+    listAnalyses(deployId) {
+      return run("listing analysis runs", () =>
+        all(
+          "SELECT * FROM ledger_analyses WHERE deploy_id = ? ORDER BY started_at, step_index, seq",
+          deployId,
+        ).map(toAnalysis),
+      );
+    },
+
+    recordNotification(record) {
+      return run("recording a notification", () => {
+        const n = normalizeNotification(record);
+        exec(
+          `INSERT INTO ledger_notifications (id, deploy_id, environment, event, channel, ok, attempts, status, error, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, environment = excluded.environment,
+             event = excluded.event, channel = excluded.channel, ok = excluded.ok, attempts = excluded.attempts,
+             status = excluded.status, error = excluded.error, created_at = excluded.created_at`,
+          n.id,
+          n.deployId,
+          n.environment,
+          n.event,
+          n.channel,
+          n.ok ? 1 : 0,
+          n.attempts,
+          n.status,
+          n.error,
+          n.createdAt,
+        );
+      });
+    },
+    listNotifications(deployId) {
+      return run("listing notifications", () =>
+        all("SELECT * FROM ledger_notifications WHERE deploy_id = ? ORDER BY created_at, seq", deployId).map(
+          toNotification,
+        ),
       );
     },
 

@@ -138,6 +138,45 @@ export interface TagRecord {
   createdAt: string;
 }
 
+export type AnalysisVerdict = "running" | "passed" | "failed" | "inconclusive";
+
+/** One canary analysis (a judged pause of a canary) or post-deploy watch, with the numbers behind its verdict. */
+export interface AnalysisRun {
+  id: string;
+  deployId: string;
+  environment: string;
+  /** The plan step it judged. */
+  stepIndex: number;
+  phase: "canary" | "watch";
+  canaryReleaseId: string;
+  /** The release compared against; null when judged by absolute thresholds only. */
+  baselineReleaseId: string | null;
+  verdict: AnalysisVerdict;
+  /** One line, e.g. "canary p99 412 ms vs baseline 180 ms = 2.3× > 1.5× over 3 of 5 intervals". */
+  summary: string;
+  /** One entry per measured interval (plain JSON: metric values, per-metric verdicts). */
+  measurements: Record<string, unknown>[];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface NotificationRecord {
+  id: string;
+  deployId: string;
+  environment: string;
+  /** deploy-started | deploy-succeeded | deploy-failed | deploy-rolled-back | approval-requested */
+  event: string;
+  /** e.g. "slack" or "webhook:<name>". */
+  channel: string;
+  ok: boolean;
+  attempts: number;
+  /** The receiver's last HTTP status; null when it was never reached. */
+  status: number | null;
+  /** Why it failed (never containing the URL or a secret); null when ok. */
+  error: string | null;
+  createdAt: string;
+}
+
 export interface ListDeploysOptions {
   /** Newest first; default 20. */
   limit?: number;
@@ -146,7 +185,8 @@ export interface ListDeploysOptions {
 }
 
 /**
- * The ledger's storage port. Every method is atomic on its own. Lists are newest first.
+ * The ledger's storage port. Every method is atomic on its own. Lists are newest first, except the
+ * analysis runs and notifications of a deploy, which read as a story: oldest first.
  * Adapters: createMemoryLedger (tests), createSqliteLedger (default, a file), createPostgresLedger (shared).
  */
 export interface LedgerStore {
@@ -205,6 +245,15 @@ export interface LedgerStore {
 
   recordTag(tag: TagRecord): Promise<void>;
   listTags(environment: string, limit?: number): Promise<TagRecord[]>;
+
+  /** Inserts or replaces (by id): a run is saved when it starts and after every interval. */
+  saveAnalysis(run: AnalysisRun): Promise<void>;
+  /** A deploy's analysis runs, oldest first (startedAt, then stepIndex). */
+  listAnalyses(deployId: string): Promise<AnalysisRun[]>;
+
+  recordNotification(record: NotificationRecord): Promise<void>;
+  /** A deploy's notifications, oldest first. */
+  listNotifications(deployId: string): Promise<NotificationRecord[]>;
 
   close(): Promise<void>;
 }

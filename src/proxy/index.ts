@@ -10,15 +10,9 @@ export {
 } from "./assign-release.js";
 export { murmurHash3 } from "./murmur-hash.js";
 export type { Listener } from "./proxy-messages.js";
-export { mergeStats, type ProxyServer, type ProxyServerOptions, startProxyServer } from "./proxy-server.js";
-export {
-  createReverseProxy,
-  latencyBucketsMs,
-  type ProxyStats,
-  type ReleaseMetrics,
-  type ReverseProxy,
-  type ReverseProxyOptions,
-} from "./reverse-proxy.js";
+export { type ProxyServer, type ProxyServerOptions, startProxyServer } from "./proxy-server.js";
+export { createReverseProxy, type ReverseProxy, type ReverseProxyOptions } from "./reverse-proxy.js";
+export { createRouteGrouper, type RouteGroup } from "./route-groups.js";
 export {
   compileRoutes,
   defaultSticky,
@@ -27,3 +21,15 @@ export {
   type RoutingTable,
   type Upstream,
 } from "./routing-table.js";
+export {
+  emptyReleaseMetrics,
+  emptyTraffic,
+  mergeStats,
+  type ProxyStats,
+  type ReleaseMetrics,
+  type StatusClass,
+  subtractTraffic,
+  summarizeTraffic,
+  type TrafficMetrics,
+  type TrafficSummary,
+} from "./traffic-metrics.js";

@@ -1,6 +1,7 @@
 /** The messages between the agent (the cluster primary) and its proxy workers. */
-import type { ProxyStats, ReverseProxyOptions } from "./reverse-proxy.js";
+import type { ReverseProxyOptions } from "./reverse-proxy.js";
 import type { RoutingTable } from "./routing-table.js";
+import type { ProxyStats } from "./traffic-metrics.js";
 
 export interface Listener {
   host: string;

@@ -1,8 +1,7 @@
 import http from "node:http";
 import type net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { mergeStats, type ProxyServer, startProxyServer } from "./proxy-server.js";
-import type { ProxyStats } from "./reverse-proxy.js";
+import { type ProxyServer, startProxyServer } from "./proxy-server.js";
 import { defaultSticky } from "./routing-table.js";
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -19,43 +18,6 @@ function get(url: string): Promise<{ status: number; body: string }> {
       .on("error", reject);
   });
 }
-
-describe("mergeStats", () => {
-  it("sums in-flight counts and per-release outcomes over workers", () => {
-    const one: ProxyStats = {
-      inFlight: { a: 1 },
-      releases: {
-        r: {
-          requests: 3,
-          status: { "1xx": 0, "2xx": 2, "3xx": 0, "4xx": 0, "5xx": 1 },
-          upstreamErrors: 1,
-          retries: 0,
-          latency: [3, 0],
-        },
-      },
-      unrouted: 1,
-    };
-    const two: ProxyStats = {
-      inFlight: { a: 2, b: 1 },
-      releases: {
-        r: {
-          requests: 1,
-          status: { "1xx": 0, "2xx": 1, "3xx": 0, "4xx": 0, "5xx": 0 },
-          upstreamErrors: 0,
-          retries: 1,
-          latency: [0, 1],
-        },
-      },
-      unrouted: 0,
-    };
-    expect(mergeStats([one, two])).toMatchObject({
-      inFlight: { a: 3, b: 1 },
-      releases: { r: { requests: 4, status: { "2xx": 3, "5xx": 1 }, upstreamErrors: 1, retries: 1 } },
-      unrouted: 1,
-    });
-    expect(mergeStats([one, two]).releases.r?.latency.slice(0, 2)).toEqual([3, 1]);
-  });
-});
 
 describe("startProxyServer with worker processes", () => {
   let server: ProxyServer | null = null;
@@ -89,6 +51,7 @@ describe("startProxyServer with worker processes", () => {
     expect(answers.every((a) => a.status === 200 && a.body === "from the app")).toBe(true);
     const stats = await server.stats();
     expect(stats.releases["r-1"]?.requests).toBe(20);
+    expect(stats.releases["r-1"]?.groups["/"]?.status["2xx"]).toBe(20);
     expect(stats.unrouted).toBe(1);
   });
 });

@@ -9,14 +9,9 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ShipgateError } from "../core/errors.js";
 import type { Listener, ProxyMessage, WorkerMessage } from "./proxy-messages.js";
-import {
-  createReverseProxy,
-  latencyBucketsMs,
-  type ProxyStats,
-  type ReleaseMetrics,
-  type ReverseProxyOptions,
-} from "./reverse-proxy.js";
+import { createReverseProxy, type ReverseProxyOptions } from "./reverse-proxy.js";
 import { emptyRoutingTable, type RoutingTable } from "./routing-table.js";
+import { mergeStats, type ProxyStats } from "./traffic-metrics.js";
 
 export interface ProxyServerOptions {
   public: Listener;
@@ -38,35 +33,6 @@ export interface ProxyServer {
   /** In-flight requests and per-release outcomes, summed over the workers. */
   stats(): Promise<ProxyStats>;
   close(graceMs?: number): Promise<void>;
-}
-
-/** Sums the statistics of several proxies (the workers). */
-export function mergeStats(all: readonly ProxyStats[]): ProxyStats {
-  const merged: ProxyStats = { inFlight: {}, releases: {}, unrouted: 0 };
-  for (const s of all) {
-    merged.unrouted += s.unrouted;
-    for (const [id, n] of Object.entries(s.inFlight)) merged.inFlight[id] = (merged.inFlight[id] ?? 0) + n;
-    for (const [id, m] of Object.entries(s.releases)) {
-      const into: ReleaseMetrics = merged.releases[id] ?? {
-        requests: 0,
-        status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
-        upstreamErrors: 0,
-        retries: 0,
-        latency: new Array<number>(latencyBucketsMs.length + 1).fill(0),
-      };
-      into.requests += m.requests;
-      into.upstreamErrors += m.upstreamErrors;
-      into.retries += m.retries;
-      for (const k of Object.keys(into.status) as (keyof ReleaseMetrics["status"])[]) {
-        into.status[k] += m.status[k];
-      }
-      m.latency.forEach((n, i) => {
-        into.latency[i] = (into.latency[i] ?? 0) + n;
-      });
-      merged.releases[id] = into;
-    }
-  }
-  return merged;
 }
 
 export async function startProxyServer(options: ProxyServerOptions): Promise<ProxyServer> {

@@ -13,6 +13,7 @@ import type { Duplex } from "node:stream";
 import { type Dispatcher, Pool } from "undici";
 import { ShipgateError } from "../core/errors.js";
 import { pickRelease, randomStickyKey, readCookie, stickyPoint } from "./assign-release.js";
+import { createRouteGrouper, type RouteGroup } from "./route-groups.js";
 import {
   type CompiledRoutes,
   compileRoutes,
@@ -22,30 +23,14 @@ import {
   type RoutingTable,
   type Upstream,
 } from "./routing-table.js";
-
-/** Upper bounds (ms) of the latency histogram buckets; the last bucket is everything slower. */
-export const latencyBucketsMs = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] as const;
-
-export interface ReleaseMetrics {
-  /** Requests routed to the release. */
-  requests: number;
-  /** Responses by status class, as the client saw them (proxy errors included). */
-  status: { "1xx": number; "2xx": number; "3xx": number; "4xx": number; "5xx": number };
-  /** Requests the proxy answered 502/504 because the upstream failed. */
-  upstreamErrors: number;
-  /** Retries after an upstream connection error. */
-  retries: number;
-  /** Time to the end of the response, counted per latencyBucketsMs bucket (plus one overflow bucket). */
-  latency: number[];
-}
-
-export interface ProxyStats {
-  /** Requests (and open WebSockets) being served, per instance id. */
-  inFlight: Record<string, number>;
-  releases: Record<string, ReleaseMetrics>;
-  /** Requests answered 503 because nothing was routable. */
-  unrouted: number;
-}
+import {
+  emptyReleaseMetrics,
+  emptyTraffic,
+  type ProxyStats,
+  type ReleaseMetrics,
+  recordResponse,
+  type TrafficMetrics,
+} from "./traffic-metrics.js";
 
 export interface ReverseProxyOptions {
   table?: RoutingTable;
@@ -53,6 +38,8 @@ export interface ReverseProxyOptions {
   headersTimeoutMs?: number;
   /** Connecting to an upstream fails after this long. Default 5 s. */
   connectTimeoutMs?: number;
+  /** Route groups the metrics are kept per (default: the first path segment). */
+  routeGroups?: RouteGroup[];
 }
 
 export interface ReverseProxy {
@@ -95,24 +82,6 @@ const retryableCodes = new Set([
 ]);
 
 const cookieMaxAge = 30 * 24 * 3600;
-
-function emptyMetrics(): ReleaseMetrics {
-  return {
-    requests: 0,
-    status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 },
-    upstreamErrors: 0,
-    retries: 0,
-    latency: new Array<number>(latencyBucketsMs.length + 1).fill(0),
-  };
-}
-
-function statusClass(status: number): keyof ReleaseMetrics["status"] {
-  if (status >= 500) return "5xx";
-  if (status >= 400) return "4xx";
-  if (status >= 300) return "3xx";
-  if (status >= 200) return "2xx";
-  return "1xx";
-}
 
 function clientAddress(socket: net.Socket): string {
   const address = socket.remoteAddress ?? "";
@@ -200,6 +169,7 @@ interface Route {
 export function createReverseProxy(options: ReverseProxyOptions = {}): ReverseProxy {
   const headersTimeout = options.headersTimeoutMs ?? 300_000;
   const connectTimeout = options.connectTimeoutMs ?? 5000;
+  const groupOf = createRouteGrouper(options.routeGroups);
   let routes: CompiledRoutes = compileRoutes(emptyRoutingTable);
   const pools = new Map<string, Pool>();
   const inFlight = new Map<string, number>();
@@ -234,10 +204,26 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
   function metricsFor(releaseId: string): ReleaseMetrics {
     let m = metrics.get(releaseId);
     if (m === undefined) {
-      m = emptyMetrics();
+      m = emptyReleaseMetrics();
       metrics.set(releaseId, m);
     }
     return m;
+  }
+
+  function groupMetrics(m: ReleaseMetrics, group: string): TrafficMetrics {
+    let g = m.groups[group];
+    if (g === undefined) {
+      g = emptyTraffic();
+      m.groups[group] = g;
+    }
+    return g;
+  }
+
+  /** Counts a request routed to a release (and its group). */
+  function countRequest(releaseId: string, group: string): void {
+    const m = metricsFor(releaseId);
+    m.requests++;
+    groupMetrics(m, group).requests++;
   }
 
   function enter(instanceId: string): void {
@@ -300,6 +286,7 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
     private done = false;
     private readonly startedAt = performance.now();
     private onDrain: (() => void) | null = null;
+    private readonly group: string;
 
     constructor(
       private readonly mode: ProxyMode,
@@ -312,7 +299,8 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
       private attempt: number,
     ) {
       enter(upstream.instanceId);
-      metricsFor(upstream.releaseId).requests++;
+      this.group = groupOf(req.url ?? "/");
+      countRequest(upstream.releaseId, this.group);
     }
 
     dispatch(): void {
@@ -409,7 +397,9 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
         return;
       }
       const timeout = code === "UND_ERR_HEADERS_TIMEOUT";
-      metricsFor(this.upstream.releaseId).upstreamErrors++;
+      const m = metricsFor(this.upstream.releaseId);
+      m.upstreamErrors++;
+      groupMetrics(m, this.group).upstreamErrors++;
       sendError(
         this.res,
         timeout ? 504 : 502,
@@ -430,11 +420,9 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
       if (this.onDrain !== null) this.res.off("drain", this.onDrain);
       leave(this.upstream.instanceId);
       const m = metricsFor(this.upstream.releaseId);
-      if (status !== 499) m.status[statusClass(status)]++;
       const elapsed = performance.now() - this.startedAt;
-      let bucket = 0;
-      while (bucket < latencyBucketsMs.length && elapsed > (latencyBucketsMs[bucket] as number)) bucket++;
-      m.latency[bucket] = (m.latency[bucket] as number) + 1;
+      recordResponse(m, status, elapsed);
+      recordResponse(groupMetrics(m, this.group), status, elapsed);
     }
   }
 
@@ -482,10 +470,11 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
       return;
     }
     const requestHead = upgradeHead(req);
+    const group = groupOf(req.url ?? "/");
     socket.on("error", () => socket.destroy());
     const connect = (upstream: Upstream, attempt: number) => {
       enter(upstream.instanceId);
-      metricsFor(upstream.releaseId).requests++;
+      countRequest(upstream.releaseId, group);
       let connected = false;
       let left = false;
       const leaveOnce = () => {
@@ -504,7 +493,9 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
         if (head.length > 0) up.write(head);
         socket.pipe(up);
         up.pipe(socket);
-        metricsFor(upstream.releaseId).status["1xx"]++;
+        const m = metricsFor(upstream.releaseId);
+        m.status["1xx"]++;
+        groupMetrics(m, group).status["1xx"]++;
       });
       up.on("error", (error) => {
         if (!connected && attempt === 0 && !socket.destroyed && retryableCodes.has(errorCode(error))) {
@@ -514,7 +505,11 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
           return;
         }
         if (!connected) {
-          metricsFor(upstream.releaseId).upstreamErrors++;
+          const m = metricsFor(upstream.releaseId);
+          m.upstreamErrors++;
+          m.status["5xx"]++;
+          groupMetrics(m, group).upstreamErrors++;
+          groupMetrics(m, group).status["5xx"]++;
           const body = "502 the application could not be reached\n";
           socket.end(
             `HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,

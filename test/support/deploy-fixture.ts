@@ -1,7 +1,7 @@
 /**
  * The deploy fixture (test/fixtures/deploy-app) as a test or benchmark uses it: a fresh copy in a temp
- * directory, with the demo's shared app/service.js (one file, not a second copy in the fixture) and
- * its public and preview ports moved to two free ones.
+ * directory, with the demo's shared app/service.js and its broken v3 (one file each, not second copies
+ * in the fixture) and its public, preview and metrics ports moved to three free ones.
  */
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -18,11 +18,11 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A free port whose successor is free too (a local target's public and preview ports). */
+/** A free port whose two successors are free too (a local target's public, preview and metrics ports). */
 export async function freePortPair(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+    if ((await portFree(port)) && (await portFree(port + 1)) && (await portFree(port + 2))) return port;
   }
 }
 
@@ -34,6 +34,12 @@ export async function copyDeployFixture(
   cpSync(join(repoRoot, "test/fixtures/deploy-app"), dir, { recursive: true });
   mkdirSync(join(dir, "app"));
   copyFileSync(join(repoRoot, "examples/demo/app/service.js"), join(dir, "app/service.js"));
+  // The demo's broken version (5xx at $FAILURE_RATE, $EXTRA_LATENCY_MS slower) for the analysis tests.
+  mkdirSync(join(dir, "versions/v3-broken"));
+  copyFileSync(
+    join(repoRoot, "examples/demo/versions/v3-broken/server.js"),
+    join(dir, "versions/v3-broken/server.js"),
+  );
   const port = await freePortPair();
   const file = join(dir, "shipgate.yaml");
   writeFileSync(file, edit(readFileSync(file, "utf8").replaceAll("4880", String(port))));

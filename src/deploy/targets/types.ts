@@ -5,6 +5,7 @@
  */
 import type { ProbeConfig } from "../../config/deploy-schema.js";
 import type { TrafficSplit } from "../../ledger/types.js";
+import type { ReleaseMetrics } from "../../proxy/traffic-metrics.js";
 
 /** An instance's named states (kamal-proxy style): starting → healthy ⇄ unhealthy → draining → stopped. */
 export type InstanceState = "starting" | "healthy" | "unhealthy" | "draining" | "stopped";
@@ -65,6 +66,53 @@ export interface AgentState {
   startedAt: string;
 }
 
+/** One error signature seen in a release's instance output (see analysis/error-signature). */
+export interface ErrorSignatureCount {
+  signature: string;
+  count: number;
+  /** One line that produced it (masked, cut). */
+  sample: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** What a target measures for one release: the proxy's golden signals, restarts and error types. */
+export interface ReleaseSignals {
+  /** The release's version (from its instances), null when no instance of it is known. */
+  version: string | null;
+  traffic: ReleaseMetrics;
+  /** Restarts of the release's instances since the agent started (crashes, failed liveness). */
+  restarts: number;
+  /** Output lines recognised as errors. */
+  errorLines: number;
+  /** Distinct error signatures, most frequent first (at most 100 kept per release). */
+  errors: ErrorSignatureCount[];
+}
+
+/** A snapshot of a target's counters; an interval is the difference of two snapshots. */
+export interface TargetMetrics {
+  at: string;
+  releases: Record<string, ReleaseSignals>;
+}
+
+/** One point of a release's recent history (the agent samples every few seconds). */
+export interface SeriesPoint {
+  t: string;
+  requests: number;
+  /** Requests per second over the point's interval. */
+  rps: number;
+  errorRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface ReleaseSeries {
+  points: SeriesPoint[];
+  /** The whole span as one point (null with fewer than two samples). */
+  span: SeriesPoint | null;
+}
+
 /**
  * The target port. Every method is idempotent where it can be (starting what exists, stopping what
  * is gone), because a deploy interrupted by SIGKILL is resumed or rolled back by another process.
@@ -87,4 +135,8 @@ export interface DeployTarget {
   /** Takes instances out of rotation, waits for in-flight requests, then SIGTERM, then SIGKILL. */
   stopInstances(instanceIds: string[], drain: DrainOptions): Promise<void>;
   traffic(): Promise<TrafficSplit[]>;
+  /** Golden signals per release (targets without their own proxy have none: analysis then needs PromQL metrics). */
+  metrics?(): Promise<TargetMetrics>;
+  /** Recent per-release history, the last `seconds` (for status and the dashboard). */
+  series?(seconds: number): Promise<Record<string, ReleaseSeries>>;
 }

@@ -52,6 +52,8 @@ export interface AgentInfo {
   token: string;
   publicUrl: string;
   previewUrl: string;
+  /** Prometheus scrapes the golden signals here. */
+  metricsUrl?: string;
   startedAt: string;
   version: string;
 }

@@ -22,7 +22,7 @@ import {
   type RoutingTable,
   startProxyServer,
 } from "../../../proxy/index.js";
-import type { AgentState, DrainOptions, InstanceSpec, StickyConfig } from "../types.js";
+import type { AgentState, DrainOptions, InstanceSpec, StickyConfig, TargetMetrics } from "../types.js";
 import {
   type AgentInfo,
   type AgentPaths,
@@ -43,6 +43,8 @@ import {
   stopInstancesBody,
   trafficBody,
 } from "./control-api.js";
+import { createExposition } from "./prometheus-exposition.js";
+import { createMetricsHistory, createSignalBook } from "./release-signals.js";
 import { loadOrCreateKey, sealEnv, unsealEnv } from "./sealed-env.js";
 import { createSupervisor, killStaleInstance, type SupervisorOptions } from "./supervisor.js";
 
@@ -149,13 +151,19 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   let proxy: ProxyServer | null = null;
   const sealed = new Map<string, string>();
   const startedAt = new Date().toISOString();
+  const signals = createSignalBook();
+  const history = createMetricsHistory();
+  /** Release id → version, from the specs of the instances started. */
+  const versions = new Map<string, string>();
 
   const supervisor = createSupervisor({
     ...options.supervisor,
     logDir: paths.instanceLogDir,
     log,
     inFlight: async (id) => (proxy ? ((await proxy.stats()).inFlight[id] ?? 0) : 0),
+    onOutput: (instance, stream, line) => signals.observeLine(instance.releaseId, stream, line),
     onChange: async () => {
+      signals.observeInstances(supervisor.list());
       await refreshRoutes();
       persist();
     },
@@ -220,6 +228,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     public: { host: target.host, port: target.port },
     preview: { host: target.host, port: previewPort },
     table: routingTable(),
+    proxy: target.routeGroups ? { routeGroups: target.routeGroups } : {},
     log,
   }).catch((error: unknown) => {
     if (!isShipgateError(error) || error.hint === undefined) throw error;
@@ -232,6 +241,65 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const publicUrl = `http://${urlHost(target.host)}:${proxy.publicPort}`;
   const previewUrl = `http://${urlHost(target.host)}:${proxy.previewPort}`;
   log(`proxy on ${publicUrl} (preview ${previewUrl}), ${proxy.workers} worker(s)`);
+
+  async function targetMetrics(): Promise<TargetMetrics> {
+    signals.observeInstances(supervisor.list());
+    const stats = proxy ? await proxy.stats() : { inFlight: {}, releases: {}, unrouted: 0 };
+    return signals.snapshot(stats, versions);
+  }
+
+  const sampler = setInterval(() => {
+    targetMetrics().then(
+      (m) => history.record(m),
+      () => undefined,
+    );
+  }, 5000);
+  sampler.unref();
+
+  const exposition = createExposition();
+  const metricsServer = http.createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "/").split("?")[0] !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("see /metrics\n");
+      return;
+    }
+    (async () => {
+      const stats = proxy ? await proxy.stats() : { inFlight: {}, releases: {}, unrouted: 0 };
+      signals.observeInstances(supervisor.list());
+      const body = await exposition.render({
+        environment,
+        metrics: signals.snapshot(stats, versions),
+        instances: supervisor.list(),
+        weights: Object.fromEntries(traffic.map((t) => [t.releaseId, t.weight])),
+        unrouted: stats.unrouted,
+      });
+      res.writeHead(200, { "content-type": exposition.contentType }).end(body);
+    })().catch((error: unknown) => {
+      log(`metrics request failed: ${error instanceof Error ? error.message : error}`);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  const metricsPort = target.metricsPort ?? target.port + 2;
+  await new Promise<void>((resolve, reject) => {
+    metricsServer.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        new ShipgateError(
+          "TARGET_FAILED",
+          `the metrics port ${metricsPort} on ${target.host} is ${error.code === "EADDRINUSE" ? "in use by another process" : "not available"}`,
+          {
+            hint: `Stop the process using it, or set environments.${environment}.target.metricsPort in shipgate.yaml.`,
+            cause: error,
+          },
+        ),
+      );
+    });
+    metricsServer.listen(metricsPort, target.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    clearInterval(sampler);
+    await proxy?.close(0);
+    throw error;
+  });
+  const metricsUrl = `http://${urlHost(target.host)}:${metricsPort}/metrics`;
 
   async function state(): Promise<AgentState> {
     const stats = proxy ? await proxy.stats() : { inFlight: {} as Record<string, number> };
@@ -278,13 +346,19 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         sendJson(res, 200, await state());
         return;
       case "GET /v1/metrics":
-        sendJson(res, 200, proxy ? await proxy.stats() : {});
+        sendJson(res, 200, await targetMetrics());
         return;
+      case "GET /v1/metrics/series": {
+        const seconds = Math.min(1800, Math.max(5, Number(url.searchParams.get("seconds") ?? "300") || 300));
+        sendJson(res, 200, history.series(seconds, await targetMetrics()));
+        return;
+      }
       case "POST /v1/instances": {
         const body = startInstancesBody.safeParse(await readBody(req));
         if (!body.success) throw usage(body.error, "start instances");
         if (shuttingDown) throw new ShipgateError("TARGET_FAILED", "the agent is shutting down");
         const spec: InstanceSpec = body.data.spec;
+        if (spec.env.SHIPGATE_VERSION) versions.set(spec.releaseId, spec.env.SHIPGATE_VERSION);
         const ids: string[] = [];
         try {
           for (let i = 0; i < body.data.count; i++) ids.push((await supervisor.start(spec)).id);
@@ -364,6 +438,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     });
   }).catch(async (error: unknown) => {
     await proxy?.close(0);
+    metricsServer.close();
+    clearInterval(sampler);
     throw error;
   });
 
@@ -382,7 +458,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         await supervisor.shutdown(drain);
       }
       persistEnabled = false;
+      clearInterval(sampler);
       await proxy?.close(1000);
+      metricsServer.closeAllConnections();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await new Promise<void>((resolve) => control.close(() => resolve()));
       control.closeAllConnections();
       const current = readJsonFile<AgentInfo>(paths.agentFile);
@@ -405,6 +484,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         readiness: saved.readiness,
         liveness: saved.liveness,
       };
+      if (spec.env.SHIPGATE_VERSION) versions.set(spec.releaseId, spec.env.SHIPGATE_VERSION);
       await supervisor.start(spec, { id: saved.id, restarts: saved.restarts });
       log(`restored instance ${saved.id}`);
     } catch (error) {
@@ -420,11 +500,12 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     token,
     publicUrl,
     previewUrl,
+    metricsUrl,
     startedAt,
     version: toolVersion,
   };
   writePrivateFile(paths.agentFile, `${JSON.stringify(info, null, 2)}\n`);
-  log(`control API on ${info.controlUrl}; agent.json written`);
+  log(`control API on ${info.controlUrl}; Prometheus metrics on ${metricsUrl}; agent.json written`);
 
   if (options.handleSignals !== false) {
     const onSignal = (signal: string) => {

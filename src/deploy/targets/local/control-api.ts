@@ -3,7 +3,8 @@
  * Every request carries `Authorization: Bearer <token>` (the token is in agent.json, mode 0600).
  *
  *   GET  /v1/state                 AgentState
- *   GET  /v1/metrics               ProxyStats (per-release outcomes, in-flight per instance)
+ *   GET  /v1/metrics               TargetMetrics (per-release golden signals, restarts, error signatures)
+ *   GET  /v1/metrics/series?seconds=N   per-release points of the last N seconds (one per 5 s)
  *   GET  /v1/instances/<id>/logs   { lines, readiness } — the instance's last output lines (masked)
  *   POST /v1/instances             { spec, count }          → { ids }
  *   POST /v1/instances/stop        { ids, drain }           → { stopped }

@@ -25,6 +25,8 @@ export interface InstanceLogOptions {
   mask?: readonly string[];
   /** A line longer than this is cut (and marked). Default 16 KiB. */
   maxLineLength?: number;
+  /** Sees every output line (masked, cut) of the process as it is stored (not the supervisor's notes). */
+  onLine?: (stream: "out" | "err", line: string) => void;
 }
 
 /** Env values masked in instance output: long enough to be a secret, and not shipgate's own. */
@@ -60,6 +62,7 @@ export function createInstanceLog(options: InstanceLogOptions): InstanceLog {
     ring.push(line);
     if (ring.length > ringSize) ring.shift();
     file?.write(`${new Date().toISOString()} ${stream} ${line}\n`);
+    if (stream !== "sup") options.onLine?.(stream, line);
   }
 
   return {

@@ -14,14 +14,15 @@ import type { LocalTargetConfig } from "../../../config/deploy-schema.js";
 import { type ErrorCode, ShipgateError } from "../../../core/errors.js";
 import { pidAlive } from "../../../core/process-identity.js";
 import type { TrafficSplit } from "../../../ledger/types.js";
-import type { ProxyStats } from "../../../proxy/index.js";
 import type {
   AgentState,
   DeployTarget,
   DrainOptions,
   InstanceInfo,
   InstanceSpec,
+  ReleaseSeries,
   StickyConfig,
+  TargetMetrics,
 } from "../types.js";
 import {
   type AgentInfo,
@@ -56,8 +57,9 @@ export interface LocalTarget extends DeployTarget {
   readonly kind: "local";
   readonly previewUrl: string;
   state(): Promise<AgentState>;
-  /** Per-release request outcomes and latency counts from the proxy (a canary signal). */
-  metrics(): Promise<ProxyStats>;
+  /** Per-release golden signals from the proxy, restarts and error signatures (canary analysis reads them). */
+  metrics(): Promise<TargetMetrics>;
+  series(seconds: number): Promise<Record<string, ReleaseSeries>>;
   /** An instance's last output lines (env secrets masked). */
   logs(instanceId: string, lines?: number): Promise<string[]>;
 }
@@ -373,7 +375,10 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
       return (await state()).traffic;
     },
     async metrics() {
-      return call<ProxyStats>("GET", "/v1/metrics");
+      return call<TargetMetrics>("GET", "/v1/metrics");
+    },
+    async series(seconds) {
+      return call<Record<string, ReleaseSeries>>("GET", `/v1/metrics/series?seconds=${Math.round(seconds)}`);
     },
   };
 }

@@ -69,6 +69,8 @@ export interface SupervisorOptions {
   onChange?: (instance: InstanceInfo, why: string) => void | Promise<void>;
   /** Lifecycle lines for the agent's log. */
   log?: (line: string) => void;
+  /** Every output line of an instance (masked), e.g. to count error signatures per release. */
+  onOutput?: (instance: { id: string; releaseId: string }, stream: "out" | "err", line: string) => void;
 }
 
 export interface StartOptions {
@@ -415,7 +417,15 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           inFlight: 0,
         },
         spec,
-        log: createInstanceLog({ file: join(options.logDir, `${id}.log`), mask: secretValues(spec.env) }),
+        log: createInstanceLog({
+          file: join(options.logDir, `${id}.log`),
+          mask: secretValues(spec.env),
+          ...(options.onOutput
+            ? {
+                onLine: (stream, line) => options.onOutput?.({ id, releaseId: spec.releaseId }, stream, line),
+              }
+            : {}),
+        }),
         child: null,
         generation: 0,
         spawnedAt: Date.now(),
