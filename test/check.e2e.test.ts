@@ -144,6 +144,7 @@ describe("shipgate check (built CLI)", () => {
       "migrations.verify": "skipped",
       "env.newly-required": "fail",
       "env.verify": "fail",
+      "flags.lifecycle": "skipped",
       "compat.openapi": "fail",
       "compat.graphql": "skipped",
       "hygiene.debug-leftovers": "fail",

@@ -66,7 +66,9 @@ async function lockTaken(url: string): Promise<void> {
 
 const slowMigrations = {
   "001_t.sql": "CREATE TABLE t (id int);\n",
-  "002_slow.sql": "SELECT pg_sleep(2);\n",
+  // Long enough that the second CLI process (its start-up included, on a loaded 2-core CI machine)
+  // arrives while the first still holds the lock.
+  "002_slow.sql": "SELECT pg_sleep(5);\n",
   "003_u.sql": "CREATE TABLE u (id int);\n",
 };
 

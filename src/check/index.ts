@@ -9,6 +9,7 @@ import {
   migrationsVerifyCheck,
 } from "./capabilities.js";
 import { dependencyCheck } from "./dependencies.js";
+import { flagsCheck } from "./flags.js";
 import { gitHygieneCheck } from "./git-hygiene.js";
 import { hygieneCheck } from "./hygiene.js";
 import { infrastructureCheck } from "./infrastructure.js";
@@ -31,6 +32,7 @@ export function defaultChecks(options: DefaultChecksOptions): Check[] {
     compatCheck,
     hygieneCheck,
     gitHygieneCheck,
+    flagsCheck,
     pipelineCheck,
     dependencyCheck,
     infrastructureCheck,

@@ -11,11 +11,13 @@ import { registerAgent } from "./register-agent.js";
 import { registerCheck } from "./register-check.js";
 import { registerCompat } from "./register-compat.js";
 import { registerDeploy } from "./register-deploy.js";
+import { registerFlags } from "./register-flags.js";
 import { registerInit } from "./register-init.js";
 import { registerMigrationsApply } from "./register-migrations-apply.js";
 import { registerMigrationsVerify } from "./register-migrations-verify.js";
 import { registerPipeline } from "./register-pipeline.js";
 import { registerPlan } from "./register-plan.js";
+import { registerServe } from "./register-serve.js";
 
 export interface CliIo {
   stdout: NodeJS.WriteStream;
@@ -346,6 +348,8 @@ Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config
   registerAgent(program, io, setExit);
   registerDeploy(program, io, setExit);
   registerPlan(program, io, setExit);
+  registerFlags(program, io, setExit);
+  registerServe(program, io, setExit);
 
   return program;
 }

@@ -6,7 +6,9 @@
 import { z } from "zod";
 import { alertsSchema, analysisSchema, watchSchema } from "./analysis-schema.js";
 import { environmentDeployFields, ledgerConfigSchema, releaseConfigSchema } from "./deploy-schema.js";
+import { flagsConfigSchema } from "./flags-schema.js";
 import { notificationsSchema } from "./notify-schema.js";
+import { serverConfigSchema } from "./server-schema.js";
 
 export const frameworks = [
   "sql",
@@ -411,6 +413,12 @@ export const configSchema = z
     ledger: ledgerConfigSchema
       .default(ledgerConfigSchema.parse({}))
       .describe("The release ledger: releases, deploys and their steps, locks, approvals, backups, tags."),
+    flags: flagsConfigSchema
+      .prefault({})
+      .describe("Feature flags: the lifecycle checks of `shipgate check` (stale flags, flag keys in code)."),
+    server: serverConfigSchema
+      .prefault({})
+      .describe("`shipgate serve`: the flags API for SDKs (and, later, the team API and dashboard)."),
   })
   .strict();
 

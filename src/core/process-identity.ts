@@ -1,5 +1,5 @@
 /**
- * Who and what is running: the `user@host` recorded as the actor of migrations and deploys, and
+ * Who and what is running: the actor recorded for migrations, deploys and flag changes, and
  * whether a process is still alive (to tell a dead lock holder or agent from a live one).
  */
 import { hostname, userInfo } from "node:os";
@@ -13,6 +13,13 @@ export function whoAmI(env: NodeJS.ProcessEnv): string {
     // no passwd entry (containers): keep the environment's answer
   }
   return `${user}@${hostname()}`;
+}
+
+/** Who acts (deploys, flag changes, tokens): $SHIPGATE_ACTOR, else the GitHub Actions actor, else user@host. */
+export function defaultActor(env: NodeJS.ProcessEnv): string {
+  if (env.SHIPGATE_ACTOR) return env.SHIPGATE_ACTOR;
+  if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions)`;
+  return whoAmI(env);
 }
 
 /** Whether a process with this pid exists on this host (EPERM: it exists, owned by another user). */

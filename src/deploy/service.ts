@@ -10,7 +10,7 @@ import { loadConfig } from "../config/load.js";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange, gitResolveCommit } from "../core/git.js";
-import { pidAlive, whoAmI } from "../core/process-identity.js";
+import { defaultActor, pidAlive } from "../core/process-identity.js";
 import { openLedger } from "../ledger/index.js";
 import type { Deploy, DeployLock, LedgerStore, Release } from "../ledger/types.js";
 import type { Framework } from "../migrations/discover.js";
@@ -69,12 +69,6 @@ export interface DeployContext {
   /** Versions of the releases seen so far, by id (for step lines). */
   versions: Map<string, string>;
   close(): Promise<void>;
-}
-
-export function defaultActor(env: NodeJS.ProcessEnv): string {
-  if (env.SHIPGATE_ACTOR) return env.SHIPGATE_ACTOR;
-  if (env.GITHUB_ACTOR) return `${env.GITHUB_ACTOR} (GitHub Actions)`;
-  return whoAmI(env);
 }
 
 export async function openContext(options: ContextOptions): Promise<DeployContext> {

@@ -7,7 +7,20 @@
  * `process` is taken to be the global, and aliases (`const env = process.env; env.X`) are not followed.
  */
 
-import { type ParserPlugin, parse } from "@babel/parser";
+import {
+  type AstNode,
+  child,
+  children,
+  isIdentifier,
+  isMember,
+  isNode,
+  literalString,
+  memberKey,
+  parseBest,
+  SKIPPED_KEYS,
+  TRANSPARENT_WRAPPERS,
+  unwrap,
+} from "../core/js-ast.js";
 
 export type EnvReadVia =
   | "process.env"
@@ -49,92 +62,9 @@ export interface JsEnvReadsResult {
   error?: JsParseError;
 }
 
-/** The few parts of a babel node this module looks at; every other property is reached generically. */
-interface AstNode {
-  type: string;
-  start?: number | null;
-  end?: number | null;
-  loc?: { start: { line: number; column: number } } | null;
-  [key: string]: unknown;
-}
-
 interface ParentLink {
   parent: AstNode;
   key: string;
-}
-
-const SKIPPED_KEYS = new Set([
-  "type",
-  "start",
-  "end",
-  "loc",
-  "range",
-  "extra",
-  "leadingComments",
-  "trailingComments",
-  "innerComments",
-  "comments",
-  "tokens",
-  "errors",
-]);
-
-/** TypeScript wrappers that do not change the value: `(x as T)`, `x!`, `x satisfies T`, `<T>x`. */
-const TRANSPARENT_WRAPPERS = new Set([
-  "TSAsExpression",
-  "TSNonNullExpression",
-  "TSSatisfiesExpression",
-  "TSTypeAssertion",
-  "ParenthesizedExpression",
-]);
-
-function isNode(value: unknown): value is AstNode {
-  return (
-    typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string"
-  );
-}
-
-function child(node: AstNode, key: string): AstNode | undefined {
-  const value = node[key];
-  return isNode(value) ? value : undefined;
-}
-
-function children(node: AstNode, key: string): AstNode[] {
-  const value = node[key];
-  return Array.isArray(value) ? value.filter(isNode) : [];
-}
-
-function unwrap(node: AstNode | undefined): AstNode | undefined {
-  let current = node;
-  while (current && TRANSPARENT_WRAPPERS.has(current.type)) current = child(current, "expression");
-  return current;
-}
-
-function isMember(node: AstNode | undefined): node is AstNode {
-  return node?.type === "MemberExpression" || node?.type === "OptionalMemberExpression";
-}
-
-function isIdentifier(node: AstNode | undefined, name: string): boolean {
-  return node?.type === "Identifier" && node.name === name;
-}
-
-/** The literal key of a `StringLiteral` or an expression-free template literal, else `undefined`. */
-function literalString(node: AstNode | undefined): string | undefined {
-  if (!node) return undefined;
-  if (node.type === "StringLiteral" && typeof node.value === "string") return node.value;
-  if (node.type === "TemplateLiteral" && children(node, "expressions").length === 0) {
-    const quasi = children(node, "quasis")[0];
-    const value = quasi?.value as { cooked?: unknown } | undefined;
-    if (typeof value?.cooked === "string") return value.cooked;
-  }
-  return undefined;
-}
-
-/** The static property name of `obj.name` / `obj["name"]` / ``obj[`name`]``, or `undefined` when computed from an expression. */
-function memberKey(member: AstNode): string | undefined {
-  const property = child(member, "property");
-  if (member.computed === true) return literalString(property);
-  if (property?.type === "Identifier" && typeof property.name === "string") return property.name;
-  return undefined;
 }
 
 function isMemberNamed(node: AstNode | undefined, name: string): node is AstNode {
@@ -164,52 +94,6 @@ function isDenoEnvGet(callee: AstNode | undefined): boolean {
   if (!isMemberNamed(target, "get")) return false;
   const env = unwrap(child(target, "object"));
   return isMemberNamed(env, "env") && isIdentifier(unwrap(child(env, "object")), "Deno");
-}
-
-/**
- * Parser plugin sets to try, in order. TypeScript code in the wild uses both decorator flavours:
- * `experimentalDecorators` (parameter decorators, NestJS/Angular) parse only with "decorators-legacy",
- * while `export @dec class` parses only with the standard "decorators" plugin.
- */
-function parserPluginSets(file: string): ParserPlugin[][] {
-  const lower = file.toLowerCase();
-  // `<T>value` type assertions are valid in .ts but clash with JSX, so plain TypeScript files get no JSX.
-  const base: ParserPlugin[] = /\.[cm]?ts$/.test(lower) ? ["typescript"] : ["typescript", "jsx"];
-  return [
-    [...base, "decorators-legacy"],
-    [...base, ["decorators", {}]],
-  ];
-}
-
-type ParseAttempt = { ast: AstNode; firstError: unknown } | { ast?: undefined; thrown: unknown };
-
-function tryParse(source: string, plugins: ParserPlugin[]): ParseAttempt {
-  try {
-    const result = parse(source, {
-      sourceType: "unambiguous",
-      errorRecovery: true,
-      allowReturnOutsideFunction: true,
-      allowAwaitOutsideFunction: true,
-      allowImportExportEverywhere: true,
-      allowUndeclaredExports: true,
-      plugins,
-    });
-    // Babel's File node, seen through the structural AstNode view this module walks.
-    return { ast: result as unknown as AstNode, firstError: result.errors?.[0] };
-  } catch (thrown) {
-    return { thrown };
-  }
-}
-
-/** The first clean parse, else the first one that recovered, else the first failure. */
-function parseBest(file: string, source: string): ParseAttempt {
-  const attempts: ParseAttempt[] = [];
-  for (const plugins of parserPluginSets(file)) {
-    const attempt = tryParse(source, plugins);
-    if (attempt.ast && attempt.firstError === undefined) return attempt;
-    attempts.push(attempt);
-  }
-  return attempts.find((attempt) => attempt.ast) ?? (attempts[0] as ParseAttempt);
 }
 
 /**

@@ -4,6 +4,7 @@
  * An adapter passing it may replace another in any caller.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
 import type {
   AnalysisRun,
   Approval,
@@ -12,6 +13,7 @@ import type {
   DeployLock,
   DeployStep,
   EnvironmentState,
+  FlagChange,
   LedgerStore,
   NotificationRecord,
   Release,
@@ -116,6 +118,90 @@ export function sampleNotification(overrides: Partial<NotificationRecord> = {}):
     error: null,
     createdAt: at(1),
     ...overrides,
+  };
+}
+
+export function sampleFlag(overrides: Partial<FlagDefinition> = {}): FlagDefinition {
+  return {
+    key: "new-checkout",
+    description: "The new checkout flow",
+    owner: "team-payments",
+    type: "release",
+    removalDate: "2026-06-30",
+    createdAt: at(0),
+    createdBy: "ada@laptop",
+    archivedAt: null,
+    ...overrides,
+  };
+}
+
+export function sampleFlagState(overrides: Partial<FlagEnvironmentState> = {}): FlagEnvironmentState {
+  return {
+    flagKey: "new-checkout",
+    environment: "production",
+    enabled: true,
+    rollout: 25,
+    rules: [
+      { attribute: "country", operator: "in", values: ["DE", "FR"], serve: { enabled: true, variant: "b" } },
+      { attribute: "appVersion", operator: "semver_lt", values: ["2.0.0"], serve: { enabled: false } },
+      { attribute: "age", operator: "gte", values: [18.5], serve: { enabled: true } },
+    ],
+    variants: [
+      {
+        name: "a",
+        weight: 50,
+        payload: { color: "blue", sizes: [1, 2.5], nested: { ok: true, none: null } },
+      },
+      { name: "b", weight: 30, payload: "plain string" },
+      { name: "c", weight: 10, payload: 42 },
+      { name: "d", weight: 5, payload: [1, "two", false, null] },
+      { name: "e", weight: 3, payload: false },
+      { name: "f", weight: 2, payload: null },
+      { name: "g", weight: 1 },
+    ],
+    killed: false,
+    stickiness: "userId",
+    updatedAt: at(1),
+    updatedBy: "ada@laptop",
+    rolloutChangedAt: at(1),
+    ...overrides,
+  };
+}
+
+export function sampleFlagAudit(overrides: Partial<FlagAuditEntry> = {}): FlagAuditEntry {
+  return {
+    id: "fa-1",
+    flagKey: "new-checkout",
+    environment: null,
+    action: "create",
+    actor: "ada@laptop",
+    at: at(0),
+    before: null,
+    after: { key: "new-checkout", owner: "team-payments" },
+    ...overrides,
+  };
+}
+
+export function sampleApiToken(overrides: Partial<ApiTokenRecord> = {}): ApiTokenRecord {
+  return {
+    id: "tok-1",
+    hash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    name: "web app",
+    environment: "production",
+    scope: "sdk",
+    createdAt: at(0),
+    createdBy: "ada@laptop",
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** A change creating the sample flag (definition and a production state). */
+export function createFlagChange(key = "new-checkout", auditId = `fa-create-${key}`): FlagChange {
+  return {
+    definition: sampleFlag({ key }),
+    state: sampleFlagState({ flagKey: key }),
+    audit: sampleFlagAudit({ id: auditId, flagKey: key }),
   };
 }
 
@@ -774,6 +860,368 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
         );
         await store.recordNotification(sampleNotification({ attempts: 2 }));
         expect(await store.listNotifications("d-1")).toEqual([sampleNotification({ attempts: 2 })]);
+      });
+    });
+
+    describe("feature flags", () => {
+      it("the revision is 0 before the first change; each change adds 1 and returns it", async () => {
+        expect(await store.flagRevision()).toBe(0);
+        expect(await store.applyFlagChange(createFlagChange())).toBe(1);
+        expect(
+          await store.applyFlagChange({
+            state: sampleFlagState({ enabled: false, updatedAt: at(2) }),
+            audit: sampleFlagAudit({ id: "fa-2", environment: "production", action: "disable", at: at(2) }),
+          }),
+        ).toBe(2);
+        expect(
+          await store.applyFlagChange({
+            definition: sampleFlag({ owner: "team-growth" }),
+            audit: sampleFlagAudit({ id: "fa-3", action: "update", at: at(3) }),
+          }),
+        ).toBe(3);
+        expect(await store.flagRevision()).toBe(3);
+      });
+
+      it("upserts the definition by key and the state by (key, environment), round-tripping every field", async () => {
+        await store.applyFlagChange(createFlagChange());
+        expect(await store.getFlag("new-checkout")).toStrictEqual(sampleFlag());
+        expect(await store.getFlagState("new-checkout", "production")).toStrictEqual(sampleFlagState());
+
+        const staging = sampleFlagState({
+          environment: "staging",
+          enabled: false,
+          rollout: 0,
+          rules: [],
+          variants: [],
+        });
+        await store.applyFlagChange({
+          state: staging,
+          audit: sampleFlagAudit({ id: "fa-2", environment: "staging" }),
+        });
+        const killed = sampleFlagState({
+          killed: true,
+          rollout: 12.5,
+          stickiness: "sessionId",
+          updatedAt: at(5),
+        });
+        await store.applyFlagChange({
+          state: killed,
+          audit: sampleFlagAudit({ id: "fa-3", action: "kill" }),
+        });
+        const archived = sampleFlag({ archivedAt: at(9), removalDate: null, type: "kill-switch" });
+        await store.applyFlagChange({
+          definition: archived,
+          audit: sampleFlagAudit({ id: "fa-4", action: "archive" }),
+        });
+
+        expect(await store.getFlag("new-checkout")).toStrictEqual(archived);
+        expect(await store.getFlagState("new-checkout", "production")).toStrictEqual(killed);
+        expect(await store.getFlagState("new-checkout", "staging")).toStrictEqual(staging);
+        const read = await store.getFlagState("new-checkout", "production");
+        expect(typeof read?.enabled).toBe("boolean");
+        expect(typeof read?.killed).toBe("boolean");
+        expect(typeof read?.rollout).toBe("number");
+      });
+
+      it("a change may create the definition and its first state together", async () => {
+        await store.applyFlagChange(createFlagChange("fresh"));
+        expect(await store.getFlag("fresh")).toMatchObject({ key: "fresh" });
+        expect(await store.getFlagState("fresh", "production")).toMatchObject({ flagKey: "fresh" });
+      });
+
+      it("refuses a state for an unknown flag and writes nothing: no state, no audit, no revision", async () => {
+        await store.applyFlagChange(createFlagChange());
+        const refused = store.applyFlagChange({
+          state: sampleFlagState({ flagKey: "ghost" }),
+          audit: sampleFlagAudit({ id: "fa-ghost", flagKey: "ghost" }),
+        });
+        await expect(refused).rejects.toMatchObject({
+          name: "ShipgateError",
+          code: "LEDGER_FAILED",
+          message: expect.stringContaining("ghost"),
+          hint: expect.stringContaining("shipgate flags"),
+        });
+        // A definition for another key does not make the state's flag known.
+        await expect(
+          store.applyFlagChange({
+            definition: sampleFlag({ key: "other" }),
+            state: sampleFlagState({ flagKey: "ghost" }),
+            audit: sampleFlagAudit({ id: "fa-ghost-2", flagKey: "ghost" }),
+          }),
+        ).rejects.toMatchObject({ code: "LEDGER_FAILED" });
+        expect(await store.flagRevision()).toBe(1);
+        expect(await store.getFlagState("ghost", "production")).toBeNull();
+        expect(await store.getFlag("other")).toBeNull();
+        expect(await store.listFlagAudit("ghost")).toEqual([]);
+      });
+
+      it("refuses a change carrying neither definition nor state, or an audit id already used, writing nothing", async () => {
+        await store.applyFlagChange(createFlagChange());
+        await expect(store.applyFlagChange({ audit: sampleFlagAudit({ id: "fa-x" }) })).rejects.toMatchObject(
+          {
+            code: "INTERNAL",
+          },
+        );
+        await expect(
+          store.applyFlagChange({
+            definition: sampleFlag({ owner: "someone-else" }),
+            audit: sampleFlagAudit({ id: "fa-create-new-checkout" }),
+          }),
+        ).rejects.toMatchObject({ code: "LEDGER_FAILED" });
+        expect(await store.flagRevision()).toBe(1);
+        expect((await store.getFlag("new-checkout"))?.owner).toBe("team-payments");
+        expect(await store.listFlagAudit("new-checkout")).toHaveLength(1);
+      });
+
+      it("several concurrent changes on one store: none lost", async () => {
+        await store.applyFlagChange(createFlagChange());
+        const revisions = await Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            store.applyFlagChange({
+              state: sampleFlagState({ rollout: i * 10 }),
+              audit: sampleFlagAudit({ id: `fa-r${i}`, environment: "production", action: "rollout" }),
+            }),
+          ),
+        );
+        expect([...revisions].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        expect(await store.flagRevision()).toBe(11);
+        expect(await store.listFlagAudit("new-checkout", 100)).toHaveLength(11);
+      });
+
+      it("lists flags by key, archived ones only when asked", async () => {
+        for (const key of ["zeta", "alpha", "Beta", "mid-flag", "mid_flag"]) {
+          await store.applyFlagChange(createFlagChange(key));
+        }
+        await store.applyFlagChange({
+          definition: sampleFlag({ key: "mid-flag", archivedAt: at(60) }),
+          audit: sampleFlagAudit({ id: "fa-archive", flagKey: "mid-flag", action: "archive" }),
+        });
+        expect((await store.listFlags()).map((f) => f.key)).toEqual(["Beta", "alpha", "mid_flag", "zeta"]);
+        expect((await store.listFlags({ includeArchived: false })).map((f) => f.key)).toEqual([
+          "Beta",
+          "alpha",
+          "mid_flag",
+          "zeta",
+        ]);
+        const all = await store.listFlags({ includeArchived: true });
+        expect(all.map((f) => f.key)).toEqual(["Beta", "alpha", "mid-flag", "mid_flag", "zeta"]);
+        expect(all[2]).toStrictEqual(sampleFlag({ key: "mid-flag", archivedAt: at(60) }));
+      });
+
+      it("lists an environment's states by flag key, that environment only", async () => {
+        for (const key of ["b-flag", "a-flag", "c-flag"]) await store.applyFlagChange(createFlagChange(key));
+        await store.applyFlagChange({
+          state: sampleFlagState({ flagKey: "b-flag", environment: "staging", rollout: 100 }),
+          audit: sampleFlagAudit({ id: "fa-s", flagKey: "b-flag", environment: "staging" }),
+        });
+        expect((await store.listFlagStates("production")).map((s) => s.flagKey)).toEqual([
+          "a-flag",
+          "b-flag",
+          "c-flag",
+        ]);
+        expect(await store.listFlagStates("staging")).toStrictEqual([
+          sampleFlagState({ flagKey: "b-flag", environment: "staging", rollout: 100 }),
+        ]);
+        expect(await store.listFlagStates("nowhere")).toEqual([]);
+      });
+
+      it("lists a flag's audit newest first, 50 by default, round-tripping before and after as JSON", async () => {
+        await store.applyFlagChange(createFlagChange());
+        const entry = sampleFlagAudit({
+          id: "fa-json",
+          environment: "production",
+          action: "rollout",
+          at: at(100),
+          before: sampleFlagState(),
+          after: { ...awkwardJson, rollout: 50 },
+        });
+        await store.applyFlagChange({ state: sampleFlagState({ rollout: 50 }), audit: entry });
+        for (let i = 0; i < 55; i++) {
+          await store.applyFlagChange({
+            state: sampleFlagState({ rollout: i }),
+            audit: sampleFlagAudit({
+              id: `fa-${i}`,
+              environment: "production",
+              action: "rollout",
+              at: at(10 + i),
+              before: i,
+              after: "x",
+            }),
+          });
+        }
+        const audit = await store.listFlagAudit("new-checkout");
+        expect(audit).toHaveLength(50);
+        expect(audit[0]).toStrictEqual(entry);
+        expect(audit.slice(1, 4).map((a) => a.id)).toEqual(["fa-54", "fa-53", "fa-52"]);
+        expect(audit[1]?.before).toBe(54);
+        expect((await store.listFlagAudit("new-checkout", 3)).map((a) => a.id)).toEqual([
+          "fa-json",
+          "fa-54",
+          "fa-53",
+        ]);
+        const all = await store.listFlagAudit("new-checkout", 1000);
+        expect(all).toHaveLength(57);
+        expect(all.at(-1)).toStrictEqual(sampleFlagAudit({ id: "fa-create-new-checkout" }));
+        expect(await store.listFlagAudit("other")).toEqual([]);
+      });
+
+      it("breaks a tie in audit time by the order of recording; an undefined before reads back null", async () => {
+        await store.applyFlagChange(createFlagChange());
+        await store.applyFlagChange({
+          state: sampleFlagState({ enabled: false }),
+          audit: sampleFlagAudit({ id: "fa-same-time", action: "disable", before: undefined, after: [] }),
+        });
+        const audit = await store.listFlagAudit("new-checkout");
+        expect(audit.map((a) => a.id)).toEqual(["fa-same-time", "fa-create-new-checkout"]);
+        expect(audit[0]?.before).toBeNull();
+        expect(audit[0]?.after).toEqual([]);
+      });
+
+      it("adds evaluation counts to the day's totals per flag, variant (null its own group) and outcome", async () => {
+        await store.recordFlagEvaluations("production", "2026-01-01", [
+          { flagKey: "f", variant: null, enabled: true, count: 5 },
+          { flagKey: "f", variant: null, enabled: false, count: 2 },
+          { flagKey: "f", variant: "a", enabled: true, count: 7 },
+          { flagKey: "f", variant: "", enabled: true, count: 1 },
+          { flagKey: "f", variant: "a", enabled: true, count: 3 },
+          { flagKey: "g", variant: null, enabled: true, count: 0 },
+        ]);
+        await store.recordFlagEvaluations("production", "2026-01-01", [
+          { flagKey: "f", variant: null, enabled: true, count: 10 },
+        ]);
+        await store.recordFlagEvaluations("production", "2026-01-02", [
+          { flagKey: "g", variant: "b", enabled: false, count: 4 },
+          { flagKey: "f", variant: "a", enabled: true, count: 1 },
+        ]);
+        await store.recordFlagEvaluations("staging", "2026-01-02", [
+          { flagKey: "f", variant: null, enabled: true, count: 99 },
+        ]);
+        await store.recordFlagEvaluations("production", "2026-01-03", []);
+        expect(await store.listFlagEvaluations("production")).toStrictEqual([
+          { day: "2026-01-02", flagKey: "f", variant: "a", enabled: true, count: 1 },
+          { day: "2026-01-02", flagKey: "g", variant: "b", enabled: false, count: 4 },
+          { day: "2026-01-01", flagKey: "f", variant: null, enabled: false, count: 2 },
+          { day: "2026-01-01", flagKey: "f", variant: null, enabled: true, count: 15 },
+          { day: "2026-01-01", flagKey: "f", variant: "", enabled: true, count: 1 },
+          { day: "2026-01-01", flagKey: "f", variant: "a", enabled: true, count: 10 },
+        ]);
+        expect(await store.listFlagEvaluations("production", "g")).toStrictEqual([
+          { day: "2026-01-02", flagKey: "g", variant: "b", enabled: false, count: 4 },
+        ]);
+        expect(await store.listFlagEvaluations("staging", "f")).toHaveLength(1);
+        expect(await store.listFlagEvaluations("nowhere")).toEqual([]);
+      });
+
+      it("refuses a malformed day or count with INTERNAL, recording nothing", async () => {
+        for (const day of ["2026-1-01", "2026-02-30", "yesterday", "2026-01-01T00:00:00Z"]) {
+          await expect(
+            store.recordFlagEvaluations("production", day, [
+              { flagKey: "f", variant: null, enabled: true, count: 1 },
+            ]),
+          ).rejects.toMatchObject({ code: "INTERNAL" });
+        }
+        for (const count of [-1, 1.5, Number.NaN]) {
+          await expect(
+            store.recordFlagEvaluations("production", "2026-01-01", [
+              { flagKey: "f", variant: null, enabled: true, count: 1 },
+              { flagKey: "f", variant: null, enabled: true, count },
+            ]),
+          ).rejects.toMatchObject({ code: "INTERNAL" });
+        }
+        expect(await store.listFlagEvaluations("production")).toEqual([]);
+      });
+
+      it("saves API tokens, finds one by hash, lists them by creation time", async () => {
+        const second = sampleApiToken({
+          id: "tok-2",
+          hash: "b".repeat(64),
+          name: "mobile",
+          environment: "staging",
+          createdAt: at(5),
+        });
+        await store.saveApiToken(second);
+        await store.saveApiToken(sampleApiToken());
+        expect(await store.findApiTokenByHash(sampleApiToken().hash)).toStrictEqual(sampleApiToken());
+        expect(await store.findApiTokenByHash("c".repeat(64))).toBeNull();
+        expect(await store.listApiTokens()).toStrictEqual([sampleApiToken(), second]);
+      });
+
+      it("refuses a second token with the same hash or id", async () => {
+        await store.saveApiToken(sampleApiToken());
+        await expect(store.saveApiToken(sampleApiToken({ id: "tok-other" }))).rejects.toMatchObject({
+          code: "LEDGER_FAILED",
+        });
+        await expect(store.saveApiToken(sampleApiToken({ hash: "d".repeat(64) }))).rejects.toMatchObject({
+          code: "LEDGER_FAILED",
+        });
+        expect(await store.listApiTokens()).toStrictEqual([sampleApiToken()]);
+      });
+
+      it("revokes a token once; a revoked token is still found, with revokedAt set; unknown ids answer false", async () => {
+        await store.saveApiToken(sampleApiToken());
+        expect(await store.revokeApiToken("tok-1", "2026-01-02T01:00:00+01:00")).toBe(true);
+        expect(await store.revokeApiToken("tok-1", at(999))).toBe(false);
+        expect(await store.revokeApiToken("tok-missing", at(1))).toBe(false);
+        const revoked = sampleApiToken({ revokedAt: "2026-01-02T00:00:00.000Z" });
+        expect(await store.findApiTokenByHash(sampleApiToken().hash)).toStrictEqual(revoked);
+        expect(await store.listApiTokens()).toStrictEqual([revoked]);
+      });
+
+      it("stores flag times in canonical ISO form (UTC, milliseconds)", async () => {
+        await store.applyFlagChange({
+          definition: sampleFlag({
+            createdAt: "2026-03-01T14:00:00+02:00",
+            archivedAt: "2026-03-02T00:00:00.5Z",
+          }),
+          state: sampleFlagState({
+            updatedAt: "2026-03-01T12:00:00Z",
+            rolloutChangedAt: "2026-03-01T13:00:00.25+01:00",
+          }),
+          audit: sampleFlagAudit({ at: "2026-03-01T12:00:00.1Z" }),
+        });
+        await store.saveApiToken(
+          sampleApiToken({ createdAt: "2026-03-01T12:00:00Z", revokedAt: "2026-03-01T12:00:00+00:00" }),
+        );
+        expect(await store.getFlag("new-checkout")).toMatchObject({
+          createdAt: "2026-03-01T12:00:00.000Z",
+          archivedAt: "2026-03-02T00:00:00.500Z",
+        });
+        expect(await store.getFlagState("new-checkout", "production")).toMatchObject({
+          updatedAt: "2026-03-01T12:00:00.000Z",
+          rolloutChangedAt: "2026-03-01T12:00:00.250Z",
+        });
+        expect((await store.listFlagAudit("new-checkout"))[0]?.at).toBe("2026-03-01T12:00:00.100Z");
+        expect((await store.listApiTokens())[0]).toMatchObject({
+          createdAt: "2026-03-01T12:00:00.000Z",
+          revokedAt: "2026-03-01T12:00:00.000Z",
+        });
+      });
+
+      it("answers null or [] for flags, states, audit and tokens it does not hold", async () => {
+        expect(await store.getFlag("missing")).toBeNull();
+        expect(await store.listFlags({ includeArchived: true })).toEqual([]);
+        expect(await store.getFlagState("missing", "production")).toBeNull();
+        expect(await store.listFlagStates("production")).toEqual([]);
+        expect(await store.listFlagAudit("missing")).toEqual([]);
+        expect(await store.listFlagEvaluations("production")).toEqual([]);
+        expect(await store.findApiTokenByHash("0".repeat(64))).toBeNull();
+        expect(await store.listApiTokens()).toEqual([]);
+      });
+
+      it("callers mutating what they passed or got back do not change stored flags", async () => {
+        const change = createFlagChange();
+        await store.applyFlagChange(change);
+        change.state?.variants.push({ name: "injected", weight: 1 });
+        change.state?.rules.splice(0);
+        if (change.definition) change.definition.owner = "changed";
+        (change.audit.after as Record<string, unknown>).owner = "changed";
+        const state = await store.getFlagState("new-checkout", "production");
+        state?.variants.splice(0);
+        expect(await store.getFlagState("new-checkout", "production")).toStrictEqual(sampleFlagState());
+        expect(await store.getFlag("new-checkout")).toStrictEqual(sampleFlag());
+        expect((await store.listFlagAudit("new-checkout"))[0]).toStrictEqual(
+          sampleFlagAudit({ id: "fa-create-new-checkout" }),
+        );
       });
     });
 

@@ -1,6 +1,7 @@
 /**
  * The release ledger: releases, deploys with their journal, environment state, the deploy lock,
- * approvals, backups, tags, canary analysis runs and notifications. One port (LedgerStore), three
+ * approvals, backups, tags, canary analysis runs, notifications, and feature flags (definitions,
+ * per-environment states, audit, evaluation totals, SDK API tokens). One port (LedgerStore), three
  * adapters, one contract suite.
  */
 
@@ -23,6 +24,8 @@ export type {
   DeployStatus,
   DeployStep,
   EnvironmentState,
+  FlagChange,
+  FlagEvaluationCount,
   LedgerStore,
   ListDeploysOptions,
   LockResult,

@@ -9,7 +9,17 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { usePostgres } from "../../test/support/postgres.js";
 import { freePort } from "../pg/throwaway.js";
-import { at, describeLedgerContract, sampleAnalysis, sampleDeploy, sampleNotification } from "./contract.js";
+import {
+  at,
+  createFlagChange,
+  describeLedgerContract,
+  sampleAnalysis,
+  sampleApiToken,
+  sampleDeploy,
+  sampleFlagAudit,
+  sampleFlagState,
+  sampleNotification,
+} from "./contract.js";
 import { createMemoryLedger } from "./memory.js";
 import { createPostgresLedger } from "./postgres.js";
 import { postgresMigrations } from "./postgres-migrations.js";
@@ -87,6 +97,76 @@ describe("postgres ledger", () => {
     });
   });
 
+  it("30 concurrent flag changes from two pools on one database: the revision counts every one, every audit row lands", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url, url], async ([a, b]) => {
+      if (!a || !b) throw new Error("two stores expected");
+      await a.applyFlagChange(createFlagChange());
+      const revisions = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (i % 2 === 0 ? a : b).applyFlagChange({
+            state: sampleFlagState({ rollout: i }),
+            audit: sampleFlagAudit({ id: `fa-${i}`, environment: "production", action: "rollout" }),
+          }),
+        ),
+      );
+      expect([...revisions].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+      expect(await b.flagRevision()).toBe(31);
+      expect(await a.listFlagAudit("new-checkout", 100)).toHaveLength(31);
+    });
+  });
+
+  it("a ledger at schema version 2 is upgraded to 3 in place, keeping its data, and then holds flags and tokens", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    const [v1, v2] = postgresMigrations("shipgate");
+    if (v1?.version !== 1 || v2?.version !== 2) throw new Error("migrations 1 and 2 expected first");
+    await postgres.sql(
+      url,
+      `CREATE SCHEMA shipgate;
+       CREATE TABLE shipgate.ledger_schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now());
+       ${v1.sql}
+       ${v2.sql}
+       INSERT INTO shipgate.ledger_schema_migrations (version, name) VALUES (1, 'v1'), (2, 'v2');
+       INSERT INTO shipgate.ledger_environments (environment, current_release_id, traffic, updated_at)
+         VALUES ('production', 'r-1', '[{"releaseId": "r-1", "weight": 100}]', '2026-01-01T00:00:00Z');`,
+    );
+    await withStores([url, url], async ([store, other]) => {
+      if (!store || !other) throw new Error("two stores expected");
+      expect(await store.getEnvironmentState("production")).toMatchObject({ currentReleaseId: "r-1" });
+      expect(await store.flagRevision()).toBe(0);
+      expect(await store.applyFlagChange(createFlagChange())).toBe(1);
+      expect(await other.flagRevision()).toBe(1);
+      await store.saveApiToken(sampleApiToken());
+      expect(await other.findApiTokenByHash(sampleApiToken().hash)).toEqual(sampleApiToken());
+    });
+    expect(
+      (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
+        .rows,
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+  });
+
+  it("stores flag JSON as jsonb, flags as booleans, and refuses a duplicate token hash in the table itself", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url], async ([store]) => {
+      await store?.applyFlagChange(createFlagChange());
+      await store?.saveApiToken(sampleApiToken());
+    });
+    const state = await postgres.sql(
+      url,
+      `SELECT pg_typeof(rules)::text AS rules, pg_typeof(enabled)::text AS enabled, variants->0->'payload'->>'color' AS color
+         FROM shipgate.ledger_flag_states`,
+    );
+    expect(state.rows[0]).toEqual({ rules: "jsonb", enabled: "boolean", color: "blue" });
+    const duplicate = postgres.sql(
+      url,
+      `INSERT INTO shipgate.ledger_api_tokens (id, hash, name, environment, scope, created_at, created_by)
+         VALUES ('tok-2', $1, 'copy', 'production', 'sdk', now(), 'x')`,
+      [sampleApiToken().hash],
+    );
+    await expect(duplicate).rejects.toMatchObject({ code: "23505" });
+  });
+
   it("several processes opening a new database at once create the schema once", async () => {
     const url = await postgres.freshDatabase("ledger");
     const opened = await Promise.allSettled(Array.from({ length: 5 }, () => createPostgresLedger(url)));
@@ -96,7 +176,7 @@ describe("postgres ledger", () => {
       for (const o of opened) if (o.status === "fulfilled") await o.value.close();
     }
     const versions = await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations");
-    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
   });
 
   it("a ledger created at schema version 1 is upgraded in place, keeping its data, by processes opening it at once", async () => {
@@ -123,7 +203,7 @@ describe("postgres ledger", () => {
     expect(
       (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
         .rows,
-    ).toEqual([{ version: 1 }, { version: 2 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     await withStores([url], async ([store]) => {
       if (!store) throw new Error("a store expected");
       expect(await store.getEnvironmentState("production")).toEqual({
@@ -155,11 +235,17 @@ describe("postgres ledger", () => {
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       "ledger_analyses",
+      "ledger_api_tokens",
       "ledger_approvals",
       "ledger_backups",
       "ledger_deploy_steps",
       "ledger_deploys",
       "ledger_environments",
+      "ledger_flag_audit",
+      "ledger_flag_evaluations",
+      "ledger_flag_revision",
+      "ledger_flag_states",
+      "ledger_flags",
       "ledger_locks",
       "ledger_notifications",
       "ledger_releases",

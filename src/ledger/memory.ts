@@ -3,16 +3,25 @@
  * the SQL adapters (the same contract suite runs against all three) and copies every value in and
  * out, so a caller mutating an object it passed or got back never changes what is stored.
  */
+import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
 import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
 import { deployExists, deployNotFound } from "./ledger-error.js";
 import {
+  apiTokenExists,
   copy,
   defaultDeployListLimit,
+  defaultFlagAuditLimit,
+  evaluationDay,
+  flagAuditExists,
+  flagNotFound,
   listLimit,
+  mergeEvaluationCounts,
   normalizeAnalysis,
+  normalizeApiToken,
   normalizeApproval,
   normalizeBackup,
   normalizeDeploy,
+  normalizeFlagChange,
   normalizeNotification,
   normalizeRelease,
   normalizeState,
@@ -28,6 +37,7 @@ import {
   type DeployLock,
   type DeployStep,
   type EnvironmentState,
+  type FlagEvaluationCount,
   type LedgerStore,
   type LockResult,
   type NotificationRecord,
@@ -86,6 +96,17 @@ export function createMemoryLedger(): LedgerStore {
   const tags = new Map<string, Row<TagRecord>>();
   const analyses = new Map<string, Row<AnalysisRun>>();
   const notifications = new Map<string, Row<NotificationRecord>>();
+
+  const flags = new Map<string, FlagDefinition>();
+  /** By JSON [flagKey, environment]. */
+  const flagStates = new Map<string, FlagEnvironmentState>();
+  const flagAudit = new Map<string, Row<FlagAuditEntry>>();
+  /** By JSON [environment, day, flagKey, variant, enabled]. */
+  const evaluations = new Map<string, FlagEvaluationCount & { day: string; environment: string }>();
+  const tokens = new Map<string, Row<ApiTokenRecord>>();
+  let revision = 0;
+  const byKey = (a: { flagKey: string }, b: { flagKey: string }) =>
+    a.flagKey < b.flagKey ? -1 : a.flagKey > b.flagKey ? 1 : 0;
 
   const deploysOf = (environment: string) =>
     [...deploys.values()].filter((row) => row.value.environment === environment);
@@ -291,6 +312,108 @@ export function createMemoryLedger(): LedgerStore {
     async listNotifications(deployId) {
       const rows = [...notifications.values()].filter((row) => row.value.deployId === deployId);
       return copy(oldestFirst(rows, (n) => [n.createdAt]));
+    },
+
+    async applyFlagChange(change) {
+      const c = normalizeFlagChange(change);
+      // Every check before the first write: a refused change leaves nothing behind.
+      if (c.state && c.definition?.key !== c.state.flagKey && !flags.has(c.state.flagKey)) {
+        throw flagNotFound(c.state.flagKey);
+      }
+      if (flagAudit.has(c.audit.id)) throw flagAuditExists(c.audit.id);
+      if (c.definition) flags.set(c.definition.key, c.definition);
+      if (c.state) flagStates.set(JSON.stringify([c.state.flagKey, c.state.environment]), c.state);
+      flagAudit.set(c.audit.id, { seq: next(), value: c.audit });
+      revision += 1;
+      return revision;
+    },
+    async getFlag(key) {
+      const flag = flags.get(key);
+      return flag ? copy(flag) : null;
+    },
+    async listFlags(options = {}) {
+      const all = [...flags.values()].filter(
+        (f) => options.includeArchived === true || f.archivedAt === null,
+      );
+      return copy(all.sort((a, b) => byKey({ flagKey: a.key }, { flagKey: b.key })));
+    },
+    async getFlagState(key, environment) {
+      const state = flagStates.get(JSON.stringify([key, environment]));
+      return state ? copy(state) : null;
+    },
+    async listFlagStates(environment) {
+      return copy([...flagStates.values()].filter((s) => s.environment === environment).sort(byKey));
+    },
+    async flagRevision() {
+      return revision;
+    },
+    async listFlagAudit(flagKey, limit) {
+      const rows = [...flagAudit.values()].filter((row) => row.value.flagKey === flagKey);
+      return copy(
+        take(
+          newestFirst(rows, (e) => e.at),
+          listLimit(limit, defaultFlagAuditLimit),
+        ),
+      );
+    },
+    async recordFlagEvaluations(environment, day, counts) {
+      const d = evaluationDay(day);
+      for (const c of mergeEvaluationCounts(counts)) {
+        const key = JSON.stringify([environment, d, c.flagKey, c.variant, c.enabled]);
+        const total = evaluations.get(key);
+        if (total) total.count += c.count;
+        else evaluations.set(key, { ...c, day: d, environment });
+      }
+    },
+    async listFlagEvaluations(environment, flagKey) {
+      // As the SQL adapters order: day descending, then flag, null variant first, variant, off first.
+      const sortKey = (e: FlagEvaluationCount & { day: string }) => [
+        e.flagKey,
+        e.variant === null ? 0 : 1,
+        e.variant ?? "",
+        e.enabled ? 1 : 0,
+      ];
+      return [...evaluations.values()]
+        .filter((e) => e.environment === environment && (flagKey === undefined || e.flagKey === flagKey))
+        .sort((a, b) => {
+          if (a.day !== b.day) return a.day < b.day ? 1 : -1;
+          const ak = sortKey(a);
+          const bk = sortKey(b);
+          for (let i = 0; i < ak.length; i++) {
+            const x = ak[i] as string | number;
+            const y = bk[i] as string | number;
+            if (x !== y) return x < y ? -1 : 1;
+          }
+          return 0;
+        })
+        .map((e) => ({
+          day: e.day,
+          flagKey: e.flagKey,
+          variant: e.variant,
+          enabled: e.enabled,
+          count: e.count,
+        }));
+    },
+    async saveApiToken(token) {
+      const value = normalizeApiToken(token);
+      if (tokens.has(value.id) || [...tokens.values()].some((row) => row.value.hash === value.hash)) {
+        throw apiTokenExists(value.id);
+      }
+      tokens.set(value.id, { seq: next(), value });
+    },
+    async findApiTokenByHash(hash) {
+      const found = [...tokens.values()].find((row) => row.value.hash === hash);
+      return found ? copy(found.value) : null;
+    },
+    async listApiTokens() {
+      return copy(oldestFirst(tokens.values(), (t) => [t.createdAt]));
+    },
+    async revokeApiToken(id, at) {
+      const revokedAt = isoTime(at, "apiToken.revokedAt");
+      const row = tokens.get(id);
+      if (!row || row.value.revokedAt !== null) return false;
+      row.value = { ...row.value, revokedAt };
+      return true;
     },
 
     async close() {},

@@ -3,6 +3,8 @@
  * ISO form (see iso-time.ts), and list limits made whole numbers. Shared so the three adapters
  * store exactly the same thing.
  */
+import { ShipgateError } from "../core/errors.js";
+import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
 import { isoTime, isoTimeOrNull } from "./iso-time.js";
 import type {
   AnalysisRun,
@@ -11,6 +13,8 @@ import type {
   Deploy,
   DeployStep,
   EnvironmentState,
+  FlagChange,
+  FlagEvaluationCount,
   NotificationRecord,
   Release,
   TagRecord,
@@ -85,4 +89,116 @@ export function normalizeAnalysis(run: AnalysisRun): AnalysisRun {
 
 export function normalizeNotification(record: NotificationRecord): NotificationRecord {
   return { ...copy(record), createdAt: isoTime(record.createdAt, "notification.createdAt") };
+}
+
+/** The number of audit entries listFlagAudit returns when no limit is given. */
+export const defaultFlagAuditLimit = 50;
+
+/** A caller's bug (the CLI and the server validate first): INTERNAL, naming the field. */
+function invalid(what: string): ShipgateError {
+  return new ShipgateError("INTERNAL", `the ledger was given ${what}`, {
+    hint: "This is a bug in shipgate: report it with the command you ran.",
+  });
+}
+
+/** Any value as plain JSON; undefined (no value) is stored as null. */
+const jsonValue = (value: unknown): unknown => (value === undefined ? null : plainJson(value));
+
+export function normalizeFlag(flag: FlagDefinition): FlagDefinition {
+  return {
+    ...copy(flag),
+    createdAt: isoTime(flag.createdAt, "flag.createdAt"),
+    archivedAt: isoTimeOrNull(flag.archivedAt, "flag.archivedAt"),
+  };
+}
+
+export function normalizeFlagState(state: FlagEnvironmentState): FlagEnvironmentState {
+  return {
+    ...copy(state),
+    rules: plainJson(state.rules),
+    variants: plainJson(state.variants),
+    updatedAt: isoTime(state.updatedAt, "flagState.updatedAt"),
+    rolloutChangedAt: isoTime(state.rolloutChangedAt, "flagState.rolloutChangedAt"),
+  };
+}
+
+export function normalizeFlagAudit(entry: FlagAuditEntry): FlagAuditEntry {
+  return {
+    ...copy(entry),
+    at: isoTime(entry.at, "flagAudit.at"),
+    before: jsonValue(entry.before),
+    after: jsonValue(entry.after),
+  };
+}
+
+/** A flag change, normalised; INTERNAL when it carries neither a definition nor a state. */
+export function normalizeFlagChange(change: FlagChange): FlagChange {
+  if (change.definition === undefined && change.state === undefined) {
+    throw invalid(`a flag change of ${change.audit.flagKey} with neither a definition nor a state`);
+  }
+  const out: FlagChange = { audit: normalizeFlagAudit(change.audit) };
+  if (change.definition !== undefined) out.definition = normalizeFlag(change.definition);
+  if (change.state !== undefined) out.state = normalizeFlagState(change.state);
+  return out;
+}
+
+/** The change's state is for a flag the ledger does not hold (nor does the change define it). */
+export function flagNotFound(key: string): ShipgateError {
+  return new ShipgateError("LEDGER_FAILED", `flag ${key} is not in the ledger`, {
+    hint: `Run \`shipgate flags list\` to see the flags, or \`shipgate flags create ${key}\` to define it.`,
+  });
+}
+
+export function flagAuditExists(id: string): ShipgateError {
+  return new ShipgateError("LEDGER_FAILED", `flag audit entry ${id} is already in the ledger`, {
+    hint: "This is a bug in shipgate (audit ids are unique): report it with the command you ran.",
+  });
+}
+
+export function apiTokenExists(id: string): ShipgateError {
+  return new ShipgateError(
+    "LEDGER_FAILED",
+    `API token ${id} (or one with the same hash) is already in the ledger`,
+    {
+      hint: "This is a bug in shipgate (token ids and hashes are unique): report it with the command you ran.",
+    },
+  );
+}
+
+export function normalizeApiToken(token: ApiTokenRecord): ApiTokenRecord {
+  return {
+    ...copy(token),
+    createdAt: isoTime(token.createdAt, "apiToken.createdAt"),
+    revokedAt: isoTimeOrNull(token.revokedAt, "apiToken.revokedAt"),
+  };
+}
+
+const dayPattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A day as YYYY-MM-DD; INTERNAL when it is not one. */
+export function evaluationDay(day: string): string {
+  const ms = dayPattern.test(day) ? Date.parse(`${day}T00:00:00.000Z`) : Number.NaN;
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== day) {
+    throw invalid(`an invalid day for flag evaluations: ${JSON.stringify(day)} (expected YYYY-MM-DD)`);
+  }
+  return day;
+}
+
+/**
+ * Evaluation counts merged per (flag, variant, outcome), zero counts dropped, in first-seen order:
+ * what every adapter adds to the day's totals. INTERNAL for a count that is not a whole number ≥ 0.
+ */
+export function mergeEvaluationCounts(counts: readonly FlagEvaluationCount[]): FlagEvaluationCount[] {
+  const merged = new Map<string, FlagEvaluationCount>();
+  for (const c of counts) {
+    if (!Number.isSafeInteger(c.count) || c.count < 0) {
+      throw invalid(`an invalid evaluation count for ${c.flagKey}: ${JSON.stringify(c.count)}`);
+    }
+    if (c.count === 0) continue;
+    const key = JSON.stringify([c.flagKey, c.variant, c.enabled]);
+    const seen = merged.get(key);
+    if (seen) seen.count += c.count;
+    else merged.set(key, { flagKey: c.flagKey, variant: c.variant, enabled: c.enabled, count: c.count });
+  }
+  return [...merged.values()];
 }

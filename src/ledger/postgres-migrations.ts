@@ -157,5 +157,81 @@ CREATE TABLE ${s}.ledger_notifications (
 CREATE INDEX ledger_notifications_by_deploy ON ${s}.ledger_notifications (deploy_id, created_at, seq);
 `,
     },
+    {
+      version: 3,
+      name: "feature flags: definitions, environment states, audit, evaluation totals, API tokens, revision",
+      // Keys, environments and variants use the "C" collation: they sort by code point, as in SQLite
+      // and in memory, whatever the database's locale.
+      sql: `
+CREATE TABLE ${s}.ledger_flags (
+  key text COLLATE "C" PRIMARY KEY,
+  description text NOT NULL,
+  owner text NOT NULL,
+  type text NOT NULL,
+  removal_date text,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  archived_at timestamptz
+);
+
+CREATE TABLE ${s}.ledger_flag_states (
+  flag_key text COLLATE "C" NOT NULL REFERENCES ${s}.ledger_flags (key),
+  environment text COLLATE "C" NOT NULL,
+  enabled boolean NOT NULL,
+  rollout double precision NOT NULL,
+  rules jsonb NOT NULL,
+  variants jsonb NOT NULL,
+  killed boolean NOT NULL,
+  stickiness text NOT NULL,
+  updated_at timestamptz NOT NULL,
+  updated_by text NOT NULL,
+  rollout_changed_at timestamptz NOT NULL,
+  PRIMARY KEY (flag_key, environment)
+);
+CREATE INDEX ledger_flag_states_by_environment ON ${s}.ledger_flag_states (environment, flag_key);
+
+CREATE TABLE ${s}.ledger_flag_audit (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  flag_key text COLLATE "C" NOT NULL,
+  environment text COLLATE "C",
+  action text NOT NULL,
+  actor text NOT NULL,
+  at timestamptz NOT NULL,
+  before jsonb NOT NULL,
+  after jsonb NOT NULL
+);
+CREATE INDEX ledger_flag_audit_by_flag ON ${s}.ledger_flag_audit (flag_key, at DESC, seq DESC);
+
+CREATE TABLE ${s}.ledger_flag_evaluations (
+  environment text COLLATE "C" NOT NULL,
+  day text NOT NULL,
+  flag_key text COLLATE "C" NOT NULL,
+  has_variant boolean NOT NULL,
+  variant text COLLATE "C" NOT NULL,
+  enabled boolean NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (environment, day, flag_key, has_variant, variant, enabled)
+);
+
+CREATE TABLE ${s}.ledger_api_tokens (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  hash text NOT NULL UNIQUE,
+  name text NOT NULL,
+  environment text NOT NULL,
+  scope text NOT NULL,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL,
+  revoked_at timestamptz
+);
+
+CREATE TABLE ${s}.ledger_flag_revision (
+  id integer PRIMARY KEY CHECK (id = 1),
+  revision bigint NOT NULL
+);
+INSERT INTO ${s}.ledger_flag_revision (id, revision) VALUES (1, 0);
+`,
+    },
   ];
 }

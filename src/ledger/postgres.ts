@@ -11,12 +11,20 @@ import { maskUrlPasswords } from "../env/mask.js";
 import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
 import { deployExists, deployNotFound, ledgerFailure, maskLedgerUrl } from "./ledger-error.js";
 import {
+  apiTokenExists,
   defaultDeployListLimit,
+  defaultFlagAuditLimit,
+  evaluationDay,
+  flagAuditExists,
+  flagNotFound,
   listLimit,
+  mergeEvaluationCounts,
   normalizeAnalysis,
+  normalizeApiToken,
   normalizeApproval,
   normalizeBackup,
   normalizeDeploy,
+  normalizeFlagChange,
   normalizeNotification,
   normalizeRelease,
   normalizeState,
@@ -56,6 +64,11 @@ const connectHint =
   "Check the host, port, database name and credentials in ledger.url (or $SHIPGATE_LEDGER_URL), and that this machine can reach the server; the default ledger (sqlite:.shipgate/ledger.db) needs no server.";
 
 const {
+  toFlag,
+  toFlagState,
+  toFlagAudit,
+  toFlagEvaluation,
+  toApiToken,
   toRelease,
   toDeploy,
   toStep,
@@ -214,6 +227,21 @@ function postgresStore(
   const count = async (sql: string, params: unknown[] = []): Promise<number> =>
     (await pool.query(sql, params)).rowCount ?? 0;
   const limitClause = (limit: number | null) => (limit === null ? "" : ` LIMIT ${limit}`);
+  /** Runs `work` in one transaction on one client: committed when it returns, rolled back when it throws. */
+  const transaction = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
 
   return {
     kind: "postgres",
@@ -633,6 +661,196 @@ function postgresStore(
           )
         ).map(toNotification),
       );
+    },
+
+    applyFlagChange(change) {
+      return run("recording a flag change", async () => {
+        const c = normalizeFlagChange(change);
+        return transaction(async (client) => {
+          // The revision row first: its row lock serialises every flag change in the ledger, and the
+          // increment reads the latest committed value, so concurrent changes never lose one.
+          const bumped = await client.query<{ revision: string }>(
+            `UPDATE ${s}.ledger_flag_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision`,
+          );
+          const revision = bumped.rows[0]?.revision;
+          if (revision === undefined) throw new Error("the flag revision row is missing");
+          if (c.state && c.definition?.key !== c.state.flagKey) {
+            const known = await client.query(`SELECT 1 FROM ${s}.ledger_flags WHERE key = $1`, [
+              c.state.flagKey,
+            ]);
+            if (known.rowCount === 0) throw flagNotFound(c.state.flagKey);
+          }
+          const seen = await client.query(`SELECT 1 FROM ${s}.ledger_flag_audit WHERE id = $1`, [c.audit.id]);
+          if ((seen.rowCount ?? 0) > 0) throw flagAuditExists(c.audit.id);
+          const f = c.definition;
+          if (f) {
+            await client.query(
+              `INSERT INTO ${s}.ledger_flags (key, description, owner, type, removal_date, created_at, created_by, archived_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (key) DO UPDATE SET description = EXCLUDED.description, owner = EXCLUDED.owner,
+                 type = EXCLUDED.type, removal_date = EXCLUDED.removal_date, created_at = EXCLUDED.created_at,
+                 created_by = EXCLUDED.created_by, archived_at = EXCLUDED.archived_at`,
+              [f.key, f.description, f.owner, f.type, f.removalDate, f.createdAt, f.createdBy, f.archivedAt],
+            );
+          }
+          const st = c.state;
+          if (st) {
+            await client.query(
+              `INSERT INTO ${s}.ledger_flag_states (flag_key, environment, enabled, rollout, rules, variants, killed,
+                 stickiness, updated_at, updated_by, rollout_changed_at)
+               VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11)
+               ON CONFLICT (flag_key, environment) DO UPDATE SET enabled = EXCLUDED.enabled, rollout = EXCLUDED.rollout,
+                 rules = EXCLUDED.rules, variants = EXCLUDED.variants, killed = EXCLUDED.killed,
+                 stickiness = EXCLUDED.stickiness, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,
+                 rollout_changed_at = EXCLUDED.rollout_changed_at`,
+              [
+                st.flagKey,
+                st.environment,
+                st.enabled,
+                st.rollout,
+                jsonParam(st.rules),
+                jsonParam(st.variants),
+                st.killed,
+                st.stickiness,
+                st.updatedAt,
+                st.updatedBy,
+                st.rolloutChangedAt,
+              ],
+            );
+          }
+          const a = c.audit;
+          await client.query(
+            `INSERT INTO ${s}.ledger_flag_audit (id, flag_key, environment, action, actor, at, before, after)
+             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
+            [
+              a.id,
+              a.flagKey,
+              a.environment,
+              a.action,
+              a.actor,
+              a.at,
+              jsonParam(a.before),
+              jsonParam(a.after),
+            ],
+          );
+          return Number(revision);
+        });
+      });
+    },
+    getFlag(key) {
+      return run("reading a flag", async () => {
+        const row = await one(`SELECT * FROM ${s}.ledger_flags WHERE key = $1`, [key]);
+        return row ? toFlag(row) : null;
+      });
+    },
+    listFlags(options = {}) {
+      return run("listing flags", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_flags${options.includeArchived === true ? "" : " WHERE archived_at IS NULL"} ORDER BY key`,
+          )
+        ).map(toFlag),
+      );
+    },
+    getFlagState(key, environment) {
+      return run("reading a flag's state", async () => {
+        const row = await one(
+          `SELECT * FROM ${s}.ledger_flag_states WHERE flag_key = $1 AND environment = $2`,
+          [key, environment],
+        );
+        return row ? toFlagState(row) : null;
+      });
+    },
+    listFlagStates(environment) {
+      return run("listing flag states", async () =>
+        (
+          await rows(`SELECT * FROM ${s}.ledger_flag_states WHERE environment = $1 ORDER BY flag_key`, [
+            environment,
+          ])
+        ).map(toFlagState),
+      );
+    },
+    flagRevision() {
+      return run("reading the flag revision", async () => {
+        const row = await one(`SELECT revision FROM ${s}.ledger_flag_revision WHERE id = 1`);
+        return row ? Number(row.revision) : 0;
+      });
+    },
+    listFlagAudit(flagKey, limit) {
+      return run("reading a flag's audit", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_flag_audit WHERE flag_key = $1 ORDER BY at DESC, seq DESC${limitClause(listLimit(limit, defaultFlagAuditLimit))}`,
+            [flagKey],
+          )
+        ).map(toFlagAudit),
+      );
+    },
+    recordFlagEvaluations(environment, day, counts) {
+      return run("recording flag evaluations", async () => {
+        const d = evaluationDay(day);
+        const merged = mergeEvaluationCounts(counts);
+        if (merged.length === 0) return;
+        // One statement (merged counts hold each key once, as ON CONFLICT DO UPDATE requires).
+        const params: unknown[] = [environment, d];
+        const values = merged.map((c) => {
+          params.push(c.flagKey, c.variant !== null, c.variant ?? "", c.enabled, c.count);
+          const n = params.length;
+          return `($1, $2, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::bigint)`;
+        });
+        await pool.query(
+          `INSERT INTO ${s}.ledger_flag_evaluations AS e (environment, day, flag_key, has_variant, variant, enabled, count)
+           VALUES ${values.join(", ")}
+           ON CONFLICT (environment, day, flag_key, has_variant, variant, enabled)
+           DO UPDATE SET count = e.count + EXCLUDED.count`,
+          params,
+        );
+      });
+    },
+    listFlagEvaluations(environment, flagKey) {
+      return run("listing flag evaluations", async () => {
+        const params: unknown[] = flagKey === undefined ? [environment] : [environment, flagKey];
+        return (
+          await rows(
+            `SELECT * FROM ${s}.ledger_flag_evaluations WHERE environment = $1${flagKey === undefined ? "" : " AND flag_key = $2"}
+             ORDER BY day DESC, flag_key, has_variant, variant, enabled`,
+            params,
+          )
+        ).map(toFlagEvaluation);
+      });
+    },
+    saveApiToken(token) {
+      return run("saving an API token", async () => {
+        const t = normalizeApiToken(token);
+        const inserted = await count(
+          `INSERT INTO ${s}.ledger_api_tokens (id, hash, name, environment, scope, created_at, created_by, revoked_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+          [t.id, t.hash, t.name, t.environment, t.scope, t.createdAt, t.createdBy, t.revokedAt],
+        );
+        if (inserted === 0) throw apiTokenExists(t.id);
+      });
+    },
+    findApiTokenByHash(hash) {
+      return run("finding an API token", async () => {
+        const row = await one(`SELECT * FROM ${s}.ledger_api_tokens WHERE hash = $1`, [hash]);
+        return row ? toApiToken(row) : null;
+      });
+    },
+    listApiTokens() {
+      return run("listing API tokens", async () =>
+        (await rows(`SELECT * FROM ${s}.ledger_api_tokens ORDER BY created_at, seq`)).map(toApiToken),
+      );
+    },
+    revokeApiToken(id, at) {
+      return run("revoking an API token", async () => {
+        const revokedAt = isoTime(at, "apiToken.revokedAt");
+        return (
+          (await count(
+            `UPDATE ${s}.ledger_api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`,
+            [revokedAt, id],
+          )) > 0
+        );
+      });
     },
 
     async close() {

@@ -4,6 +4,15 @@
  * integers. Each adapter passes its decoders.
  */
 import type {
+  ApiTokenRecord,
+  FlagAuditEntry,
+  FlagDefinition,
+  FlagEnvironmentState,
+  FlagType,
+  TargetingRule,
+  Variant,
+} from "../flags/types.js";
+import type {
   AnalysisRun,
   AnalysisVerdict,
   Approval,
@@ -14,6 +23,7 @@ import type {
   DeployStatus,
   DeployStep,
   EnvironmentState,
+  FlagEvaluationCount,
   NotificationRecord,
   Release,
   StepStatus,
@@ -178,7 +188,78 @@ export function rowReaders(decode: ColumnDecoders) {
     };
   }
 
+  function toFlag(row: SqlRow): FlagDefinition {
+    return {
+      key: str(row.key),
+      description: str(row.description),
+      owner: str(row.owner),
+      type: str(row.type) as FlagType,
+      removalDate: strOrNull(row.removal_date),
+      createdAt: time(row.created_at),
+      createdBy: str(row.created_by),
+      archivedAt: timeOrNull(row.archived_at),
+    };
+  }
+
+  function toFlagState(row: SqlRow): FlagEnvironmentState {
+    return {
+      flagKey: str(row.flag_key),
+      environment: str(row.environment),
+      enabled: decode.bool(row.enabled),
+      rollout: Number(row.rollout),
+      rules: json<TargetingRule[]>(row.rules),
+      variants: json<Variant[]>(row.variants),
+      killed: decode.bool(row.killed),
+      stickiness: str(row.stickiness),
+      updatedAt: time(row.updated_at),
+      updatedBy: str(row.updated_by),
+      rolloutChangedAt: time(row.rollout_changed_at),
+    };
+  }
+
+  function toFlagAudit(row: SqlRow): FlagAuditEntry {
+    return {
+      id: str(row.id),
+      flagKey: str(row.flag_key),
+      environment: strOrNull(row.environment),
+      action: str(row.action) as FlagAuditEntry["action"],
+      actor: str(row.actor),
+      at: time(row.at),
+      before: json<unknown>(row.before),
+      after: json<unknown>(row.after),
+    };
+  }
+
+  /** A day's total; `has_variant` tells a null variant (its own group) from a named one. */
+  function toFlagEvaluation(row: SqlRow): FlagEvaluationCount & { day: string } {
+    return {
+      day: str(row.day),
+      flagKey: str(row.flag_key),
+      variant: decode.bool(row.has_variant) ? str(row.variant) : null,
+      enabled: decode.bool(row.enabled),
+      count: Number(row.count),
+    };
+  }
+
+  function toApiToken(row: SqlRow): ApiTokenRecord {
+    return {
+      id: str(row.id),
+      hash: str(row.hash),
+      name: str(row.name),
+      environment: str(row.environment),
+      scope: str(row.scope) as ApiTokenRecord["scope"],
+      createdAt: time(row.created_at),
+      createdBy: str(row.created_by),
+      revokedAt: timeOrNull(row.revoked_at),
+    };
+  }
+
   return {
+    toFlag,
+    toFlagState,
+    toFlagAudit,
+    toFlagEvaluation,
+    toApiToken,
     toRelease,
     toDeploy,
     toStep,

@@ -153,4 +153,78 @@ CREATE TABLE ledger_notifications (
 CREATE INDEX ledger_notifications_by_deploy ON ledger_notifications (deploy_id, created_at, seq);
 `,
   },
+  {
+    version: 3,
+    name: "feature flags: definitions, environment states, audit, evaluation totals, API tokens, revision",
+    sql: `
+CREATE TABLE ledger_flags (
+  key TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  type TEXT NOT NULL,
+  removal_date TEXT,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  archived_at TEXT
+);
+
+CREATE TABLE ledger_flag_states (
+  flag_key TEXT NOT NULL REFERENCES ledger_flags (key),
+  environment TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  rollout REAL NOT NULL,
+  rules TEXT NOT NULL,
+  variants TEXT NOT NULL,
+  killed INTEGER NOT NULL,
+  stickiness TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  rollout_changed_at TEXT NOT NULL,
+  PRIMARY KEY (flag_key, environment)
+);
+CREATE INDEX ledger_flag_states_by_environment ON ledger_flag_states (environment, flag_key);
+
+CREATE TABLE ledger_flag_audit (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  flag_key TEXT NOT NULL,
+  environment TEXT,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  at TEXT NOT NULL,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL
+);
+CREATE INDEX ledger_flag_audit_by_flag ON ledger_flag_audit (flag_key, at DESC, seq DESC);
+
+CREATE TABLE ledger_flag_evaluations (
+  environment TEXT NOT NULL,
+  day TEXT NOT NULL,
+  flag_key TEXT NOT NULL,
+  has_variant INTEGER NOT NULL,
+  variant TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (environment, day, flag_key, has_variant, variant, enabled)
+);
+
+CREATE TABLE ledger_api_tokens (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  revoked_at TEXT
+);
+
+CREATE TABLE ledger_flag_revision (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  revision INTEGER NOT NULL
+);
+INSERT INTO ledger_flag_revision (id, revision) VALUES (1, 0);
+`,
+  },
 ];

@@ -8,7 +8,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { at, sampleAnalysis, sampleDeploy, sampleNotification, sampleStep } from "./contract.js";
+import {
+  at,
+  createFlagChange,
+  sampleAnalysis,
+  sampleApiToken,
+  sampleDeploy,
+  sampleFlagAudit,
+  sampleFlagState,
+  sampleNotification,
+  sampleStep,
+} from "./contract.js";
 import { createSqliteLedger, migrateSqlite } from "./sqlite.js";
 import { sqliteMigrations } from "./sqlite-migrations.js";
 import type { LedgerStore } from "./types.js";
@@ -42,6 +52,39 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.close()));
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Runs a module script under tsx in its own process group; `ready` when it prints "ready", `done` on exit 0. */
+function spawnScript(
+  script: string,
+  env: Record<string, string>,
+): { ready: Promise<void>; done: Promise<void> } {
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.includes("ready")) onReady();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`)),
+    );
+  });
+  return { ready: Promise.race([ready, done]), done };
+}
 
 const lockRequest = (holder: string) => ({
   environment: "production",
@@ -134,6 +177,125 @@ describe("sqlite ledger", () => {
     for (const holder of ["p0", "p1", "p2", "p3"]) expect(await store.listSteps(holder)).toHaveLength(50);
   }, 60_000);
 
+  it("two connections on one file applying flag changes at once lose no increment", async () => {
+    const a = await open();
+    const b = await open();
+    await a.applyFlagChange(createFlagChange());
+    const revisions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).applyFlagChange({
+          state: sampleFlagState({ rollout: i }),
+          audit: sampleFlagAudit({ id: `fa-${i}`, environment: "production", action: "rollout" }),
+        }),
+      ),
+    );
+    expect(new Set(revisions).size).toBe(20);
+    expect(await b.flagRevision()).toBe(21);
+    expect(await a.listFlagAudit("new-checkout", 100)).toHaveLength(21);
+  });
+
+  it("three processes applying flag changes at once: the revision counts every change and every audit row lands", async () => {
+    const file = path.join(dir, "ledger.db");
+    const seed = await open(file);
+    await seed.applyFlagChange(createFlagChange());
+    const go = path.join(dir, "go");
+    const script = `
+      import { existsSync } from "node:fs";
+      const { createSqliteLedger } = await import(${JSON.stringify(path.join(repoRoot, "src/ledger/sqlite.ts"))});
+      const store = await createSqliteLedger(process.env.LEDGER_FILE);
+      process.stdout.write("ready\\n");
+      while (!existsSync(process.env.GO_FILE)) await new Promise((r) => setTimeout(r, 2));
+      for (let i = 0; i < 25; i++) {
+        const at = new Date().toISOString();
+        await store.applyFlagChange({
+          state: { flagKey: "new-checkout", environment: "production", enabled: true, rollout: i, rules: [], variants: [],
+            killed: false, stickiness: "userId", updatedAt: at, updatedBy: process.env.WHO, rolloutChangedAt: at },
+          audit: { id: process.env.WHO + "-" + i, flagKey: "new-checkout", environment: "production", action: "rollout",
+            actor: process.env.WHO, at, before: null, after: { rollout: i } },
+        });
+      }
+      await store.close();
+      process.stdout.write("done\\n");
+    `;
+    const runs = ["w0", "w1", "w2"].map((who) =>
+      spawnScript(script, { LEDGER_FILE: file, GO_FILE: go, WHO: who }),
+    );
+    await Promise.all(runs.map((r) => r.ready));
+    writeFileSync(go, "");
+    await Promise.all(runs.map((r) => r.done));
+    expect(await seed.flagRevision()).toBe(76);
+    const audit = await seed.listFlagAudit("new-checkout", 1000);
+    expect(audit).toHaveLength(76);
+    for (const who of ["w0", "w1", "w2"]) {
+      expect(audit.filter((e) => e.actor === who)).toHaveLength(25);
+    }
+  }, 60_000);
+
+  it("a file at schema version 2 is upgraded to 3 in place, keeping its data, and then holds flags and tokens", async () => {
+    const file = path.join(dir, "ledger.db");
+    const raw = new Database(file);
+    try {
+      migrateSqlite(
+        raw,
+        file,
+        sqliteMigrations.filter((m) => m.version <= 2),
+      );
+      raw
+        .prepare(
+          "INSERT INTO ledger_environments (environment, current_release_id, traffic, updated_at) VALUES (?, ?, ?, ?)",
+        )
+        .run("production", "r-1", JSON.stringify([{ releaseId: "r-1", weight: 100 }]), at(0));
+      expect(raw.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ]);
+    } finally {
+      raw.close();
+    }
+    const store = await open(file);
+    expect(await store.getEnvironmentState("production")).toMatchObject({ currentReleaseId: "r-1" });
+    expect(await store.flagRevision()).toBe(0);
+    expect(await store.applyFlagChange(createFlagChange())).toBe(1);
+    await store.saveApiToken(sampleApiToken());
+    expect(await store.findApiTokenByHash(sampleApiToken().hash)).toEqual(sampleApiToken());
+    const check = new Database(file);
+    try {
+      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+        { version: 3 },
+      ]);
+      expect(
+        check
+          .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger_%' ORDER BY name",
+          )
+          .all()
+          .map((r) => (r as { name: string }).name),
+      ).toEqual([
+        "ledger_analyses",
+        "ledger_api_tokens",
+        "ledger_approvals",
+        "ledger_backups",
+        "ledger_deploy_steps",
+        "ledger_deploys",
+        "ledger_environments",
+        "ledger_flag_audit",
+        "ledger_flag_evaluations",
+        "ledger_flag_revision",
+        "ledger_flag_states",
+        "ledger_flags",
+        "ledger_locks",
+        "ledger_notifications",
+        "ledger_releases",
+        "ledger_schema_migrations",
+        "ledger_tags",
+      ]);
+    } finally {
+      check.close();
+    }
+  });
+
   it("reopening the file keeps the data", async () => {
     const file = path.join(dir, "ledger.db");
     const first = await createSqliteLedger(file);
@@ -155,6 +317,7 @@ describe("sqlite ledger", () => {
       expect(raw.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ]);
     } finally {
       raw.close();
@@ -221,6 +384,7 @@ describe("sqlite ledger", () => {
       expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ]);
       const indexes = check
         .prepare(

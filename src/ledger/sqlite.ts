@@ -12,12 +12,20 @@ import { ShipgateError } from "../core/errors.js";
 import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
 import { deployExists, deployNotFound, ledgerFailure } from "./ledger-error.js";
 import {
+  apiTokenExists,
   defaultDeployListLimit,
+  defaultFlagAuditLimit,
+  evaluationDay,
+  flagAuditExists,
+  flagNotFound,
   listLimit,
+  mergeEvaluationCounts,
   normalizeAnalysis,
+  normalizeApiToken,
   normalizeApproval,
   normalizeBackup,
   normalizeDeploy,
+  normalizeFlagChange,
   normalizeNotification,
   normalizeRelease,
   normalizeState,
@@ -37,6 +45,11 @@ type Db = Database.Database;
 type SqlValue = string | number | null;
 
 const {
+  toFlag,
+  toFlagState,
+  toFlagAudit,
+  toFlagEvaluation,
+  toApiToken,
   toRelease,
   toDeploy,
   toStep,
@@ -576,6 +589,206 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           toNotification,
         ),
       );
+    },
+
+    applyFlagChange(change) {
+      return run("recording a flag change", () => {
+        const c = normalizeFlagChange(change);
+        // BEGIN IMMEDIATE: the file's write lock first, so concurrent changes never lose an increment.
+        return immediate(() => {
+          if (c.state && c.definition?.key !== c.state.flagKey) {
+            if (!get("SELECT 1 AS present FROM ledger_flags WHERE key = ?", c.state.flagKey)) {
+              throw flagNotFound(c.state.flagKey);
+            }
+          }
+          if (get("SELECT 1 AS present FROM ledger_flag_audit WHERE id = ?", c.audit.id)) {
+            throw flagAuditExists(c.audit.id);
+          }
+          const f = c.definition;
+          if (f) {
+            exec(
+              `INSERT INTO ledger_flags (key, description, owner, type, removal_date, created_at, created_by, archived_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (key) DO UPDATE SET description = excluded.description, owner = excluded.owner,
+                 type = excluded.type, removal_date = excluded.removal_date, created_at = excluded.created_at,
+                 created_by = excluded.created_by, archived_at = excluded.archived_at`,
+              f.key,
+              f.description,
+              f.owner,
+              f.type,
+              f.removalDate,
+              f.createdAt,
+              f.createdBy,
+              f.archivedAt,
+            );
+          }
+          const st = c.state;
+          if (st) {
+            exec(
+              `INSERT INTO ledger_flag_states (flag_key, environment, enabled, rollout, rules, variants, killed, stickiness,
+                 updated_at, updated_by, rollout_changed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (flag_key, environment) DO UPDATE SET enabled = excluded.enabled, rollout = excluded.rollout,
+                 rules = excluded.rules, variants = excluded.variants, killed = excluded.killed,
+                 stickiness = excluded.stickiness, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+                 rollout_changed_at = excluded.rollout_changed_at`,
+              st.flagKey,
+              st.environment,
+              st.enabled ? 1 : 0,
+              st.rollout,
+              JSON.stringify(st.rules),
+              JSON.stringify(st.variants),
+              st.killed ? 1 : 0,
+              st.stickiness,
+              st.updatedAt,
+              st.updatedBy,
+              st.rolloutChangedAt,
+            );
+          }
+          const a = c.audit;
+          exec(
+            `INSERT INTO ledger_flag_audit (id, flag_key, environment, action, actor, at, before, after)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            a.id,
+            a.flagKey,
+            a.environment,
+            a.action,
+            a.actor,
+            a.at,
+            JSON.stringify(a.before),
+            JSON.stringify(a.after),
+          );
+          const row = get(
+            "UPDATE ledger_flag_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision",
+          );
+          if (!row) throw new Error("the flag revision row is missing");
+          return Number(row.revision);
+        });
+      });
+    },
+    getFlag(key) {
+      return run("reading a flag", () => {
+        const row = get("SELECT * FROM ledger_flags WHERE key = ?", key);
+        return row ? toFlag(row) : null;
+      });
+    },
+    listFlags(options = {}) {
+      return run("listing flags", () =>
+        all(
+          `SELECT * FROM ledger_flags${options.includeArchived === true ? "" : " WHERE archived_at IS NULL"} ORDER BY key`,
+        ).map(toFlag),
+      );
+    },
+    getFlagState(key, environment) {
+      return run("reading a flag's state", () => {
+        const row = get(
+          "SELECT * FROM ledger_flag_states WHERE flag_key = ? AND environment = ?",
+          key,
+          environment,
+        );
+        return row ? toFlagState(row) : null;
+      });
+    },
+    listFlagStates(environment) {
+      return run("listing flag states", () =>
+        all("SELECT * FROM ledger_flag_states WHERE environment = ? ORDER BY flag_key", environment).map(
+          toFlagState,
+        ),
+      );
+    },
+    flagRevision() {
+      return run("reading the flag revision", () => {
+        const row = get("SELECT revision FROM ledger_flag_revision WHERE id = 1");
+        return row ? Number(row.revision) : 0;
+      });
+    },
+    listFlagAudit(flagKey, limit) {
+      return run("reading a flag's audit", () =>
+        all(
+          `SELECT * FROM ledger_flag_audit WHERE flag_key = ? ORDER BY at DESC, seq DESC${limitClause(listLimit(limit, defaultFlagAuditLimit))}`,
+          flagKey,
+        ).map(toFlagAudit),
+      );
+    },
+    recordFlagEvaluations(environment, day, counts) {
+      return run("recording flag evaluations", () => {
+        const d = evaluationDay(day);
+        const merged = mergeEvaluationCounts(counts);
+        if (merged.length === 0) return;
+        immediate(() => {
+          for (const c of merged) {
+            exec(
+              `INSERT INTO ledger_flag_evaluations (environment, day, flag_key, has_variant, variant, enabled, count)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (environment, day, flag_key, has_variant, variant, enabled)
+               DO UPDATE SET count = count + excluded.count`,
+              environment,
+              d,
+              c.flagKey,
+              c.variant === null ? 0 : 1,
+              c.variant ?? "",
+              c.enabled ? 1 : 0,
+              c.count,
+            );
+          }
+        });
+      });
+    },
+    listFlagEvaluations(environment, flagKey) {
+      return run("listing flag evaluations", () => {
+        const where = flagKey === undefined ? "" : " AND flag_key = ?";
+        const params: SqlValue[] = flagKey === undefined ? [environment] : [environment, flagKey];
+        return all(
+          `SELECT * FROM ledger_flag_evaluations WHERE environment = ?${where}
+           ORDER BY day DESC, flag_key, has_variant, variant, enabled`,
+          ...params,
+        ).map(toFlagEvaluation);
+      });
+    },
+    saveApiToken(token) {
+      return run("saving an API token", () => {
+        const t = normalizeApiToken(token);
+        immediate(() => {
+          if (get("SELECT 1 AS present FROM ledger_api_tokens WHERE id = ? OR hash = ?", t.id, t.hash)) {
+            throw apiTokenExists(t.id);
+          }
+          exec(
+            `INSERT INTO ledger_api_tokens (id, hash, name, environment, scope, created_at, created_by, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            t.id,
+            t.hash,
+            t.name,
+            t.environment,
+            t.scope,
+            t.createdAt,
+            t.createdBy,
+            t.revokedAt,
+          );
+        });
+      });
+    },
+    findApiTokenByHash(hash) {
+      return run("finding an API token", () => {
+        const row = get("SELECT * FROM ledger_api_tokens WHERE hash = ?", hash);
+        return row ? toApiToken(row) : null;
+      });
+    },
+    listApiTokens() {
+      return run("listing API tokens", () =>
+        all("SELECT * FROM ledger_api_tokens ORDER BY created_at, seq").map(toApiToken),
+      );
+    },
+    revokeApiToken(id, at) {
+      return run("revoking an API token", () => {
+        const revokedAt = isoTime(at, "apiToken.revokedAt");
+        return (
+          exec(
+            "UPDATE ledger_api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            revokedAt,
+            id,
+          ) > 0
+        );
+      });
     },
 
     async close() {

@@ -4,6 +4,8 @@
  * Times are ISO-8601 strings in UTC; JSON-valued fields are plain objects the store serialises.
  */
 
+import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
+
 /** A release: one version of the application, immutable once recorded. */
 export interface Release {
   /** Content-addressed id: `r-` + the first 16 hex digits of sha256(artifact hash, start command, config). */
@@ -255,5 +257,48 @@ export interface LedgerStore {
   /** A deploy's notifications, oldest first. */
   listNotifications(deployId: string): Promise<NotificationRecord[]>;
 
+  // Feature flags (see flags/types.ts). Every change goes through applyFlagChange, in one transaction.
+  /**
+   * Upserts the definition (by key) and/or the environment state (by key + environment), appends
+   * the audit entry and increases the flag revision; returns the new revision.
+   */
+  applyFlagChange(change: FlagChange): Promise<number>;
+  getFlag(key: string): Promise<FlagDefinition | null>;
+  /** By key; archived ones only when asked. */
+  listFlags(options?: { includeArchived?: boolean }): Promise<FlagDefinition[]>;
+  getFlagState(key: string, environment: string): Promise<FlagEnvironmentState | null>;
+  /** Every flag's state in an environment, by key. */
+  listFlagStates(environment: string): Promise<FlagEnvironmentState[]>;
+  /** Increases with every applyFlagChange (0 before the first). */
+  flagRevision(): Promise<number>;
+  /** A flag's audit entries, newest first (default 50). */
+  listFlagAudit(flagKey: string, limit?: number): Promise<FlagAuditEntry[]>;
+  /** Adds SDK evaluation counts (aggregated per flag, variant and outcome) to the day's totals. */
+  recordFlagEvaluations(environment: string, day: string, counts: FlagEvaluationCount[]): Promise<void>;
+  /** Totals per flag, variant, outcome and day (newest day first). */
+  listFlagEvaluations(
+    environment: string,
+    flagKey?: string,
+  ): Promise<(FlagEvaluationCount & { day: string })[]>;
+  saveApiToken(token: ApiTokenRecord): Promise<void>;
+  findApiTokenByHash(hash: string): Promise<ApiTokenRecord | null>;
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** Marks a token revoked; false when there is no such token. */
+  revokeApiToken(id: string, at: string): Promise<boolean>;
+
   close(): Promise<void>;
+}
+
+export interface FlagChange {
+  definition?: FlagDefinition;
+  state?: FlagEnvironmentState;
+  audit: FlagAuditEntry;
+}
+
+export interface FlagEvaluationCount {
+  flagKey: string;
+  /** The variant served, or null. */
+  variant: string | null;
+  enabled: boolean;
+  count: number;
 }

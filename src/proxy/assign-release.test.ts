@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { murmurHash3 } from "../core/murmur-hash.js";
 import type { TrafficSplit } from "../ledger/types.js";
 import { assignRelease, readCookie, stickyPoint } from "./assign-release.js";
-import { murmurHash3 } from "./murmur-hash.js";
 
 const keys = Array.from({ length: 20_000 }, (_, i) => `user-${i}-${(i * 7919) % 104729}`);
 

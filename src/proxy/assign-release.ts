@@ -8,8 +8,9 @@
  * slice: its share is spread over the others in proportion to their weights, never sent to a dead
  * upstream.
  */
+
+import { murmurHash3 } from "../core/murmur-hash.js";
 import type { TrafficSplit } from "../ledger/types.js";
-import { murmurHash3 } from "./murmur-hash.js";
 
 /** Points have a resolution of 0.01 (10,000 buckets), so a 1% canary is as exact as a 50% one. */
 const buckets = 10_000;

@@ -1,4 +1,6 @@
 /** shipgate's reverse proxy: weighted, sticky routing between releases; the local agent runs it. */
+
+export { murmurHash3 } from "../core/murmur-hash.js";
 export {
   assignRelease,
   orderSplits,
@@ -8,7 +10,6 @@ export {
   readCookie,
   stickyPoint,
 } from "./assign-release.js";
-export { murmurHash3 } from "./murmur-hash.js";
 export type { Listener } from "./proxy-messages.js";
 export { type ProxyServer, type ProxyServerOptions, startProxyServer } from "./proxy-server.js";
 export { createReverseProxy, type ReverseProxy, type ReverseProxyOptions } from "./reverse-proxy.js";

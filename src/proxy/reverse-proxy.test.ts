@@ -78,7 +78,13 @@ interface Answer {
 
 function request(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent } = {},
+  options: {
+    method?: string;
+    /** An object, or a flat [name, value, …] list (to send a header line more than once). */
+    headers?: Record<string, string> | string[];
+    body?: string;
+    agent?: http.Agent;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -268,6 +274,26 @@ describe("createReverseProxy", () => {
       "x-forwarded-proto": "https",
       "x-forwarded-host": "shop.example.com",
     });
+
+    // Repeated lines (two proxies in front) are joined in order, as node joins them in req.headers.
+    const twoHops = await request(url, {
+      // A list, so node's client adds no Host of its own.
+      headers: [
+        "Host",
+        host,
+        "X-Forwarded-For",
+        "203.0.113.7",
+        "x-forwarded-for",
+        "10.0.0.2",
+        "Connection",
+        "X-Hop",
+        "X-Hop",
+        "1",
+      ],
+    });
+    const twoHopsSeen = JSON.parse(twoHops.body) as Record<string, string>;
+    expect(twoHopsSeen["x-forwarded-for"]).toBe("203.0.113.7, 10.0.0.2, 127.0.0.1");
+    expect(twoHopsSeen["x-hop"]).toBeUndefined();
   });
 
   it("answers 503 with a short body when nothing is routable", async () => {

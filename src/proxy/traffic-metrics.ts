@@ -64,10 +64,24 @@ export function statusClass(status: number): StatusClass {
   return "1xx";
 }
 
-/** Counts one finished response (status 499: the client went away, no status counted). */
-export function recordResponse(m: TrafficMetrics, status: number, elapsedMs: number): void {
-  if (status !== 499) m.status[statusClass(status)]++;
+/**
+ * Counts one finished response (status 499: the client went away, no status counted) in `m`, and in
+ * `also` when given (a release and its route group share one status class and bucket computation).
+ */
+export function recordResponse(
+  m: TrafficMetrics,
+  status: number,
+  elapsedMs: number,
+  also?: TrafficMetrics,
+): void {
+  const counted = status === 499 ? null : statusClass(status);
   const bucket = latencyBucket(elapsedMs);
+  count(m, counted, bucket, elapsedMs);
+  if (also !== undefined) count(also, counted, bucket, elapsedMs);
+}
+
+function count(m: TrafficMetrics, counted: StatusClass | null, bucket: number, elapsedMs: number): void {
+  if (counted !== null) m.status[counted]++;
   m.latency[bucket] = (m.latency[bucket] as number) + 1;
   m.latencySumMs += elapsedMs;
 }

@@ -1,0 +1,384 @@
+/**
+ * Declares `shipgate flags …`: create, list, show, enable, disable, rollout, kill, unkill, rules,
+ * variants and archive. Each opens the ledger the config names ($SHIPGATE_LEDGER_URL overrides
+ * ledger.url), acts as `defaultActor` (SHIPGATE_ACTOR, the GitHub actor, else user@host), prints one
+ * line (or `--format json`) on stdout, and closes the ledger. Every change is audited by the service.
+ */
+import type { Command } from "commander";
+import { ShipgateError } from "../core/errors.js";
+import { defaultActor } from "../core/process-identity.js";
+import type {
+  FlagChangeResult,
+  FlagListEntry,
+  FlagService,
+  FlagStateInEnvironment,
+} from "../flags/service.js";
+import type { FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
+import { prettyOrJsonOption } from "./output.js";
+import type { CliIo } from "./program.js";
+
+interface FlagsSession {
+  service: FlagService;
+  actor: string;
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+/** The pretty form of a flag's state in one environment: "production: on 25%", "staging: KILLED". */
+export function describeState(entry: FlagStateInEnvironment): string {
+  const s = entry.state;
+  if (s === null) return `${entry.environment}: off`;
+  const parts = [s.enabled ? "on" : "off", `${s.rollout}%`];
+  if (s.rules.length > 0) parts.push(`${s.rules.length} rule${s.rules.length === 1 ? "" : "s"}`);
+  if (s.variants.length > 0) parts.push(`${s.variants.length} variant${s.variants.length === 1 ? "" : "s"}`);
+  if (s.killed) parts.push("KILLED");
+  return `${entry.environment}: ${parts.join(" ")}`;
+}
+
+/** One line per flag: key, type, owner, removal date (OVERDUE once passed), state per environment. */
+export function renderFlagLine(entry: FlagListEntry, today: string): string {
+  const d = entry.definition;
+  const removal =
+    d.removalDate === null
+      ? "no removal date"
+      : `remove by ${d.removalDate}${d.removalDate < today ? " OVERDUE" : ""}`;
+  const states = entry.states.map(describeState).join(", ");
+  return [
+    d.key,
+    d.type,
+    `owner ${d.owner}`,
+    removal,
+    ...(d.archivedAt ? [`ARCHIVED ${d.archivedAt.slice(0, 10)}`] : []),
+    ...(states ? [states] : []),
+  ].join("  ");
+}
+
+function renderChange(result: FlagChangeResult): string {
+  if (result.environment === null) {
+    const d = result.after as FlagDefinition;
+    return result.action === "create"
+      ? `created ${d.key} (${d.type}, owner ${d.owner}${d.removalDate ? `, remove by ${d.removalDate}` : ""}); it is off everywhere until enabled\n`
+      : `archived ${d.key}: off everywhere, read-only; remove it from code\n`;
+  }
+  const line = describeState({
+    environment: result.environment,
+    state: result.after as FlagEnvironmentState,
+  });
+  return `${result.key} ${line}${result.changed ? "" : " (unchanged)"}\n`;
+}
+
+function parseJsonOption(text: string, what: string, example: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ShipgateError("USAGE", `--json is not valid JSON: ${(error as Error).message}`, {
+      hint: `Pass the ${what} as a JSON array in single quotes, e.g. --json '${example}'`,
+    });
+  }
+}
+
+function parsePercent(value: string, key: string): number {
+  const match = /^(\d{1,3})%?$/.exec(value.trim());
+  const pct = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isInteger(pct) || pct < 0 || pct > 100) {
+    throw new ShipgateError("USAGE", `rollout must be a whole percentage from 0 to 100, got "${value}"`, {
+      hint: `Example: shipgate flags rollout ${key} 25 --environment production`,
+    });
+  }
+  return pct;
+}
+
+export function registerFlags(program: Command, io: CliIo, _setExit: (code: number) => void): void {
+  const globalOpts = () => program.opts<{ config?: string }>();
+
+  async function open(): Promise<FlagsSession> {
+    const [{ loadConfig }, { openLedger }, { createFlagService }] = await Promise.all([
+      import("../config/load.js"),
+      import("../ledger/index.js"),
+      import("../flags/service.js"),
+    ]);
+    const configPath = globalOpts().config;
+    const loaded = loadConfig({ cwd: io.cwd, ...(configPath ? { configPath } : {}) });
+    const ledgerUrl = io.env.SHIPGATE_LEDGER_URL || loaded.config.ledger.url; // CI sets an unset secret to ""
+    const ledger = await openLedger(ledgerUrl, loaded.dir);
+    const now = () => new Date();
+    return {
+      service: createFlagService({ ledger, environments: Object.keys(loaded.config.environments), now }),
+      actor: defaultActor(io.env),
+      now,
+      close: () => ledger.close(),
+    };
+  }
+
+  async function withSession<T>(work: (session: FlagsSession) => Promise<T>): Promise<T> {
+    const session = await open();
+    try {
+      return await work(session);
+    } finally {
+      await session.close();
+    }
+  }
+
+  function printChange(result: FlagChangeResult, format: string | undefined): void {
+    io.stdout.write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderChange(result));
+  }
+
+  const flags = program
+    .command("flags")
+    .description(
+      "Feature flags: create with an owner and a removal date, roll out per environment, kill, archive; every change audited.",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags create new-checkout --owner team-payments --type release --removal-date 2026-09-30 --description "One-page checkout"
+  shipgate flags enable new-checkout --environment production
+  shipgate flags rollout new-checkout 25 --environment production
+  shipgate flags kill new-checkout --environment production
+  shipgate flags list --environment production
+  shipgate flags show new-checkout --format json
+
+Flags live in the ledger (ledger.url, or $SHIPGATE_LEDGER_URL). Changes are recorded with who
+(SHIPGATE_ACTOR, else the GitHub actor, else user@host), when, and the state before and after.
+\`shipgate check\` fails on flags past their removal date and archived flags still used in code.`,
+    );
+
+  flags
+    .command("create")
+    .description("Create a flag (off in every environment until enabled).")
+    .argument("<key>", "letters, digits, '.', '_' and '-', starting with a letter, e.g. new-checkout")
+    .requiredOption("--owner <owner>", "who answers for the flag: a person or team")
+    .option("--description <text>", "what the flag switches", "")
+    .option("--type <type>", "release | kill-switch | ops | experiment | permission", "release")
+    .option(
+      "--removal-date <date>",
+      "YYYY-MM-DD by which the flag leaves the code (required for release flags)",
+    )
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags create new-checkout --owner team-payments --removal-date 2026-09-30 --description "One-page checkout"
+  shipgate flags create payments-kill --owner team-payments --type kill-switch
+  shipgate flags create search-v2 --owner alice --type experiment --removal-date 2026-12-01
+
+Release flags need a removal date; kill-switch, ops and permission flags may live without one.
+Exit codes: 0 created, 2 invalid input or the key exists.`,
+    )
+    .action(
+      async (
+        key: string,
+        opts: { owner: string; description: string; type: string; removalDate?: string; format?: string },
+      ) => {
+        const result = await withSession((s) =>
+          s.service.createFlag(
+            {
+              key,
+              owner: opts.owner,
+              description: opts.description,
+              type: opts.type,
+              removalDate: opts.removalDate ?? null,
+            },
+            s.actor,
+          ),
+        );
+        printChange(result, opts.format);
+      },
+    );
+
+  flags
+    .command("list")
+    .description("List flags: key, type, owner, removal date (OVERDUE once passed), state per environment.")
+    .option("--environment <name>", "only this environment's state (default: every environment)")
+    .option("--archived", "include archived flags")
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags list
+  shipgate flags list --environment production
+  shipgate flags list --format json
+
+One line per flag, e.g.
+  new-checkout  release  owner team-payments  remove by 2026-09-30  staging: on 100%, production: on 25%`,
+    )
+    .action(async (opts: { environment?: string; archived?: boolean; format?: string }) => {
+      const { entries, today } = await withSession(async (s) => ({
+        entries: await s.service.list(opts.environment, { includeArchived: opts.archived === true }),
+        today: s.now().toISOString().slice(0, 10),
+      }));
+      if (opts.format === "json") {
+        io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+        return;
+      }
+      if (entries.length === 0) {
+        io.stdout.write(
+          "no flags yet; create one: shipgate flags create <key> --owner <team> --removal-date YYYY-MM-DD\n",
+        );
+        return;
+      }
+      for (const entry of entries) io.stdout.write(`${renderFlagLine(entry, today)}\n`);
+    });
+
+  flags
+    .command("show")
+    .description("Show a flag: its definition, its state in every environment and its latest audit entries.")
+    .argument("<key>", "the flag")
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags show new-checkout
+  shipgate flags show new-checkout --format json     audit entries with their before and after`,
+    )
+    .action(async (key: string, opts: { format?: string }) => {
+      const { details, today } = await withSession(async (s) => ({
+        details: await s.service.show(key),
+        today: s.now().toISOString().slice(0, 10),
+      }));
+      if (opts.format === "json") {
+        io.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
+        return;
+      }
+      const d = details.definition;
+      const lines = [
+        renderFlagLine({ definition: d, states: [] }, today),
+        ...(d.description ? [`  ${d.description}`] : []),
+        `  created ${d.createdAt.slice(0, 19).replace("T", " ")} UTC by ${d.createdBy}`,
+        ...details.states.map((s) => `  ${describeState(s)}`),
+        "  audit (newest first):",
+        ...details.audit.map(
+          (a) =>
+            `    ${a.at.slice(0, 19).replace("T", " ")}  ${a.action}${a.environment ? ` ${a.environment}` : ""}  by ${a.actor}`,
+        ),
+      ];
+      io.stdout.write(`${lines.join("\n")}\n`);
+    });
+
+  /** enable, disable, kill, unkill: `<key> --environment <name>`. */
+  const simple = [
+    {
+      name: "enable",
+      text: "Turn a flag on in an environment (its rollout and rules then decide who gets it).",
+    },
+    { name: "disable", text: "Turn a flag off in an environment." },
+    { name: "kill", text: "Kill switch: force a flag off in an environment, whatever else it says." },
+    { name: "unkill", text: "Release the kill switch of a flag in an environment." },
+  ] as const;
+  for (const { name, text } of simple) {
+    flags
+      .command(name)
+      .description(text)
+      .argument("<key>", "the flag")
+      .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
+      .addOption(prettyOrJsonOption())
+      .addHelpText(
+        "after",
+        `
+Examples:
+  shipgate flags ${name} new-checkout --environment production
+  SHIPGATE_ACTOR=alice shipgate flags ${name} new-checkout --environment staging`,
+      )
+      .action(async (key: string, opts: { environment: string; format?: string }) => {
+        const result = await withSession((s) => s.service[name](key, opts.environment, s.actor));
+        printChange(result, opts.format);
+      });
+  }
+
+  flags
+    .command("rollout")
+    .description(
+      "Set the percentage of users (by a stable hash of their id) who get a flag in an environment.",
+    )
+    .argument("<key>", "the flag")
+    .argument("<pct>", "a whole percentage 0..100")
+    .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags rollout new-checkout 5 --environment production
+  shipgate flags rollout new-checkout 100 --environment staging
+
+The flag must also be enabled (shipgate flags enable). The same user always lands in the same bucket.`,
+    )
+    .action(async (key: string, pct: string, opts: { environment: string; format?: string }) => {
+      const percent = parsePercent(pct, key);
+      const result = await withSession((s) => s.service.setRollout(key, opts.environment, percent, s.actor));
+      printChange(result, opts.format);
+    });
+
+  const ruleExample =
+    '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]';
+  flags
+    .command("rules")
+    .description("Replace a flag's targeting rules in an environment (first match wins, before the rollout).")
+    .argument("<key>", "the flag")
+    .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
+    .requiredOption("--json <rules>", "the rules, a JSON array ('[]' removes them)")
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags rules new-checkout --environment production --json '${ruleExample}'
+  shipgate flags rules new-checkout --environment production --json '[{"attribute":"appVersion","operator":"semver_gte","values":["2.4.0"],"serve":{"enabled":true}}]'
+  shipgate flags rules new-checkout --environment production --json '[]'
+
+Operators: in, not_in, eq, neq, gt, gte, lt, lte, semver_eq, semver_gt, semver_gte, semver_lt, semver_lte.`,
+    )
+    .action(async (key: string, opts: { environment: string; json: string; format?: string }) => {
+      const rules = parseJsonOption(opts.json, "targeting rules", ruleExample);
+      const result = await withSession((s) => s.service.setRules(key, opts.environment, rules, s.actor));
+      printChange(result, opts.format);
+    });
+
+  const variantExample =
+    '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]';
+  flags
+    .command("variants")
+    .description("Replace a flag's variants in an environment (weights are relative; payloads any JSON).")
+    .argument("<key>", "the flag")
+    .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
+    .requiredOption("--json <variants>", "the variants, a JSON array ('[]' removes them)")
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags variants checkout-button --environment production --json '${variantExample}'
+  shipgate flags variants checkout-button --environment production --json '[]'`,
+    )
+    .action(async (key: string, opts: { environment: string; json: string; format?: string }) => {
+      const variants = parseJsonOption(opts.json, "variants", variantExample);
+      const result = await withSession((s) =>
+        s.service.setVariants(key, opts.environment, variants, s.actor),
+      );
+      printChange(result, opts.format);
+    });
+
+  flags
+    .command("archive")
+    .description(
+      "Archive a flag: off everywhere and read-only; `shipgate check` then fails while code still uses it.",
+    )
+    .argument("<key>", "the flag")
+    .addOption(prettyOrJsonOption())
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipgate flags archive new-checkout
+
+Remove the flag from code first: an archived flag still referenced fails \`shipgate check\`.`,
+    )
+    .action(async (key: string, opts: { format?: string }) => {
+      const result = await withSession((s) => s.service.archive(key, s.actor));
+      printChange(result, opts.format);
+    });
+}

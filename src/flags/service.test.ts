@@ -1,0 +1,323 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { isShipgateError, type ShipgateError } from "../core/errors.js";
+import { createMemoryLedger } from "../ledger/memory.js";
+import type { LedgerStore } from "../ledger/types.js";
+import { createFlagService, type FlagService } from "./service.js";
+import type { FlagDefinition, FlagEnvironmentState } from "./types.js";
+
+let clock = new Date("2026-03-01T10:00:00.000Z");
+let ledger: LedgerStore;
+let service: FlagService;
+let ids = 0;
+
+const release = {
+  key: "new-checkout",
+  description: "One-page checkout",
+  owner: "team-payments",
+  type: "release",
+  removalDate: "2026-06-30",
+};
+
+function advance(ms: number): void {
+  clock = new Date(clock.getTime() + ms);
+}
+
+async function rejected(promise: Promise<unknown>): Promise<ShipgateError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (isShipgateError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a ShipgateError");
+}
+
+beforeEach(() => {
+  clock = new Date("2026-03-01T10:00:00.000Z");
+  ids = 0;
+  ledger = createMemoryLedger();
+  service = createFlagService({
+    ledger,
+    environments: ["staging", "production"],
+    now: () => clock,
+    newId: () => `audit-${++ids}`,
+  });
+});
+
+describe("createFlag", () => {
+  it("stores the definition and audits the creation with before null", async () => {
+    const result = await service.createFlag(release, "alice");
+    expect(result.changed).toBe(true);
+    const flag = await ledger.getFlag("new-checkout");
+    expect(flag).toEqual({
+      key: "new-checkout",
+      description: "One-page checkout",
+      owner: "team-payments",
+      type: "release",
+      removalDate: "2026-06-30",
+      createdAt: "2026-03-01T10:00:00.000Z",
+      createdBy: "alice",
+      archivedAt: null,
+    });
+    const audit = await ledger.listFlagAudit("new-checkout");
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      action: "create",
+      environment: null,
+      actor: "alice",
+      before: null,
+      after: flag,
+    });
+  });
+
+  it.each([
+    [{ key: "1bad" }, /invalid flag key/],
+    [{ key: "has space" }, /invalid flag key/],
+    [{ key: `a${"b".repeat(100)}` }, /invalid flag key/],
+    [{ owner: "  " }, /needs an owner/],
+    [{ type: "feature" }, /unknown flag type/],
+    [{ removalDate: undefined }, /needs a removal date/],
+    [{ removalDate: "2026-02-30" }, /invalid removal date/],
+    [{ removalDate: "30.06.2026" }, /invalid removal date/],
+    [{ removalDate: "2026-02-28" }, /in the past/],
+  ])("refuses %o with a USAGE error and a hint", async (patch, message) => {
+    const error = await rejected(service.createFlag({ ...release, ...patch }, "alice"));
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toMatch(message);
+    expect(error.hint).toBeTruthy();
+    expect(await ledger.listFlags({ includeArchived: true })).toEqual([]);
+  });
+
+  it("accepts today's date, and permanent types without a removal date", async () => {
+    await service.createFlag({ ...release, removalDate: "2026-03-01" }, "alice");
+    await service.createFlag({ key: "payments-kill", owner: "team-payments", type: "kill-switch" }, "alice");
+    expect((await ledger.getFlag("payments-kill"))?.removalDate).toBeNull();
+  });
+
+  it("refuses a duplicate key, archived or not, naming `flags show`", async () => {
+    await service.createFlag(release, "alice");
+    const error = await rejected(service.createFlag(release, "bob"));
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toMatch(/already exists/);
+    expect(error.hint).toMatch(/shipgate flags show new-checkout/);
+    await service.archive("new-checkout", "alice");
+    expect((await rejected(service.createFlag(release, "bob"))).message).toMatch(
+      /already exists \(archived\)/,
+    );
+  });
+});
+
+describe("environment changes", () => {
+  beforeEach(async () => {
+    await service.createFlag(release, "alice");
+  });
+
+  it("starts the first change in an environment from the default state, audited with before null", async () => {
+    const result = await service.enable("new-checkout", "production", "bob");
+    const expected: FlagEnvironmentState = {
+      flagKey: "new-checkout",
+      environment: "production",
+      enabled: true,
+      rollout: 0,
+      rules: [],
+      variants: [],
+      killed: false,
+      stickiness: "userId",
+      updatedAt: "2026-03-01T10:00:00.000Z",
+      updatedBy: "bob",
+      rolloutChangedAt: "2026-03-01T10:00:00.000Z",
+    };
+    expect(result).toMatchObject({ changed: true, before: null, after: expected });
+    expect(await ledger.getFlagState("new-checkout", "production")).toEqual(expected);
+    expect(await ledger.getFlagState("new-checkout", "staging")).toBeNull();
+    const [entry] = await ledger.listFlagAudit("new-checkout", 1);
+    expect(entry).toMatchObject({
+      action: "enable",
+      environment: "production",
+      actor: "bob",
+      before: null,
+      after: expected,
+    });
+  });
+
+  it("audits every action with the state before and after", async () => {
+    const steps: [string, () => Promise<unknown>, Partial<FlagEnvironmentState>][] = [
+      ["enable", () => service.enable("new-checkout", "staging", "bob"), { enabled: true }],
+      ["rollout", () => service.setRollout("new-checkout", "staging", 25, "bob"), { rollout: 25 }],
+      ["kill", () => service.kill("new-checkout", "staging", "bob"), { killed: true }],
+      ["unkill", () => service.unkill("new-checkout", "staging", "bob"), { killed: false }],
+      [
+        "update",
+        () =>
+          service.setRules(
+            "new-checkout",
+            "staging",
+            [{ attribute: "country", operator: "in", values: ["DE"], serve: { enabled: true } }],
+            "bob",
+          ),
+        { rules: [{ attribute: "country", operator: "in", values: ["DE"], serve: { enabled: true } }] },
+      ],
+      [
+        "update",
+        () =>
+          service.setVariants(
+            "new-checkout",
+            "staging",
+            [{ name: "a", weight: 1, payload: { x: 1 } }],
+            "bob",
+          ),
+        { variants: [{ name: "a", weight: 1, payload: { x: 1 } }] },
+      ],
+      ["disable", () => service.disable("new-checkout", "staging", "bob"), { enabled: false }],
+    ];
+    for (const [action, run, patch] of steps) {
+      advance(60_000);
+      const before = await ledger.getFlagState("new-checkout", "staging");
+      await run();
+      const after = await ledger.getFlagState("new-checkout", "staging");
+      expect(after).toMatchObject(patch);
+      const [entry] = await ledger.listFlagAudit("new-checkout", 1);
+      expect(entry).toMatchObject({ action, environment: "staging", actor: "bob", at: clock.toISOString() });
+      expect(entry?.after).toEqual(after);
+      if (before !== null) expect(entry?.before).toEqual(before);
+    }
+    expect(await ledger.listFlagAudit("new-checkout")).toHaveLength(1 + steps.length);
+  });
+
+  it("moves rolloutChangedAt only when the rollout value changes", async () => {
+    await service.setRollout("new-checkout", "production", 50, "bob");
+    const first = (await ledger.getFlagState("new-checkout", "production"))?.rolloutChangedAt;
+    advance(86_400_000);
+    await service.enable("new-checkout", "production", "bob");
+    await service.kill("new-checkout", "production", "bob");
+    expect((await ledger.getFlagState("new-checkout", "production"))?.rolloutChangedAt).toBe(first);
+    const same = await service.setRollout("new-checkout", "production", 50, "bob");
+    expect(same.changed).toBe(false);
+    expect((await ledger.getFlagState("new-checkout", "production"))?.rolloutChangedAt).toBe(first);
+    advance(86_400_000);
+    await service.setRollout("new-checkout", "production", 100, "bob");
+    expect((await ledger.getFlagState("new-checkout", "production"))?.rolloutChangedAt).toBe(
+      clock.toISOString(),
+    );
+  });
+
+  it("writes and audits nothing when the flag already is in the requested state", async () => {
+    const revision = await ledger.flagRevision();
+    const result = await service.disable("new-checkout", "production", "bob");
+    expect(result).toMatchObject({ changed: false, revision: null });
+    expect(await ledger.flagRevision()).toBe(revision);
+    expect(await ledger.listFlagAudit("new-checkout")).toHaveLength(1);
+  });
+
+  it.each([-1, 101, 12.5, Number.NaN])("refuses rollout %s", async (pct) => {
+    const error = await rejected(service.setRollout("new-checkout", "production", pct, "bob"));
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toMatch(/0 to 100/);
+  });
+
+  it("refuses an undeclared environment, listing the declared ones", async () => {
+    const error = await rejected(service.enable("new-checkout", "prod", "bob"));
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toMatch(/environment "prod" is not declared/);
+    expect(error.hint).toMatch(/staging, production/);
+    expect((await rejected(service.list("prod"))).code).toBe("USAGE");
+  });
+
+  it("refuses an unknown flag, naming `flags list`", async () => {
+    const error = await rejected(service.enable("nope", "production", "bob"));
+    expect(error.message).toBe('no flag "nope"');
+    expect(error.hint).toMatch(/shipgate flags list/);
+  });
+
+  it("validates rules and variants with every problem and its path", async () => {
+    const rules = await rejected(
+      service.setRules(
+        "new-checkout",
+        "production",
+        [{ attribute: "plan", operator: "like", values: [] }],
+        "bob",
+      ),
+    );
+    expect(rules.message).toBe("invalid targeting rules");
+    expect(rules.details.join("\n")).toMatch(/\[0\]\.operator/);
+    expect(rules.details.join("\n")).toMatch(/\[0\]\.values/);
+    expect(rules.details.join("\n")).toMatch(/\[0\]\.serve/);
+    const variants = await rejected(
+      service.setVariants(
+        "new-checkout",
+        "production",
+        [
+          { name: "a", weight: -1 },
+          { name: "a", weight: 1 },
+        ],
+        "bob",
+      ),
+    );
+    expect(variants.message).toBe("invalid variants");
+    expect(variants.details.join("\n")).toMatch(/\[0\]\.weight/);
+    expect((await rejected(service.setVariants("new-checkout", "production", { a: 1 }, "bob"))).code).toBe(
+      "USAGE",
+    );
+  });
+});
+
+describe("archive", () => {
+  it("audits the definition before and after, then refuses every change", async () => {
+    await service.createFlag(release, "alice");
+    await service.enable("new-checkout", "production", "bob");
+    advance(1000);
+    const before = (await ledger.getFlag("new-checkout")) as FlagDefinition;
+    await service.archive("new-checkout", "carol");
+    const after = await ledger.getFlag("new-checkout");
+    expect(after?.archivedAt).toBe(clock.toISOString());
+    const [entry] = await ledger.listFlagAudit("new-checkout", 1);
+    expect(entry).toMatchObject({ action: "archive", environment: null, actor: "carol", before, after });
+
+    const attempts = [
+      service.enable("new-checkout", "production", "bob"),
+      service.disable("new-checkout", "production", "bob"),
+      service.setRollout("new-checkout", "production", 10, "bob"),
+      service.kill("new-checkout", "production", "bob"),
+      service.unkill("new-checkout", "production", "bob"),
+      service.setRules("new-checkout", "production", [], "bob"),
+      service.setVariants("new-checkout", "production", [], "bob"),
+      service.archive("new-checkout", "bob"),
+    ];
+    for (const attempt of attempts) {
+      const error = await rejected(attempt);
+      expect(error.code).toBe("USAGE");
+      expect(error.message).toMatch(/is archived/);
+      expect(error.hint).toMatch(/read-only/);
+    }
+    expect(await ledger.listFlagAudit("new-checkout")).toHaveLength(3);
+  });
+});
+
+describe("show and list", () => {
+  it("show returns the definition, the state per environment and the audit, newest first", async () => {
+    await service.createFlag(release, "alice");
+    advance(1000);
+    await service.setRollout("new-checkout", "staging", 100, "bob");
+    const details = await service.show("new-checkout");
+    expect(details.definition.key).toBe("new-checkout");
+    expect(details.states.map((s) => [s.environment, s.state?.rollout ?? null])).toEqual([
+      ["staging", 100],
+      ["production", null],
+    ]);
+    expect(details.audit.map((a) => a.action)).toEqual(["rollout", "create"]);
+  });
+
+  it("list gives each flag's state in the environment, archived ones only when asked", async () => {
+    await service.createFlag(release, "alice");
+    await service.createFlag({ key: "old-search", owner: "bob", type: "ops" }, "alice");
+    await service.kill("new-checkout", "production", "bob");
+    await service.archive("old-search", "alice");
+    const list = await service.list("production");
+    expect(list.map((e) => [e.definition.key, e.states.map((s) => s.state?.killed ?? null)])).toEqual([
+      ["new-checkout", [true]],
+    ]);
+    const all = await service.list(undefined, { includeArchived: true });
+    expect(all.map((e) => e.definition.key)).toEqual(["new-checkout", "old-search"]);
+    expect(all[0]?.states.map((s) => s.environment)).toEqual(["staging", "production"]);
+  });
+});

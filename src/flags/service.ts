@@ -1,0 +1,411 @@
+/**
+ * The feature-flag use cases behind `shipgate flags …`: create, enable/disable, rollout, kill/unkill,
+ * rules, variants, archive, show and list, over the ledger's flag port. Every change is validated
+ * here (key, owner, removal date, declared environment, not archived) and written through
+ * `ledger.applyFlagChange` with an audit entry holding who, when, and the definition or environment
+ * state before and after. A flag's first change in an environment starts from `defaultFlagState`.
+ */
+import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import { z } from "zod";
+import { ShipgateError } from "../core/errors.js";
+import type { LedgerStore } from "../ledger/types.js";
+import {
+  type FlagAuditEntry,
+  type FlagDefinition,
+  type FlagEnvironmentState,
+  type FlagType,
+  flagTypes,
+  ruleOperators,
+  type TargetingRule,
+  type Variant,
+} from "./types.js";
+
+export const flagKeyPattern = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+export interface FlagServiceOptions {
+  ledger: LedgerStore;
+  /** The environments declared in shipgate.yaml; changes and lists name one of them. */
+  environments: readonly string[];
+  /** Tests: a fixed clock. */
+  now?: () => Date;
+  /** Tests: predictable audit ids. */
+  newId?: () => string;
+}
+
+export interface CreateFlagInput {
+  key: string;
+  description?: string;
+  owner: string;
+  /** One of flagTypes; validated. */
+  type: string;
+  /** YYYY-MM-DD; required for release flags. */
+  removalDate?: string | null;
+}
+
+export interface FlagChangeResult {
+  key: string;
+  /** null for a definition change (create, archive). */
+  environment: string | null;
+  action: FlagAuditEntry["action"];
+  /** False when the flag already was in the requested state: nothing was written or audited. */
+  changed: boolean;
+  /** The definition (create, archive) or the environment state (null: never configured there). */
+  before: FlagDefinition | FlagEnvironmentState | null;
+  after: FlagDefinition | FlagEnvironmentState;
+  /** The flag revision after the change; null when nothing changed. */
+  revision: number | null;
+}
+
+/** A flag's state in one environment; null when it was never changed there (it is off). */
+export interface FlagStateInEnvironment {
+  environment: string;
+  state: FlagEnvironmentState | null;
+}
+
+export interface FlagListEntry {
+  definition: FlagDefinition;
+  states: FlagStateInEnvironment[];
+}
+
+export interface FlagDetails extends FlagListEntry {
+  /** The newest audit entries first. */
+  audit: FlagAuditEntry[];
+}
+
+export interface FlagService {
+  createFlag(input: CreateFlagInput, actor: string): Promise<FlagChangeResult>;
+  enable(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
+  disable(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
+  /** `percent`: an integer 0..100. */
+  setRollout(key: string, environment: string, percent: number, actor: string): Promise<FlagChangeResult>;
+  kill(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
+  unkill(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
+  archive(key: string, actor: string): Promise<FlagChangeResult>;
+  /** `rules`: parsed JSON, validated as TargetingRule[]. */
+  setRules(key: string, environment: string, rules: unknown, actor: string): Promise<FlagChangeResult>;
+  /** `variants`: parsed JSON, validated as Variant[]. */
+  setVariants(key: string, environment: string, variants: unknown, actor: string): Promise<FlagChangeResult>;
+  show(key: string, options?: { auditLimit?: number }): Promise<FlagDetails>;
+  /** Flags by key with their state in `environment` (default: every declared environment). */
+  list(environment?: string, options?: { includeArchived?: boolean }): Promise<FlagListEntry[]>;
+}
+
+/** The state a flag has in an environment before its first change there: off. */
+export function defaultFlagState(
+  flagKey: string,
+  environment: string,
+  at: string,
+  actor: string,
+): FlagEnvironmentState {
+  return {
+    flagKey,
+    environment,
+    enabled: false,
+    rollout: 0,
+    rules: [],
+    variants: [],
+    killed: false,
+    stickiness: "userId",
+    updatedAt: at,
+    updatedBy: actor,
+    rolloutChangedAt: at,
+  };
+}
+
+const targetingRuleSchema = z
+  .object({
+    attribute: z.string().min(1, "expected a context attribute such as userId or country"),
+    operator: z.enum(ruleOperators),
+    values: z.array(z.union([z.string(), z.number()])).min(1, "expected at least one value"),
+    serve: z.object({ enabled: z.boolean(), variant: z.string().min(1).optional() }).strict(),
+  })
+  .strict();
+
+const variantSchema = z
+  .object({
+    name: z.string().min(1, "expected a variant name"),
+    weight: z.number().int().min(0),
+    payload: z.unknown().optional(),
+  })
+  .strict();
+
+export const targetingRulesSchema = z.array(targetingRuleSchema);
+export const variantsSchema = z
+  .array(variantSchema)
+  .refine((vs) => new Set(vs.map((v) => v.name)).size === vs.length, {
+    message: "variant names must be unique",
+  });
+
+/** The UTC calendar day of a time, YYYY-MM-DD. */
+export function utcDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** Whether `value` is a real YYYY-MM-DD calendar date. */
+export function isCalendarDate(value: string): boolean {
+  if (!datePattern.test(value)) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && utcDay(parsed) === value;
+}
+
+function usage(message: string, hint: string, details?: string[]): ShipgateError {
+  return new ShipgateError("USAGE", message, { hint, ...(details ? { details } : {}) });
+}
+
+function zodDetails(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const at = issue.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
+      .join("")
+      .replace(/^\./, "");
+    return `${at || "(root)"}: ${issue.message}`;
+  });
+}
+
+/** The state fields a change can alter (bookkeeping fields excluded), to tell a no-op. */
+function essence(
+  state: FlagEnvironmentState,
+): Omit<FlagEnvironmentState, "updatedAt" | "updatedBy" | "rolloutChangedAt"> {
+  const { updatedAt: _a, updatedBy: _b, rolloutChangedAt: _c, ...rest } = state;
+  return rest;
+}
+
+export function createFlagService(options: FlagServiceOptions): FlagService {
+  const { ledger, environments } = options;
+  const now = options.now ?? (() => new Date());
+  const newId = options.newId ?? randomUUID;
+
+  function checkEnvironment(environment: string): void {
+    if (environments.includes(environment)) return;
+    throw usage(
+      `environment "${environment}" is not declared in shipgate.yaml`,
+      environments.length > 0
+        ? `Declared environments: ${environments.join(", ")}. Pass one with --environment.`
+        : `Declare it under environments: in shipgate.yaml, e.g.\n  environments:\n    ${environment}: {}`,
+    );
+  }
+
+  async function existing(key: string): Promise<FlagDefinition> {
+    const flag = await ledger.getFlag(key);
+    if (!flag) {
+      throw usage(
+        `no flag "${key}"`,
+        `Run \`shipgate flags list\` to see the flags, or create it: shipgate flags create ${key} --owner <team> --type release --removal-date YYYY-MM-DD`,
+      );
+    }
+    return flag;
+  }
+
+  async function changeable(key: string): Promise<FlagDefinition> {
+    const flag = await existing(key);
+    if (flag.archivedAt !== null) {
+      throw usage(
+        `flag "${key}" is archived (since ${flag.archivedAt.slice(0, 10)}) and can no longer be changed`,
+        `Archived flags are off everywhere and read-only. Remove ${key} from code, or create a new flag: shipgate flags create <new-key> --owner <team> --type <type>`,
+      );
+    }
+    return flag;
+  }
+
+  /** Applies `update` to the flag's state in the environment (default state first), audited. */
+  async function changeState(
+    key: string,
+    environment: string,
+    action: FlagAuditEntry["action"],
+    actor: string,
+    update: (state: FlagEnvironmentState) => FlagEnvironmentState,
+  ): Promise<FlagChangeResult> {
+    checkEnvironment(environment);
+    await changeable(key);
+    const at = now().toISOString();
+    const before = await ledger.getFlagState(key, environment);
+    const base = before ?? defaultFlagState(key, environment, at, actor);
+    const next = update(base);
+    if (isDeepStrictEqual(essence(next), essence(base))) {
+      return { key, environment, action, changed: false, before, after: base, revision: null };
+    }
+    const after: FlagEnvironmentState = {
+      ...next,
+      updatedAt: at,
+      updatedBy: actor,
+      rolloutChangedAt: before === null || next.rollout !== base.rollout ? at : base.rolloutChangedAt,
+    };
+    const revision = await ledger.applyFlagChange({
+      state: after,
+      audit: { id: newId(), flagKey: key, environment, action, actor, at, before, after },
+    });
+    return { key, environment, action, changed: true, before, after, revision };
+  }
+
+  async function statesOf(key: string, envs: readonly string[]): Promise<FlagStateInEnvironment[]> {
+    return await Promise.all(
+      envs.map(async (environment) => ({ environment, state: await ledger.getFlagState(key, environment) })),
+    );
+  }
+
+  return {
+    async createFlag(input, actor) {
+      const key = input.key.trim();
+      if (!flagKeyPattern.test(key)) {
+        throw usage(
+          `invalid flag key "${input.key}"`,
+          "A key starts with a letter and holds letters, digits, '.', '_' and '-' (at most 100 characters), e.g. new-checkout.",
+        );
+      }
+      const owner = input.owner?.trim() ?? "";
+      if (owner === "") {
+        throw usage(
+          `flag "${key}" needs an owner`,
+          `Name who answers for it: shipgate flags create ${key} --owner team-payments …`,
+        );
+      }
+      if (!(flagTypes as readonly string[]).includes(input.type)) {
+        throw usage(`unknown flag type "${input.type}"`, `Use --type ${flagTypes.join("|")}.`);
+      }
+      const type = input.type as FlagType;
+      const removalDate = input.removalDate?.trim() || null;
+      const today = utcDay(now());
+      if (removalDate === null && type === "release") {
+        throw usage(
+          `release flag "${key}" needs a removal date`,
+          `Release flags must be removed once rolled out: add --removal-date YYYY-MM-DD (e.g. --removal-date ${utcDay(new Date(now().getTime() + 30 * 86_400_000))}), or use --type kill-switch|ops|permission for a permanent flag.`,
+        );
+      }
+      if (removalDate !== null) {
+        if (!isCalendarDate(removalDate)) {
+          throw usage(
+            `invalid removal date "${removalDate}"`,
+            "Write the date as YYYY-MM-DD, e.g. --removal-date 2026-09-30.",
+          );
+        }
+        if (removalDate < today) {
+          throw usage(
+            `removal date ${removalDate} is in the past (today is ${today} UTC)`,
+            "Pick a date from today on, when the flag should be gone from code.",
+          );
+        }
+      }
+      const found = await ledger.getFlag(key);
+      if (found) {
+        throw usage(
+          `flag "${key}" already exists${found.archivedAt ? " (archived)" : ""}`,
+          `Keys are never reused. See it with \`shipgate flags show ${key}\`, or pick another key.`,
+        );
+      }
+      const at = now().toISOString();
+      const definition: FlagDefinition = {
+        key,
+        description: input.description?.trim() ?? "",
+        owner,
+        type,
+        removalDate,
+        createdAt: at,
+        createdBy: actor,
+        archivedAt: null,
+      };
+      const revision = await ledger.applyFlagChange({
+        definition,
+        audit: {
+          id: newId(),
+          flagKey: key,
+          environment: null,
+          action: "create",
+          actor,
+          at,
+          before: null,
+          after: definition,
+        },
+      });
+      return {
+        key,
+        environment: null,
+        action: "create",
+        changed: true,
+        before: null,
+        after: definition,
+        revision,
+      };
+    },
+
+    enable: (key, environment, actor) =>
+      changeState(key, environment, "enable", actor, (s) => ({ ...s, enabled: true })),
+    disable: (key, environment, actor) =>
+      changeState(key, environment, "disable", actor, (s) => ({ ...s, enabled: false })),
+    kill: (key, environment, actor) =>
+      changeState(key, environment, "kill", actor, (s) => ({ ...s, killed: true })),
+    unkill: (key, environment, actor) =>
+      changeState(key, environment, "unkill", actor, (s) => ({ ...s, killed: false })),
+
+    async setRollout(key, environment, percent, actor) {
+      if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+        throw usage(
+          `rollout must be a whole percentage from 0 to 100, got ${percent}`,
+          `Example: shipgate flags rollout ${key} 25 --environment ${environment}`,
+        );
+      }
+      return await changeState(key, environment, "rollout", actor, (s) => ({ ...s, rollout: percent }));
+    },
+
+    async setRules(key, environment, rules, actor) {
+      const parsed = targetingRulesSchema.safeParse(rules);
+      if (!parsed.success) {
+        throw usage(
+          "invalid targeting rules",
+          `Pass a JSON array such as '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]'; operators: ${ruleOperators.join(", ")}.`,
+          zodDetails(parsed.error),
+        );
+      }
+      const value = parsed.data as TargetingRule[];
+      return await changeState(key, environment, "update", actor, (s) => ({ ...s, rules: value }));
+    },
+
+    async setVariants(key, environment, variants, actor) {
+      const parsed = variantsSchema.safeParse(variants);
+      if (!parsed.success) {
+        throw usage(
+          "invalid variants",
+          `Pass a JSON array such as '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]'.`,
+          zodDetails(parsed.error),
+        );
+      }
+      const value = parsed.data as Variant[];
+      return await changeState(key, environment, "update", actor, (s) => ({ ...s, variants: value }));
+    },
+
+    async archive(key, actor) {
+      const before = await changeable(key);
+      const at = now().toISOString();
+      const after: FlagDefinition = { ...before, archivedAt: at };
+      const revision = await ledger.applyFlagChange({
+        definition: after,
+        audit: { id: newId(), flagKey: key, environment: null, action: "archive", actor, at, before, after },
+      });
+      return { key, environment: null, action: "archive", changed: true, before, after, revision };
+    },
+
+    async show(key, showOptions = {}) {
+      const definition = await existing(key);
+      const [states, audit] = await Promise.all([
+        statesOf(key, environments),
+        ledger.listFlagAudit(key, showOptions.auditLimit ?? 20),
+      ]);
+      return { definition, states, audit };
+    },
+
+    async list(environment, listOptions = {}) {
+      if (environment !== undefined) checkEnvironment(environment);
+      const envs = environment !== undefined ? [environment] : environments;
+      const flags = await ledger.listFlags({ includeArchived: listOptions.includeArchived === true });
+      const byEnv = new Map<string, Map<string, FlagEnvironmentState>>();
+      for (const env of envs) {
+        byEnv.set(env, new Map((await ledger.listFlagStates(env)).map((s) => [s.flagKey, s])));
+      }
+      return flags.map((definition) => ({
+        definition,
+        states: envs.map((env) => ({ environment: env, state: byEnv.get(env)?.get(definition.key) ?? null })),
+      }));
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Bearer-token authentication: `Authorization: Bearer <token>` → hex SHA-256 → the ledger's token
+ * record, which must exist, not be revoked, and carry the scope the route needs. Checked on every
+ * request (a revoked token stops working at once). Failures answer 401 with one message for
+ * unknown, revoked and out-of-scope tokens alike, and never echo the token.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ApiTokenRecord } from "../flags/types.js";
+import type { LedgerStore } from "../ledger/types.js";
+import { sendApiError } from "./api-error.js";
+import { hashApiToken } from "./api-token.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated API token (set by requireApiToken's hook; null on public routes). */
+    apiToken: ApiTokenRecord | null;
+  }
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null when there is none. */
+export function bearerToken(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export type TokenCheck =
+  | { state: "valid"; token: ApiTokenRecord }
+  | { state: "missing" }
+  | { state: "rejected" };
+
+/** Looks a presented token up; rejected when unknown, revoked or not of one of `scopes`. */
+export async function checkApiToken(
+  ledger: LedgerStore,
+  header: string | undefined,
+  scopes: readonly ApiTokenRecord["scope"][],
+): Promise<TokenCheck> {
+  const presented = bearerToken(header);
+  if (presented === null) return { state: "missing" };
+  const record = await ledger.findApiTokenByHash(hashApiToken(presented));
+  if (record === null || record.revokedAt !== null || !scopes.includes(record.scope)) {
+    return { state: "rejected" };
+  }
+  return { state: "valid", token: record };
+}
+
+/**
+ * Adds an onRequest hook to `app` (an encapsulated plugin: only its routes) that requires a token
+ * of one of `scopes` and sets request.apiToken. It runs before the body is read.
+ */
+export function requireApiToken(
+  app: FastifyInstance,
+  ledger: LedgerStore,
+  scopes: readonly ApiTokenRecord["scope"][],
+): void {
+  if (!app.hasRequestDecorator("apiToken")) app.decorateRequest("apiToken", null);
+  app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+    const check = await checkApiToken(ledger, request.headers.authorization, scopes);
+    if (check.state === "valid") {
+      request.apiToken = check.token;
+      return;
+    }
+    reply.header("www-authenticate", 'Bearer realm="shipgate"');
+    return check.state === "missing"
+      ? sendApiError(reply, 401, "UNAUTHORIZED", "an API token is required", {
+          hint: "Send `Authorization: Bearer <token>`; create one with `shipgate tokens create --environment <env> --name <app>`.",
+        })
+      : sendApiError(
+          reply,
+          401,
+          "UNAUTHORIZED",
+          "the API token is unknown, revoked or not valid for this API",
+          {
+            hint: "Check the token your app is configured with; `shipgate tokens list` shows the tokens and whether they are revoked.",
+          },
+        );
+  });
+}
+
+/** The authenticated token of a request behind requireApiToken. */
+export function authenticatedToken(request: FastifyRequest): ApiTokenRecord {
+  if (request.apiToken === null) throw new Error("route is missing requireApiToken"); // a wiring bug
+  return request.apiToken;
+}
