@@ -5,9 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
+import { auditHash, genesisHash } from "./audit-chain.js";
 import type {
   AnalysisRun,
   Approval,
+  AuditEvent,
+  AuditRecord,
   BackupRecord,
   Deploy,
   DeployLock,
@@ -218,6 +221,33 @@ const lockRequest = (
 });
 
 /** A value exercising everything JSON can hold. */
+export function sampleAuditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    actor: "ada@laptop",
+    action: "flag.rollout",
+    target: "flag:new-checkout",
+    environment: "production",
+    source: "cli@laptop",
+    before: { rollout: 10 },
+    after: { rollout: 25 },
+    at: at(1),
+    ...overrides,
+  };
+}
+
+/** Appends `n` events one after another (targets alternate: flag:a, flag:b); returns the records. */
+export async function appendAuditEvents(store: LedgerStore, n: number, from = 1): Promise<AuditRecord[]> {
+  const records: AuditRecord[] = [];
+  for (let i = from; i < from + n; i++) {
+    records.push(
+      await store.appendAudit(
+        sampleAuditEvent({ target: i % 2 === 1 ? "flag:a" : "flag:b", after: { rollout: i }, at: at(i) }),
+      ),
+    );
+  }
+  return records;
+}
+
 const awkwardJson = {
   nested: { deeper: { deepest: [1, [2, [3, { four: 4 }]]] } },
   numbers: [0, -1, 1.5, -0.25, 1e-7, 2 ** 53 - 1, 123456789.125],
@@ -1222,6 +1252,123 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
         expect((await store.listFlagAudit("new-checkout"))[0]).toStrictEqual(
           sampleFlagAudit({ id: "fa-create-new-checkout" }),
         );
+      });
+    });
+
+    describe("the audit log", () => {
+      it("appends at the end of the chain: seq 1, 2 …, prevHash the previous hash (zeros first), hash over the content", async () => {
+        const first = await store.appendAudit(sampleAuditEvent());
+        const { hash, ...unhashed } = first;
+        expect(first).toStrictEqual({ ...sampleAuditEvent(), seq: 1, prevHash: genesisHash, hash });
+        expect(hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(hash).toBe(auditHash(unhashed));
+        const second = await store.appendAudit(
+          sampleAuditEvent({
+            action: "deploy.approve",
+            target: "deploy:d-1",
+            environment: null,
+            source: null,
+          }),
+        );
+        expect(second).toMatchObject({ seq: 2, prevHash: first.hash, environment: null, source: null });
+        expect(second.hash).not.toBe(first.hash);
+        expect(await store.listAudit()).toStrictEqual([first, second]);
+      });
+
+      it("lists oldest first, after a seq, up to a limit (default 100), of one target", async () => {
+        const records = await appendAuditEvents(store, 105);
+        const all = await store.listAudit();
+        expect(all).toHaveLength(100);
+        expect(all.map((r) => r.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+        expect(all).toStrictEqual(records.slice(0, 100));
+        expect((await store.listAudit({ afterSeq: 100 })).map((r) => r.seq)).toEqual([
+          101, 102, 103, 104, 105,
+        ]);
+        expect((await store.listAudit({ afterSeq: 10, limit: 3 })).map((r) => r.seq)).toEqual([11, 12, 13]);
+        expect(await store.listAudit({ limit: 0 })).toEqual([]);
+        const b = await store.listAudit({ target: "flag:b", afterSeq: 95 });
+        expect(b.map((r) => r.seq)).toEqual([96, 98, 100, 102, 104]);
+        expect(b.every((r) => r.target === "flag:b")).toBe(true);
+        expect((await store.listAudit({ target: "flag:a", limit: 2 })).map((r) => r.seq)).toEqual([1, 3]);
+        expect(await store.listAudit({ target: "flag:none" })).toEqual([]);
+        expect(await store.listAudit({ afterSeq: 105 })).toEqual([]);
+      });
+
+      it("round-trips before/after JSON exactly (undefined as null) and stores times in canonical ISO form", async () => {
+        const appended = await store.appendAudit(
+          sampleAuditEvent({
+            before: awkwardJson,
+            after: [awkwardJson, "x", 3, null, true],
+            at: "2026-03-01T14:00:00.5+02:00",
+          }),
+        );
+        const empty = await store.appendAudit(sampleAuditEvent({ before: undefined, after: "" }));
+        const listed = await store.listAudit();
+        expect(listed).toStrictEqual([appended, empty]);
+        expect(listed[0]?.before).toStrictEqual(awkwardJson);
+        expect(listed[0]?.after).toStrictEqual([awkwardJson, "x", 3, null, true]);
+        expect(listed[0]?.at).toBe("2026-03-01T12:00:00.500Z");
+        expect(listed[1]?.before).toBeNull();
+        expect(listed[1]?.after).toBe("");
+        expect(await store.verifyAudit()).toEqual({ ok: true, count: 2 });
+      });
+
+      it("refuses an event that is not one with INTERNAL, recording nothing", async () => {
+        const bad: Partial<AuditEvent>[] = [
+          { actor: "" },
+          { action: "" },
+          { target: "" },
+          { at: "yesterday" },
+          { after: { ratio: Number.NaN } },
+          { before: [Number.POSITIVE_INFINITY] },
+          { after: { when: new Date(0) } },
+          { before: { big: 1n } },
+        ];
+        for (const overrides of bad) {
+          await expect(store.appendAudit(sampleAuditEvent(overrides))).rejects.toMatchObject({
+            code: "INTERNAL",
+          });
+        }
+        expect(await store.listAudit()).toEqual([]);
+        expect(await store.verifyAudit()).toEqual({ ok: true, count: 0 });
+        expect((await store.appendAudit(sampleAuditEvent())).seq).toBe(1);
+      });
+
+      it("verifies an intact chain of 20 (and an empty one)", async () => {
+        expect(await store.verifyAudit()).toEqual({ ok: true, count: 0 });
+        await appendAuditEvents(store, 20);
+        expect(await store.verifyAudit()).toEqual({ ok: true, count: 20 });
+      });
+
+      it("20 concurrent appends on one store stay linear and verify", async () => {
+        const appended = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.appendAudit(sampleAuditEvent({ actor: `actor-${i}`, at: at(i) })),
+          ),
+        );
+        expect(appended.map((r) => r.seq).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        const listed = await store.listAudit();
+        expect(listed.map((r) => r.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        for (let i = 1; i < listed.length; i++) expect(listed[i]?.prevHash).toBe(listed[i - 1]?.hash);
+        expect(new Set(listed.map((r) => r.actor)).size).toBe(20);
+        expect(await store.verifyAudit()).toEqual({ ok: true, count: 20 });
+      });
+
+      it("callers mutating what they passed or got back do not change stored audit entries", async () => {
+        const event = sampleAuditEvent({ after: { rollout: 25, rules: [{ attr: "country" }] } });
+        const appended = await store.appendAudit(event);
+        (event.after as { rollout: number }).rollout = 99;
+        (appended.after as { rules: unknown[] }).rules.push("injected");
+        const listed = await store.listAudit();
+        (listed[0]?.before as { rollout: number }).rollout = -1;
+        expect((await store.listAudit())[0]?.after).toStrictEqual({
+          rollout: 25,
+          rules: [{ attr: "country" }],
+        });
+        expect((await store.listAudit())[0]?.before).toStrictEqual({ rollout: 10 });
+        expect(await store.verifyAudit()).toEqual({ ok: true, count: 1 });
       });
     });
 

@@ -1,10 +1,11 @@
 /**
  * The release ledger: releases, deploys with their journal, environment state, the deploy lock,
  * approvals, backups, tags, canary analysis runs, notifications, and feature flags (definitions,
- * per-environment states, audit, evaluation totals, SDK API tokens). One port (LedgerStore), three
- * adapters, one contract suite.
+ * per-environment states, audit, evaluation totals, SDK API tokens), and the append-only,
+ * hash-chained audit log (audit-chain.ts). One port (LedgerStore), three adapters, one contract suite.
  */
 
+export { auditHash, canonicalJson, verifyAuditChain } from "./audit-chain.js";
 export { maskLedgerUrl } from "./ledger-error.js";
 export { createMemoryLedger } from "./memory.js";
 export type { LedgerLocation } from "./open.js";
@@ -17,6 +18,9 @@ export type {
   AnalysisRun,
   AnalysisVerdict,
   Approval,
+  AuditEvent,
+  AuditRecord,
+  AuditVerification,
   BackupRecord,
   Deploy,
   DeployKind,
@@ -27,6 +31,7 @@ export type {
   FlagChange,
   FlagEvaluationCount,
   LedgerStore,
+  ListAuditOptions,
   ListDeploysOptions,
   LockResult,
   NotificationRecord,

@@ -9,12 +9,15 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { usePostgres } from "../../test/support/postgres.js";
 import { freePort } from "../pg/throwaway.js";
+import { auditHash } from "./audit-chain.js";
 import {
+  appendAuditEvents,
   at,
   createFlagChange,
   describeLedgerContract,
   sampleAnalysis,
   sampleApiToken,
+  sampleAuditEvent,
   sampleDeploy,
   sampleFlagAudit,
   sampleFlagState,
@@ -24,7 +27,7 @@ import { createMemoryLedger } from "./memory.js";
 import { createPostgresLedger } from "./postgres.js";
 import { postgresMigrations } from "./postgres-migrations.js";
 import { createSqliteLedger } from "./sqlite.js";
-import type { LedgerStore } from "./types.js";
+import type { AuditRecord, LedgerStore } from "./types.js";
 
 const postgres = usePostgres();
 
@@ -116,7 +119,137 @@ describe("postgres ledger", () => {
     });
   });
 
-  it("a ledger at schema version 2 is upgraded to 3 in place, keeping its data, and then holds flags and tokens", async () => {
+  it("two pools appending 30 audit events at once: seq 1..30, one valid chain", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    await withStores([url, url], async ([a, b]) => {
+      if (!a || !b) throw new Error("two stores expected");
+      const appended = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          (i % 2 === 0 ? a : b).appendAudit(
+            sampleAuditEvent({ actor: `actor-${i}`, after: { i }, at: at(i) }),
+          ),
+        ),
+      );
+      expect(appended.map((r) => r.seq).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i + 1),
+      );
+      const listed = await b.listAudit();
+      expect(listed.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+      expect(new Set(listed.map((r) => r.actor)).size).toBe(30);
+      expect(listed).toStrictEqual([...appended].sort((x, y) => x.seq - y.seq));
+      expect(await a.verifyAudit()).toEqual({ ok: true, count: 30 });
+    });
+  });
+
+  describe("a tampered audit row is detected", () => {
+    /** A database with 10 audit rows; the append-only triggers disabled, as someone editing by hand would. */
+    async function tamperable(): Promise<{ url: string; rows: AuditRecord[] }> {
+      const url = await postgres.freshDatabase("ledger");
+      const rows = await withStores([url], async ([store]) => {
+        if (!store) throw new Error("a store expected");
+        return appendAuditEvents(store, 10);
+      });
+      await postgres.sql(url, "ALTER TABLE shipgate.ledger_audit DISABLE TRIGGER USER");
+      return { url, rows };
+    }
+    const verify = (url: string) => withStores([url], async ([store]) => store?.verifyAudit());
+
+    it("the triggers refuse UPDATE, DELETE and TRUNCATE of audit rows in SQL", async () => {
+      const url = await postgres.freshDatabase("ledger");
+      await withStores([url], async ([store]) => {
+        if (store) await appendAuditEvents(store, 2);
+      });
+      for (const sql of [
+        "UPDATE shipgate.ledger_audit SET actor = 'eve' WHERE seq = 1",
+        "DELETE FROM shipgate.ledger_audit WHERE seq = 2",
+        "TRUNCATE shipgate.ledger_audit",
+      ]) {
+        await expect(postgres.sql(url, sql)).rejects.toThrow(/the audit log is append-only/);
+      }
+      expect(await verify(url)).toEqual({ ok: true, count: 2 });
+    });
+
+    it("after of row 5 changed in SQL: brokenAt 5, the row was changed", async () => {
+      const { url } = await tamperable();
+      await postgres.sql(url, `UPDATE shipgate.ledger_audit SET after = '{"rollout": 100}' WHERE seq = 5`);
+      expect(await verify(url)).toEqual({
+        ok: false,
+        count: 4,
+        brokenAt: 5,
+        reason: "row 5: its hash does not match its content — the row was changed",
+      });
+    });
+
+    it("row 6 deleted in SQL: the gap is reported", async () => {
+      const { url } = await tamperable();
+      await postgres.sql(url, "DELETE FROM shipgate.ledger_audit WHERE seq = 6");
+      expect(await verify(url)).toEqual({ ok: false, count: 5, brokenAt: 6, reason: "seq 6 is missing" });
+    });
+
+    it("row 5 changed with its hash recomputed in SQL: row 6's prevHash mismatch is reported", async () => {
+      const { url, rows } = await tamperable();
+      const changed = { ...(rows[4] as AuditRecord), after: { rollout: 100 } };
+      await postgres.sql(url, "UPDATE shipgate.ledger_audit SET after = $1::jsonb, hash = $2 WHERE seq = 5", [
+        JSON.stringify(changed.after),
+        auditHash(changed),
+      ]);
+      expect(await verify(url)).toEqual({
+        ok: false,
+        count: 5,
+        brokenAt: 6,
+        reason: "row 6: prevHash does not match row 5",
+      });
+    });
+
+    it("the last rows deleted in SQL: the chain head still records them", async () => {
+      const { url } = await tamperable();
+      await postgres.sql(url, "DELETE FROM shipgate.ledger_audit WHERE seq > 8");
+      expect(await verify(url)).toMatchObject({
+        ok: false,
+        count: 8,
+        brokenAt: 9,
+        reason: expect.stringContaining("rows were removed from the end"),
+      });
+    });
+  });
+
+  it("a ledger at schema version 3 is upgraded to 4 in place, keeping its data, and then keeps an audit log", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    const migrations = postgresMigrations("shipgate").filter((m) => m.version <= 3);
+    if (migrations.length !== 3) throw new Error("migrations 1 to 3 expected");
+    await postgres.sql(
+      url,
+      `CREATE SCHEMA shipgate;
+       CREATE TABLE shipgate.ledger_schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now());
+       ${migrations.map((m) => m.sql).join("\n")}
+       INSERT INTO shipgate.ledger_schema_migrations (version, name) VALUES (1, 'v1'), (2, 'v2'), (3, 'v3');
+       UPDATE shipgate.ledger_flag_revision SET revision = 7 WHERE id = 1;`,
+    );
+    await withStores([url, url], async ([store, other]) => {
+      if (!store || !other) throw new Error("two stores expected");
+      expect(await store.flagRevision()).toBe(7);
+      await appendAuditEvents(store, 3);
+      expect(await other.verifyAudit()).toEqual({ ok: true, count: 3 });
+    });
+    expect(
+      (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
+        .rows,
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    const audit = await postgres.sql(
+      url,
+      `SELECT pg_typeof(after)::text AS after, pg_typeof(at)::text AS at, after->>'rollout' AS rollout
+         FROM shipgate.ledger_audit WHERE seq = 2`,
+    );
+    expect(audit.rows[0]).toEqual({ after: "jsonb", at: "timestamp with time zone", rollout: "2" });
+    const index = await postgres.sql(
+      url,
+      "SELECT indexdef FROM pg_indexes WHERE schemaname = 'shipgate' AND indexname = 'ledger_audit_by_target'",
+    );
+    expect(index.rows[0]?.indexdef).toMatch(/\(target, seq\)/);
+  });
+
+  it("a ledger at schema version 2 is upgraded in place (to the latest), keeping its data, and then holds flags and tokens", async () => {
     const url = await postgres.freshDatabase("ledger");
     const [v1, v2] = postgresMigrations("shipgate");
     if (v1?.version !== 1 || v2?.version !== 2) throw new Error("migrations 1 and 2 expected first");
@@ -143,7 +276,7 @@ describe("postgres ledger", () => {
     expect(
       (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
         .rows,
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
   });
 
   it("stores flag JSON as jsonb, flags as booleans, and refuses a duplicate token hash in the table itself", async () => {
@@ -176,7 +309,7 @@ describe("postgres ledger", () => {
       for (const o of opened) if (o.status === "fulfilled") await o.value.close();
     }
     const versions = await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations");
-    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
   });
 
   it("a ledger created at schema version 1 is upgraded in place, keeping its data, by processes opening it at once", async () => {
@@ -203,7 +336,7 @@ describe("postgres ledger", () => {
     expect(
       (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
         .rows,
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     await withStores([url], async ([store]) => {
       if (!store) throw new Error("a store expected");
       expect(await store.getEnvironmentState("production")).toEqual({
@@ -237,6 +370,8 @@ describe("postgres ledger", () => {
       "ledger_analyses",
       "ledger_api_tokens",
       "ledger_approvals",
+      "ledger_audit",
+      "ledger_audit_head",
       "ledger_backups",
       "ledger_deploy_steps",
       "ledger_deploys",

@@ -4,10 +4,12 @@
  * out, so a caller mutating an object it passed or got back never changes what is stored.
  */
 import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
+import { type AuditHead, auditHash, genesisHash, verifyAuditChain } from "./audit-chain.js";
 import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
 import { deployExists, deployNotFound } from "./ledger-error.js";
 import {
   apiTokenExists,
+  auditListOptions,
   copy,
   defaultDeployListLimit,
   defaultFlagAuditLimit,
@@ -19,6 +21,7 @@ import {
   normalizeAnalysis,
   normalizeApiToken,
   normalizeApproval,
+  normalizeAuditEvent,
   normalizeBackup,
   normalizeDeploy,
   normalizeFlagChange,
@@ -31,6 +34,7 @@ import {
 import {
   type AnalysisRun,
   type Approval,
+  type AuditRecord,
   activeDeployStatuses,
   type BackupRecord,
   type Deploy,
@@ -82,6 +86,20 @@ function take<T>(items: T[], limit: number | null): T[] {
   return limit === null ? items : items.slice(0, limit);
 }
 
+/** Each memory ledger's audit rows, for tamperWithMemoryAudit (tests only). */
+const auditRowsOf = new WeakMap<LedgerStore, AuditRecord[]>();
+
+/**
+ * Tests only: hands the memory ledger's stored audit rows (in seq order) to `tamper`, which may
+ * change, remove or reorder them in place, as someone editing the database by hand would. The
+ * chain head the store keeps is left as it was.
+ */
+export function tamperWithMemoryAudit(store: LedgerStore, tamper: (rows: AuditRecord[]) => void): void {
+  const rows = auditRowsOf.get(store);
+  if (!rows) throw new Error("tamperWithMemoryAudit: not a memory ledger");
+  tamper(rows);
+}
+
 /** Creates an empty in-memory ledger. */
 export function createMemoryLedger(): LedgerStore {
   let seq = 0;
@@ -105,13 +123,15 @@ export function createMemoryLedger(): LedgerStore {
   const evaluations = new Map<string, FlagEvaluationCount & { day: string; environment: string }>();
   const tokens = new Map<string, Row<ApiTokenRecord>>();
   let revision = 0;
+  const audit: AuditRecord[] = [];
+  let auditHead: AuditHead = { seq: 0, hash: genesisHash };
   const byKey = (a: { flagKey: string }, b: { flagKey: string }) =>
     a.flagKey < b.flagKey ? -1 : a.flagKey > b.flagKey ? 1 : 0;
 
   const deploysOf = (environment: string) =>
     [...deploys.values()].filter((row) => row.value.environment === environment);
 
-  return {
+  const store: LedgerStore = {
     kind: "memory",
 
     async saveRelease(release) {
@@ -416,6 +436,32 @@ export function createMemoryLedger(): LedgerStore {
       return true;
     },
 
+    async appendAudit(event) {
+      // Synchronous from here to the end: no other append can come between reading the head and
+      // moving it.
+      const e = normalizeAuditEvent(event);
+      const unhashed = { ...e, seq: auditHead.seq + 1, prevHash: auditHead.hash };
+      const record: AuditRecord = { ...unhashed, hash: auditHash(unhashed) };
+      audit.push(record);
+      auditHead = { seq: record.seq, hash: record.hash };
+      return copy(record);
+    },
+    async listAudit(options) {
+      const o = auditListOptions(options);
+      const matching = audit.filter(
+        (r) => r.seq > o.afterSeq && (o.target === null || r.target === o.target),
+      );
+      return copy(matching.sort((a, b) => a.seq - b.seq).slice(0, o.limit));
+    },
+    async verifyAudit() {
+      return verifyAuditChain(
+        [...audit].sort((a, b) => a.seq - b.seq),
+        auditHead,
+      );
+    },
+
     async close() {},
   };
+  auditRowsOf.set(store, audit);
+  return store;
 }

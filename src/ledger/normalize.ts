@@ -5,16 +5,19 @@
  */
 import { ShipgateError } from "../core/errors.js";
 import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
+import { canonicalJson } from "./audit-chain.js";
 import { isoTime, isoTimeOrNull } from "./iso-time.js";
 import type {
   AnalysisRun,
   Approval,
+  AuditEvent,
   BackupRecord,
   Deploy,
   DeployStep,
   EnvironmentState,
   FlagChange,
   FlagEvaluationCount,
+  ListAuditOptions,
   NotificationRecord,
   Release,
   TagRecord,
@@ -201,4 +204,65 @@ export function mergeEvaluationCounts(counts: readonly FlagEvaluationCount[]): F
     else merged.set(key, { flagKey: c.flagKey, variant: c.variant, enabled: c.enabled, count: c.count });
   }
   return [...merged.values()];
+}
+
+/** The number of audit entries listAudit returns when no limit is given. */
+export const defaultAuditListLimit = 100;
+
+/** An audit event's before/after as stored and hashed: plain JSON, undefined as null. */
+function auditJson(value: unknown, field: string): unknown {
+  try {
+    return JSON.parse(canonicalJson(value === undefined ? null : value));
+  } catch (error) {
+    throw invalid(`a value for ${field} that is not plain JSON: ${(error as Error).message}`);
+  }
+}
+
+function auditText(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw invalid(
+      `an audit event without a ${field} (expected a non-empty string, got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+function auditTextOrNull(value: unknown, field: string): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== "string") {
+    throw invalid(`an audit event whose ${field} is not a string or null: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * An audit event as every adapter stores and hashes it: times canonical, before/after plain JSON
+ * (keys sorted), environment and source null when absent. INTERNAL for an event that is not one:
+ * an empty actor, action or target, or before/after JSON cannot hold (NaN, a Date, a bigint).
+ */
+export function normalizeAuditEvent(event: AuditEvent): AuditEvent {
+  return {
+    actor: auditText(event.actor, "actor"),
+    action: auditText(event.action, "action"),
+    target: auditText(event.target, "target"),
+    environment: auditTextOrNull(event.environment, "environment"),
+    source: auditTextOrNull(event.source, "source"),
+    before: auditJson(event.before, "audit.before"),
+    after: auditJson(event.after, "audit.after"),
+    at: isoTime(event.at, "audit.at"),
+  };
+}
+
+/** listAudit's options made whole: afterSeq ≥ 0, the limit (default 100), the target or null. */
+export function auditListOptions(options: ListAuditOptions = {}): {
+  afterSeq: number;
+  limit: number;
+  target: string | null;
+} {
+  const after = options.afterSeq;
+  return {
+    afterSeq: after === undefined || !Number.isFinite(after) ? 0 : Math.max(0, Math.floor(after)),
+    limit: listLimit(options.limit, defaultAuditListLimit) ?? defaultAuditListLimit,
+    target: options.target ?? null,
+  };
 }

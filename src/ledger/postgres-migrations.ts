@@ -233,5 +233,45 @@ CREATE TABLE ${s}.ledger_flag_revision (
 INSERT INTO ${s}.ledger_flag_revision (id, revision) VALUES (1, 0);
 `,
     },
+    {
+      version: 4,
+      name: "audit log: hash-chained entries and the chain head",
+      // seq is given by the append (head + 1, with the head row locked FOR UPDATE), never by the
+      // database. The triggers refuse UPDATE, DELETE and TRUNCATE, so only someone disabling them
+      // first can change an entry, and verifyAudit then finds it.
+      sql: `
+CREATE TABLE ${s}.ledger_audit (
+  seq bigint PRIMARY KEY,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text COLLATE "C" NOT NULL,
+  environment text COLLATE "C",
+  source text,
+  before jsonb NOT NULL,
+  after jsonb NOT NULL,
+  at timestamptz NOT NULL
+);
+CREATE INDEX ledger_audit_by_target ON ${s}.ledger_audit (target, seq);
+
+CREATE TABLE ${s}.ledger_audit_head (
+  id integer PRIMARY KEY CHECK (id = 1),
+  seq bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO ${s}.ledger_audit_head (id, seq, hash) VALUES (1, 0, '${"0".repeat(64)}');
+
+CREATE FUNCTION ${s}.ledger_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the audit log is append-only: % refused', TG_OP;
+END
+$$;
+CREATE TRIGGER ledger_audit_no_change BEFORE UPDATE OR DELETE ON ${s}.ledger_audit
+  FOR EACH ROW EXECUTE FUNCTION ${s}.ledger_audit_append_only();
+CREATE TRIGGER ledger_audit_no_truncate BEFORE TRUNCATE ON ${s}.ledger_audit
+  FOR EACH STATEMENT EXECUTE FUNCTION ${s}.ledger_audit_append_only();
+`,
+    },
   ];
 }

@@ -8,10 +8,12 @@
 import pg from "pg";
 import { ShipgateError } from "../core/errors.js";
 import { maskUrlPasswords } from "../env/mask.js";
+import { auditHash, createAuditVerifier } from "./audit-chain.js";
 import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
 import { deployExists, deployNotFound, ledgerFailure, maskLedgerUrl } from "./ledger-error.js";
 import {
   apiTokenExists,
+  auditListOptions,
   defaultDeployListLimit,
   defaultFlagAuditLimit,
   evaluationDay,
@@ -22,6 +24,7 @@ import {
   normalizeAnalysis,
   normalizeApiToken,
   normalizeApproval,
+  normalizeAuditEvent,
   normalizeBackup,
   normalizeDeploy,
   normalizeFlagChange,
@@ -34,7 +37,7 @@ import {
 import { ledgerSchemaLockKey, postgresMigrations, quoteIdent } from "./postgres-migrations.js";
 import { rowReaders, type SqlRow } from "./rows.js";
 import type { LedgerMigration } from "./sqlite-migrations.js";
-import type { LedgerStore, LockResult } from "./types.js";
+import type { AuditRecord, AuditVerification, LedgerStore, LockResult } from "./types.js";
 
 export interface PostgresLedgerOptions {
   /** The schema holding the ledger's tables (default "shipgate"). */
@@ -63,7 +66,11 @@ function scrubber(url: string): (text: string) => string {
 const connectHint =
   "Check the host, port, database name and credentials in ledger.url (or $SHIPGATE_LEDGER_URL), and that this machine can reach the server; the default ledger (sqlite:.shipgate/ledger.db) needs no server.";
 
+/** How many audit rows verifyAudit reads at a time. */
+const auditPage = 1000;
+
 const {
+  toAuditRecord,
   toFlag,
   toFlagState,
   toFlagAudit,
@@ -850,6 +857,96 @@ function postgresStore(
             [revokedAt, id],
           )) > 0
         );
+      });
+    },
+
+    appendAudit(event) {
+      return run("appending to the audit log", async () => {
+        const e = normalizeAuditEvent(event);
+        // The head row locked FOR UPDATE: appends from every pool and machine wait for each other,
+        // so each one reads the head the previous one committed.
+        return transaction(async (client): Promise<AuditRecord> => {
+          const head = (
+            await client.query<SqlRow>(`SELECT seq, hash FROM ${s}.ledger_audit_head WHERE id = 1 FOR UPDATE`)
+          ).rows[0];
+          if (!head) throw new Error("the audit chain head row is missing");
+          const unhashed = { ...e, seq: Number(head.seq) + 1, prevHash: String(head.hash) };
+          const record: AuditRecord = { ...unhashed, hash: auditHash(unhashed) };
+          await client.query(
+            `INSERT INTO ${s}.ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)`,
+            [
+              record.seq,
+              record.prevHash,
+              record.hash,
+              record.actor,
+              record.action,
+              record.target,
+              record.environment,
+              record.source,
+              jsonParam(record.before),
+              jsonParam(record.after),
+              record.at,
+            ],
+          );
+          await client.query(`UPDATE ${s}.ledger_audit_head SET seq = $1, hash = $2 WHERE id = 1`, [
+            record.seq,
+            record.hash,
+          ]);
+          return record;
+        });
+      });
+    },
+    listAudit(options) {
+      return run("reading the audit log", async () => {
+        const o = auditListOptions(options);
+        const params: unknown[] = [o.afterSeq];
+        if (o.target !== null) params.push(o.target);
+        return (
+          await rows(
+            `SELECT * FROM ${s}.ledger_audit WHERE seq > $1${o.target === null ? "" : " AND target = $2"} ORDER BY seq LIMIT ${o.limit}`,
+            params,
+          )
+        ).map(toAuditRecord);
+      });
+    },
+    verifyAudit() {
+      return run("verifying the audit log", async () => {
+        const client = await pool.connect();
+        try {
+          // One snapshot for the head and every page, whatever other processes append meanwhile.
+          await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+          const verify = async (): Promise<AuditVerification> => {
+            const verifier = createAuditVerifier();
+            let after = 0;
+            for (;;) {
+              const page = (
+                await client.query<SqlRow>(
+                  `SELECT * FROM ${s}.ledger_audit WHERE seq > $1 ORDER BY seq LIMIT ${auditPage}`,
+                  [after],
+                )
+              ).rows.map(toAuditRecord);
+              for (const record of page) {
+                const failure = verifier.push(record);
+                if (failure) return failure;
+                after = record.seq;
+              }
+              if (page.length < auditPage) break;
+            }
+            const head = (
+              await client.query<SqlRow>(`SELECT seq, hash FROM ${s}.ledger_audit_head WHERE id = 1`)
+            ).rows[0];
+            return verifier.finish(head ? { seq: Number(head.seq), hash: String(head.hash) } : null);
+          };
+          const result = await verify();
+          await client.query("COMMIT");
+          return result;
+        } catch (error) {
+          await client.query("ROLLBACK").catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
       });
     },
 

@@ -16,6 +16,7 @@ import type {
   AnalysisRun,
   AnalysisVerdict,
   Approval,
+  AuditRecord,
   BackupRecord,
   Deploy,
   DeployKind,
@@ -254,7 +255,25 @@ export function rowReaders(decode: ColumnDecoders) {
     };
   }
 
+  /** An audit row: seq, prev_hash, hash, the event's columns (before/after JSON). */
+  function toAuditRecord(row: SqlRow): AuditRecord {
+    return {
+      seq: Number(row.seq),
+      prevHash: str(row.prev_hash),
+      hash: str(row.hash),
+      actor: str(row.actor),
+      action: str(row.action),
+      target: str(row.target),
+      environment: strOrNull(row.environment),
+      source: strOrNull(row.source),
+      before: json<unknown>(row.before),
+      after: json<unknown>(row.after),
+      at: time(row.at),
+    };
+  }
+
   return {
+    toAuditRecord,
     toFlag,
     toFlagState,
     toFlagAudit,

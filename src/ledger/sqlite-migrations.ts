@@ -227,4 +227,39 @@ CREATE TABLE ledger_flag_revision (
 INSERT INTO ledger_flag_revision (id, revision) VALUES (1, 0);
 `,
   },
+  {
+    version: 4,
+    name: "audit log: hash-chained entries and the chain head",
+    // seq is given by the append (head + 1, under the write lock), never by the database. The
+    // triggers refuse UPDATE and DELETE, so only someone editing the file by hand (dropping them
+    // first) can change an entry, and verifyAudit then finds it.
+    sql: `
+CREATE TABLE ledger_audit (
+  seq INTEGER PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  environment TEXT,
+  source TEXT,
+  before TEXT NOT NULL,
+  after TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX ledger_audit_by_target ON ledger_audit (target, seq);
+
+CREATE TABLE ledger_audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL
+);
+INSERT INTO ledger_audit_head (id, seq, hash) VALUES (1, 0, '${"0".repeat(64)}');
+
+CREATE TRIGGER ledger_audit_no_update BEFORE UPDATE ON ledger_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE refused'); END;
+CREATE TRIGGER ledger_audit_no_delete BEFORE DELETE ON ledger_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END;
+`,
+  },
 ];

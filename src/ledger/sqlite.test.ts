@@ -8,7 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { auditHash } from "./audit-chain.js";
 import {
+  appendAuditEvents,
   at,
   createFlagChange,
   sampleAnalysis,
@@ -21,7 +23,7 @@ import {
 } from "./contract.js";
 import { createSqliteLedger, migrateSqlite } from "./sqlite.js";
 import { sqliteMigrations } from "./sqlite-migrations.js";
-import type { LedgerStore } from "./types.js";
+import type { AuditRecord, LedgerStore } from "./types.js";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
 
@@ -231,7 +233,172 @@ describe("sqlite ledger", () => {
     }
   }, 60_000);
 
-  it("a file at schema version 2 is upgraded to 3 in place, keeping its data, and then holds flags and tokens", async () => {
+  it("three processes appending to the audit log at once: seq 1..30, one valid chain", async () => {
+    const file = path.join(dir, "ledger.db");
+    const seed = await open(file);
+    const go = path.join(dir, "go");
+    const script = `
+      import { existsSync } from "node:fs";
+      const { createSqliteLedger } = await import(${JSON.stringify(path.join(repoRoot, "src/ledger/sqlite.ts"))});
+      const store = await createSqliteLedger(process.env.LEDGER_FILE);
+      process.stdout.write("ready\\n");
+      while (!existsSync(process.env.GO_FILE)) await new Promise((r) => setTimeout(r, 2));
+      for (let i = 0; i < 10; i++) {
+        await store.appendAudit({ actor: process.env.WHO, action: "flag.rollout", target: "flag:f", environment: null,
+          source: "cli@" + process.env.WHO, before: { rollout: i }, after: { rollout: i + 1 }, at: new Date().toISOString() });
+      }
+      await store.close();
+      process.stdout.write("done\\n");
+    `;
+    const runs = ["w0", "w1", "w2"].map((who) =>
+      spawnScript(script, { LEDGER_FILE: file, GO_FILE: go, WHO: who }),
+    );
+    await Promise.all(runs.map((r) => r.ready));
+    writeFileSync(go, "");
+    await Promise.all(runs.map((r) => r.done));
+    const listed = await seed.listAudit();
+    expect(listed.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const who of ["w0", "w1", "w2"]) expect(listed.filter((r) => r.actor === who)).toHaveLength(10);
+    expect(await seed.verifyAudit()).toEqual({ ok: true, count: 30 });
+  }, 60_000);
+
+  describe("a tampered audit row is detected", () => {
+    /** A file with 10 audit rows, and a raw connection to edit them (the append-only triggers dropped first). */
+    async function tamperable(): Promise<{
+      store: LedgerStore;
+      raw: Database.Database;
+      rows: AuditRecord[];
+    }> {
+      const file = path.join(dir, "ledger.db");
+      const store = await open(file);
+      const rows = await appendAuditEvents(store, 10);
+      const raw = new Database(file);
+      raw.exec("DROP TRIGGER ledger_audit_no_update; DROP TRIGGER ledger_audit_no_delete");
+      return { store, raw, rows };
+    }
+
+    it("the triggers refuse UPDATE and DELETE of audit rows in SQL", async () => {
+      const file = path.join(dir, "ledger.db");
+      const store = await open(file);
+      await appendAuditEvents(store, 2);
+      const raw = new Database(file);
+      try {
+        expect(() => raw.prepare("UPDATE ledger_audit SET actor = 'eve' WHERE seq = 1").run()).toThrow(
+          /append-only: UPDATE refused/,
+        );
+        expect(() => raw.prepare("DELETE FROM ledger_audit WHERE seq = 2").run()).toThrow(
+          /append-only: DELETE refused/,
+        );
+      } finally {
+        raw.close();
+      }
+      expect(await store.verifyAudit()).toEqual({ ok: true, count: 2 });
+    });
+
+    it("after of row 5 changed in SQL: brokenAt 5, the row was changed", async () => {
+      const { store, raw } = await tamperable();
+      try {
+        raw.prepare("UPDATE ledger_audit SET after = ? WHERE seq = 5").run(JSON.stringify({ rollout: 100 }));
+      } finally {
+        raw.close();
+      }
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        count: 4,
+        brokenAt: 5,
+        reason: "row 5: its hash does not match its content — the row was changed",
+      });
+    });
+
+    it("row 6 deleted in SQL: the gap is reported", async () => {
+      const { store, raw } = await tamperable();
+      try {
+        raw.prepare("DELETE FROM ledger_audit WHERE seq = 6").run();
+      } finally {
+        raw.close();
+      }
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        count: 5,
+        brokenAt: 6,
+        reason: "seq 6 is missing",
+      });
+    });
+
+    it("row 5 changed with its hash recomputed in SQL: row 6's prevHash mismatch is reported", async () => {
+      const { store, raw, rows } = await tamperable();
+      const changed = { ...(rows[4] as AuditRecord), after: { rollout: 100 } };
+      try {
+        raw
+          .prepare("UPDATE ledger_audit SET after = ?, hash = ? WHERE seq = 5")
+          .run(JSON.stringify(changed.after), auditHash(changed));
+      } finally {
+        raw.close();
+      }
+      expect(await store.verifyAudit()).toEqual({
+        ok: false,
+        count: 5,
+        brokenAt: 6,
+        reason: "row 6: prevHash does not match row 5",
+      });
+    });
+
+    it("the last rows deleted in SQL: the chain head still records them", async () => {
+      const { store, raw } = await tamperable();
+      try {
+        raw.prepare("DELETE FROM ledger_audit WHERE seq > 8").run();
+      } finally {
+        raw.close();
+      }
+      expect(await store.verifyAudit()).toMatchObject({
+        ok: false,
+        count: 8,
+        brokenAt: 9,
+        reason: expect.stringContaining("rows were removed from the end"),
+      });
+    });
+  });
+
+  it("a file at schema version 3 is upgraded to 4 in place, keeping its flags, and then keeps an audit log", async () => {
+    const file = path.join(dir, "ledger.db");
+    const raw = new Database(file);
+    try {
+      migrateSqlite(
+        raw,
+        file,
+        sqliteMigrations.filter((m) => m.version <= 3),
+      );
+      raw.exec("UPDATE ledger_flag_revision SET revision = 7 WHERE id = 1");
+    } finally {
+      raw.close();
+    }
+    const store = await open(file);
+    expect(await store.flagRevision()).toBe(7);
+    expect(await store.applyFlagChange(createFlagChange())).toBe(8);
+    await appendAuditEvents(store, 3);
+    expect(await store.verifyAudit()).toEqual({ ok: true, count: 3 });
+    const check = new Database(file);
+    try {
+      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+        { version: 3 },
+        { version: 4 },
+      ]);
+      expect(
+        check
+          .prepare(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name = 'ledger_audit_by_target'",
+          )
+          .all(),
+      ).toEqual([{ name: "ledger_audit_by_target", tbl_name: "ledger_audit" }]);
+      expect(check.prepare("SELECT seq FROM ledger_audit_head").get()).toMatchObject({ seq: 3 });
+    } finally {
+      check.close();
+    }
+  });
+
+  it("a file at schema version 2 is upgraded in place (to the latest), keeping its data, and then holds flags and tokens", async () => {
     const file = path.join(dir, "ledger.db");
     const raw = new Database(file);
     try {
@@ -264,6 +431,7 @@ describe("sqlite ledger", () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ]);
       expect(
         check
@@ -276,6 +444,8 @@ describe("sqlite ledger", () => {
         "ledger_analyses",
         "ledger_api_tokens",
         "ledger_approvals",
+        "ledger_audit",
+        "ledger_audit_head",
         "ledger_backups",
         "ledger_deploy_steps",
         "ledger_deploys",
@@ -318,6 +488,7 @@ describe("sqlite ledger", () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ]);
     } finally {
       raw.close();
@@ -385,6 +556,7 @@ describe("sqlite ledger", () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ]);
       const indexes = check
         .prepare(

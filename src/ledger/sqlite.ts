@@ -9,10 +9,12 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "libsql";
 import { ShipgateError } from "../core/errors.js";
+import { auditHash, createAuditVerifier } from "./audit-chain.js";
 import { isoTime, isoTimeOrNull, staleBefore } from "./iso-time.js";
 import { deployExists, deployNotFound, ledgerFailure } from "./ledger-error.js";
 import {
   apiTokenExists,
+  auditListOptions,
   defaultDeployListLimit,
   defaultFlagAuditLimit,
   evaluationDay,
@@ -23,6 +25,7 @@ import {
   normalizeAnalysis,
   normalizeApiToken,
   normalizeApproval,
+  normalizeAuditEvent,
   normalizeBackup,
   normalizeDeploy,
   normalizeFlagChange,
@@ -34,7 +37,7 @@ import {
 } from "./normalize.js";
 import { rowReaders, type SqlRow } from "./rows.js";
 import { type LedgerMigration, sqliteMigrations } from "./sqlite-migrations.js";
-import type { DeployLock, LedgerStore, LockResult } from "./types.js";
+import type { AuditRecord, DeployLock, LedgerStore, LockResult } from "./types.js";
 
 export interface SqliteLedgerOptions {
   /** How long a write waits for another process's write to finish, in ms (default 5000). */
@@ -44,7 +47,11 @@ export interface SqliteLedgerOptions {
 type Db = Database.Database;
 type SqlValue = string | number | null;
 
+/** How many audit rows verifyAudit reads at a time. */
+const auditPage = 1000;
+
 const {
+  toAuditRecord,
   toFlag,
   toFlagState,
   toFlagAudit,
@@ -789,6 +796,73 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           ) > 0
         );
       });
+    },
+
+    appendAudit(event) {
+      return run("appending to the audit log", () => {
+        const e = normalizeAuditEvent(event);
+        // BEGIN IMMEDIATE: the file's write lock before reading the head, so appends from any
+        // process form one line.
+        return immediate((): AuditRecord => {
+          const head = get("SELECT seq, hash FROM ledger_audit_head WHERE id = 1");
+          if (!head) throw new Error("the audit chain head row is missing");
+          const unhashed = { ...e, seq: Number(head.seq) + 1, prevHash: String(head.hash) };
+          const record: AuditRecord = { ...unhashed, hash: auditHash(unhashed) };
+          exec(
+            `INSERT INTO ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            record.seq,
+            record.prevHash,
+            record.hash,
+            record.actor,
+            record.action,
+            record.target,
+            record.environment,
+            record.source,
+            JSON.stringify(record.before),
+            JSON.stringify(record.after),
+            record.at,
+          );
+          exec("UPDATE ledger_audit_head SET seq = ?, hash = ? WHERE id = 1", record.seq, record.hash);
+          return record;
+        });
+      });
+    },
+    listAudit(options) {
+      return run("reading the audit log", () => {
+        const o = auditListOptions(options);
+        const params: SqlValue[] = [o.afterSeq];
+        if (o.target !== null) params.push(o.target);
+        return all(
+          `SELECT * FROM ledger_audit WHERE seq > ?${o.target === null ? "" : " AND target = ?"} ORDER BY seq LIMIT ${o.limit}`,
+          ...params,
+        ).map(toAuditRecord);
+      });
+    },
+    verifyAudit() {
+      return run("verifying the audit log", () =>
+        // One read transaction: a snapshot of the head and the rows, whatever other processes append.
+        db
+          .transaction(() => {
+            const verifier = createAuditVerifier();
+            let after = 0;
+            for (;;) {
+              const page = all(
+                `SELECT * FROM ledger_audit WHERE seq > ? ORDER BY seq LIMIT ${auditPage}`,
+                after,
+              ).map(toAuditRecord);
+              for (const record of page) {
+                const failure = verifier.push(record);
+                if (failure) return failure;
+                after = record.seq;
+              }
+              if (page.length < auditPage) break;
+            }
+            const head = get("SELECT seq, hash FROM ledger_audit_head WHERE id = 1");
+            return verifier.finish(head ? { seq: Number(head.seq), hash: String(head.hash) } : null);
+          })
+          .deferred(),
+      );
     },
 
     async close() {

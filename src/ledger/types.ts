@@ -286,6 +286,15 @@ export interface LedgerStore {
   /** Marks a token revoked; false when there is no such token. */
   revokeApiToken(id: string, at: string): Promise<boolean>;
 
+  // The audit log (see audit-chain.ts): append-only and hash-chained; the port has no way to change
+  // or remove an entry.
+  /** Appends the event at the end of the chain, atomically across processes; returns the stored record. */
+  appendAudit(event: AuditEvent): Promise<AuditRecord>;
+  /** Entries oldest first (by seq), after `afterSeq`, of one target, at most `limit` (default 100). */
+  listAudit(options?: ListAuditOptions): Promise<AuditRecord[]>;
+  /** Recomputes the whole chain: ok, or the first broken row and why. */
+  verifyAudit(): Promise<AuditVerification>;
+
   close(): Promise<void>;
 }
 
@@ -301,4 +310,46 @@ export interface FlagEvaluationCount {
   variant: string | null;
   enabled: boolean;
   count: number;
+}
+
+/** One mutation, as the audit log records it: who, what, when, from where, and before/after. */
+export interface AuditEvent {
+  /** Who: user@host, a token's name, the CI actor. */
+  actor: string;
+  /** What was done, e.g. "deploy.approve", "flag.rollout". */
+  action: string;
+  /** What it was done to, e.g. "deploy:d-…", "flag:new-checkout". */
+  target: string;
+  environment: string | null;
+  /** From where: an IP address, "cli@host". */
+  source: string | null;
+  /** The state before and after (plain JSON; undefined is recorded as null). */
+  before: unknown;
+  after: unknown;
+  /** When (ISO-8601; stored in canonical UTC form). */
+  at: string;
+}
+
+/** An audit event as stored: its place in the chain and its hash. */
+export interface AuditRecord extends AuditEvent {
+  /** 1, 2, 3 … without gaps. */
+  seq: number;
+  /** The hash of the record before (hex); 64 zeros for seq 1. */
+  prevHash: string;
+  /** sha256 (hex) of the canonical JSON of the record without its hash (see audit-chain.ts). */
+  hash: string;
+}
+
+/** `count`: the rows verified intact (all of them when ok; those before `brokenAt` otherwise). */
+export type AuditVerification =
+  | { ok: true; count: number }
+  | { ok: false; count: number; brokenAt: number; reason: string };
+
+export interface ListAuditOptions {
+  /** Only entries with a greater seq (paging: the last seq seen). */
+  afterSeq?: number;
+  /** At most this many (default 100). */
+  limit?: number;
+  /** Only entries about this target. */
+  target?: string;
 }
