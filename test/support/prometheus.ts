@@ -95,7 +95,8 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
   }
 }
 
-async function ensurePrometheusInstalled(): Promise<void> {
+/** Installs Debian's prometheus package (with promtool) when missing and allowed (root + CI); else throws how to. */
+export async function ensurePrometheusInstalled(): Promise<void> {
   if (existsSync(prometheusBinary)) return;
   const mayInstall =
     process.getuid?.() === 0 && (process.env.CI === "true" || process.env.SHIPGATE_INSTALL_TEST_DEPS === "1");
