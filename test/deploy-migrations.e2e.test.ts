@@ -73,7 +73,7 @@ describe("deploys with migrations", () => {
 
     const v1 = await sg("deploy", "local", "--version", "v1");
     expect(v1.code, v1.stderr + v1.stdout).toBe(0);
-    expect(v1.stderr).toMatch(/lint, back up and apply migrations … ok/);
+    expect(v1.stderr).toMatch(/lint, verify, back up and apply migrations … ok/);
     expect(await applied()).toEqual(["migrations/001_create_items.sql"]);
     expect((await items(url)).version).toBe("v1");
 

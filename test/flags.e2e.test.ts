@@ -60,7 +60,7 @@ describe("shipgate flags", () => {
     );
 
     const duplicate = await flags("create", "new-checkout", "--owner", "x", "--removal-date", removal);
-    expect(duplicate.code).toBe(2);
+    expect(duplicate.code).toBe(1); // CONFLICT
     expect(duplicate.stderr).toContain('error: flag "new-checkout" already exists');
     expect(duplicate.stderr).toContain("hint: Keys are never reused");
 
@@ -128,7 +128,7 @@ describe("shipgate flags", () => {
     const archived = await flags("archive", "new-checkout");
     expect(archived.code).toBe(0);
     const afterArchive = await flags("enable", "new-checkout", "--environment", "production");
-    expect(afterArchive.code).toBe(2);
+    expect(afterArchive.code).toBe(1); // CONFLICT
     expect(afterArchive.stderr).toContain("is archived");
     expect((await flags("list")).stdout).not.toContain("new-checkout");
     expect((await flags("list", "--archived")).stdout).toContain("ARCHIVED");

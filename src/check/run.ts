@@ -10,6 +10,7 @@ import type { ShipgateConfig } from "../config/schema.js";
 import { isShipgateError, ShipgateError } from "../core/errors.js";
 import { failingFindings } from "../core/finding.js";
 import { gitChangedFiles, gitInsideWorkTree, gitResolveCommit } from "../core/git.js";
+import type { GateRecordOutcome } from "./record-report.js";
 import type { Check, CheckContext, CheckItem } from "./types.js";
 
 export interface CheckRunOptions {
@@ -22,6 +23,11 @@ export interface CheckRunOptions {
   now?: Date;
   checks: readonly Check[];
   onProgress?: (done: number, total: number, current: string) => void;
+  /**
+   * Store the report in the ledger, keyed by HEAD (see record-report.ts; `shipgate check` does,
+   * unless --no-record). Default false: tests and the rollback plan record nothing.
+   */
+  record?: boolean;
 }
 
 export interface CheckRun {
@@ -32,6 +38,8 @@ export interface CheckRun {
   /** True when an item failed with an unapproved error finding. */
   failed: boolean;
   durationMs: number;
+  /** Whether the report was stored in the ledger, or why not; absent when recording was not asked for. */
+  recorded?: GateRecordOutcome;
 }
 
 export interface ResolvedBase {
@@ -185,7 +193,7 @@ export async function runCheck(options: CheckRunOptions): Promise<CheckRun> {
   }
   options.onProgress?.(done, options.checks.length, "done");
   const failed = items.some((i) => i.status === "fail" && failingFindings(i.findings).length > 0);
-  return {
+  const run: CheckRun = {
     base,
     baseLabel: label,
     environment: options.environment,
@@ -193,4 +201,17 @@ export async function runCheck(options: CheckRunOptions): Promise<CheckRun> {
     failed,
     durationMs: performance.now() - started,
   };
+  if (options.record === true) {
+    // Loaded on demand: the ledger driver costs nothing to a run that records nothing.
+    const { recordCheckReport } = await import("./record-report.js");
+    run.recorded = await recordCheckReport({
+      cwd: options.cwd,
+      config: loaded.config,
+      configDir: loaded.dir,
+      env: options.env,
+      run,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
+  return run;
 }

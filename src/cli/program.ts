@@ -8,6 +8,8 @@ import { createProgress } from "../core/progress.js";
 import { toolVersion } from "../core/version.js";
 import { chooseFormat, formatOption, useColor } from "./output.js";
 import { registerAgent } from "./register-agent.js";
+import { registerApprove } from "./register-approve.js";
+import { registerAudit } from "./register-audit.js";
 import { registerCheck } from "./register-check.js";
 import { registerCompat } from "./register-compat.js";
 import { registerDeploy } from "./register-deploy.js";
@@ -36,6 +38,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option(
       "-c, --config <path>",
       "shipgate.yaml to use (default: found by walking up from the current directory)",
+    )
+    .option(
+      "--server <url>",
+      "run release, flags, audit and tokens commands on a team server (shipgate serve); token from $SHIPGATE_TOKEN (default: $SHIPGATE_SERVER)",
     )
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -347,8 +353,10 @@ Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config
   registerInit(program, io, setExit);
   registerAgent(program, io, setExit);
   registerDeploy(program, io, setExit);
+  registerApprove(program, io, setExit);
   registerPlan(program, io, setExit);
   registerFlags(program, io, setExit);
+  registerAudit(program, io, setExit);
   registerServe(program, io, setExit);
 
   return program;

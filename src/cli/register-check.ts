@@ -16,6 +16,8 @@ interface CheckCliOptions {
   reason?: string;
   format?: string;
   prComment?: boolean;
+  /** false with --no-record. */
+  record: boolean;
 }
 
 export function registerCheck(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -41,6 +43,10 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
       "--pr-comment",
       "also post the report as one sticky pull-request comment (GitHub Actions), updated in place",
     )
+    .option(
+      "--no-record",
+      "do not store the report in the ledger (by default it is stored by commit, for the release built from it)",
+    )
     .addOption(formatOption())
     .addHelpText(
       "after",
@@ -54,6 +60,10 @@ Examples:
   shipgate check --format markdown > comment.md        a pull-request comment (under 65,536 characters)
   shipgate check --format json
   shipgate check --pr-comment                          in a pull_request job: one comment, updated on every run
+  shipgate check --environment staging --no-record     do not store the report in the ledger
+
+The report is stored in the ledger ($SHIPGATE_LEDGER_URL, else ledger.url) by commit (HEAD) and
+environment; the team server shows it with the release built from that commit.
 
 Each item is ✓ pass, ✗ fail, ? manual (confirm with --confirm <id>) or - skipped (with the reason),
 grouped as Data layer, Application, Infrastructure, Observability, Rollback readiness.
@@ -88,9 +98,13 @@ Exit codes: 0 pass, 1 an item failed, 2 usage or config error.`,
           ...(opts.overrideWindow && opts.reason ? { windowOverride: { reason: opts.reason } } : {}),
         }),
         onProgress: (done, total) => progress.update(done, total),
+        record: opts.record,
       });
       progress.finish();
       io.stdout.write(renderCheck(run, format, { color: useColor(io.stdout, io.env), toolVersion }));
+      if (run.recorded?.recorded === false) {
+        io.stderr.write(`gate report not recorded: ${run.recorded.why}\n`);
+      }
       if (comment && target) {
         const [{ renderCheckMarkdown }, { markdownMarker }] = await Promise.all([
           import("../check/render.js"),

@@ -2,16 +2,22 @@
  * Declares the release commands: deploy, rollback, promote, abort, status, history and lock.
  * Each loads on demand, prints one line per step on stderr while it runs, and its summary (or
  * `--format json`) on stdout. A failed deploy exits 3 (traffic was restored), as documented.
+ * With `--server URL` (or $SHIPGATE_SERVER) deploy, rollback, promote, abort, status and history
+ * run on the team server instead (src/cli/remote-client.ts) and the CLI follows the deploy there.
  */
 import { type Command, Option } from "commander";
 import { ExitCode, ShipgateError } from "../core/errors.js";
 import type { DeployContext, DeployEvent } from "../deploy/service.js";
 import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
+import type { RemoteClient } from "./remote-client.js";
 
 type Opts = Record<string, string | boolean | undefined>;
 
 const str = (v: Opts[string]): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** A deploy or rollback that waits for approval (DeployResult.outcome "awaiting_approval"): nothing ran yet. */
+const isAwaiting = (outcome: string): boolean => outcome === "awaiting_approval";
 
 /** A --flag duration with the config's syntax ("30s", "5m"); 0 when absent. */
 async function parseDuration(value: string | undefined, flag: string): Promise<number> {
@@ -27,11 +33,72 @@ async function parseDuration(value: string | undefined, flag: string): Promise<n
   return parsed.data;
 }
 
+/** The team server client when --server / $SHIPGATE_SERVER is set, else null (the local ledger). */
+export async function remoteFor(program: Command, io: CliIo): Promise<RemoteClient | null> {
+  const server = program.opts<{ server?: string }>().server;
+  if (!server && !io.env.SHIPGATE_SERVER?.trim()) return null;
+  const { remoteClientFromCli } = await import("./remote-client.js");
+  return remoteClientFromCli({ server, env: io.env });
+}
+
+/** Options a team server does not take: a usage error naming the way out. */
+function refuseRemote(command: string, given: [flag: string, present: boolean][]): void {
+  const flags = given.filter(([, present]) => present).map(([flag]) => flag);
+  if (flags.length === 0) return;
+  throw new ShipgateError(
+    "USAGE",
+    `${flags.join(", ")} ${flags.length === 1 ? "is" : "are"} not supported with --server (${command} runs on the team server)`,
+    {
+      hint: `Drop ${flags.join(", ")}, or run \`shipgate ${command}\` without --server (and with SHIPGATE_SERVER unset) against the ledger directly.`,
+    },
+  );
+}
+
+/** The deploy in progress before a request, so that following it ignores the state it is about to leave. */
+async function activeBefore(
+  client: RemoteClient,
+  environment: string,
+): Promise<{ id: string; status: string; step: number } | null> {
+  const p = (await client.status(environment)).inProgress;
+  return p ? { id: p.id, status: p.status, step: p.step } : null;
+}
+
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const globalOpts = () => program.opts<{ config?: string }>();
 
+  /** stdout/stderr and the format, for followAndReport. */
+  const followIo = (opts: Opts) => ({ stdout: io.stdout, stderr: io.stderr, format: str(opts.format) });
+
+  /** The summary of a local deploy or rollback; one waiting for approval says how to approve it. */
+  async function renderLocal<R extends { outcome: string; environment: string; deployId: string | null }>(
+    ctx: DeployContext,
+    result: R & { release: { version: string } },
+    render: (result: R) => string,
+    kind: "deploy" | "rollback",
+  ): Promise<string> {
+    if (!isAwaiting(result.outcome)) return render(result);
+    const { renderAwaitingApproval } = await import("./remote-follow.js");
+    return renderAwaitingApproval({
+      environment: result.environment,
+      deployId: result.deployId ?? "",
+      version: result.release.version,
+      kind,
+      actor: ctx.actor,
+      approvals: { required: ctx.envConfig.approval.required, valid: 0 },
+    });
+  }
+
   /** Opens the environment's context with live step lines on stderr. */
   async function open(environment: string): Promise<DeployContext> {
+    if (program.opts<{ server?: string }>().server || io.env.SHIPGATE_SERVER?.trim()) {
+      throw new ShipgateError(
+        "USAGE",
+        "this command works on the local ledger and target only, not with --server",
+        {
+          hint: "Run it without --server (and with SHIPGATE_SERVER unset) on a machine that has the ledger and the target.",
+        },
+      );
+    }
     const [{ openContext }, { renderEvent }] = await Promise.all([
       import("../deploy/service.js"),
       import("../deploy/render.js"),
@@ -76,11 +143,42 @@ Examples:
   shipgate deploy local --version v1
   shipgate deploy production --version v2 --strategy canary --reason "new checkout"
   shipgate deploy staging --version v2 --dry-run
+  SHIPGATE_TOKEN=… shipgate --server https://shipgate.example.com deploy production --version v2
 
-Exit codes: 0 deployed (or paused until promote), 1 refused (LOCKED, migrations not expand-only),
-2 usage/config error, 3 the deploy failed and traffic went back to the previous release.`,
+With --server (or SHIPGATE_SERVER) the deploy runs in the team server and this command follows it;
+--dry-run and --lock-wait work locally only. An environment with approval.required waits for
+\`shipgate approve <env>\` (someone else) before anything runs.
+
+Exit codes: 0 deployed (or paused until promote, or waiting for approval), 1 refused (LOCKED,
+FORBIDDEN by the server), 2 usage/config error (UNAUTHORIZED), 3 the deploy failed and traffic went
+back to the previous release (also when its migrations were refused, with nothing applied).`,
     )
     .action(async (environment: string, opts: Opts) => {
+      const client = await remoteFor(program, io);
+      if (client) {
+        refuseRemote("deploy", [
+          ["--dry-run", opts.dryRun === true],
+          ["--lock-wait", opts.lockWait !== undefined],
+        ]);
+        const { followAndReport } = await import("./remote-follow.js");
+        const { deployId } = await client.deploy(environment, {
+          version: str(opts.version) as string,
+          ...(str(opts.strategy) ? { strategy: str(opts.strategy) as string } : {}),
+          ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
+        });
+        if (deployId === null) {
+          // The release already serves the environment (the local command's "unchanged").
+          io.stdout.write(
+            opts.format === "json"
+              ? `${JSON.stringify({ environment, outcome: "unchanged", deployId: null }, null, 2)}\n`
+              : `${str(opts.version)} already serves ${environment}: nothing to deploy.\n`,
+          );
+          setExit(ExitCode.ok);
+          return;
+        }
+        setExit(await followAndReport({ ...followIo(opts), client, verb: "deploy", deployId }));
+        return;
+      }
       const [{ deploy }, { renderDeployResult }] = await Promise.all([
         import("../deploy/service.js"),
         import("../deploy/render.js"),
@@ -95,7 +193,9 @@ Exit codes: 0 deployed (or paused until promote), 1 refused (LOCKED, migrations 
           lockWaitMs: await parseDuration(str(opts.lockWait), "--lock-wait"),
         });
         io.stdout.write(
-          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderDeployResult(result),
+          opts.format === "json"
+            ? `${JSON.stringify(result, null, 2)}\n`
+            : await renderLocal(ctx, result, renderDeployResult, "deploy"),
         );
         setExit(
           result.outcome === "rolled_back" || result.outcome === "failed" || result.outcome === "aborted"
@@ -131,10 +231,41 @@ Examples:
   shipgate rollback production --to v1 --reason "checkout errors"
   shipgate rollback production --force
   shipgate rollback production --schema --dry-run   # show the down migrations it would run
+  SHIPGATE_TOKEN=… shipgate --server https://shipgate.example.com rollback production --to v1
 
-Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the rollback failed.`,
+With --server the rollback runs in the team server (--to, --force and --reason are passed on;
+--schema, --dry-run and --lock-wait work locally only).
+
+Exit codes: 0 rolled back (or waiting for approval), 1 LOCKED or FORBIDDEN, 2 usage (e.g. no
+earlier release), 3 the rollback failed.`,
     )
     .action(async (environment: string, opts: Opts) => {
+      const client = await remoteFor(program, io);
+      if (client) {
+        refuseRemote("rollback", [
+          ["--schema", opts.schema === true],
+          ["--dry-run", opts.dryRun === true],
+          ["--lock-wait", opts.lockWait !== undefined],
+        ]);
+        const { followAndReport, unchangedSince } = await import("./remote-follow.js");
+        const before = await activeBefore(client, environment);
+        const { deployId } = await client.rollback(environment, {
+          ...(str(opts.to) ? { to: str(opts.to) as string } : {}),
+          ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
+          ...(opts.force === true ? { force: true } : {}),
+        });
+        const stale = unchangedSince(before);
+        setExit(
+          await followAndReport({
+            ...followIo(opts),
+            client,
+            verb: "rollback",
+            deployId,
+            ...(stale ? { stale } : {}),
+          }),
+        );
+        return;
+      }
       const [{ rollback }, { renderRollbackResult }] = await Promise.all([
         import("../deploy/service.js"),
         import("../deploy/render.js"),
@@ -150,10 +281,15 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
           lockWaitMs: await parseDuration(str(opts.lockWait), "--lock-wait"),
         });
         io.stdout.write(
-          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderRollbackResult(result),
+          opts.format === "json"
+            ? `${JSON.stringify(result, null, 2)}\n`
+            : await renderLocal(ctx, result, renderRollbackResult, "rollback"),
         );
         setExit(
-          result.outcome === "succeeded" || result.outcome === "planned" || result.outcome === "aborted"
+          result.outcome === "succeeded" ||
+            result.outcome === "planned" ||
+            result.outcome === "aborted" ||
+            isAwaiting(result.outcome)
             ? ExitCode.ok
             : ExitCode.deployRolledBack,
         );
@@ -175,6 +311,23 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
       .addOption(prettyOrJsonOption())
       .addHelpText("after", `\nExample:\n  shipgate ${verb} production\n`)
       .action(async (environment: string, opts: Opts) => {
+        const client = await remoteFor(program, io);
+        if (client) {
+          const { followAndReport, unchangedSince } = await import("./remote-follow.js");
+          const before = await activeBefore(client, environment);
+          const { deployId } =
+            verb === "promote"
+              ? await client.promote(environment)
+              : await client.abort(
+                  environment,
+                  str(opts.reason) ? { reason: str(opts.reason) as string } : {},
+                );
+          const stale = unchangedSince(before);
+          setExit(
+            await followAndReport({ ...followIo(opts), client, verb, deployId, ...(stale ? { stale } : {}) }),
+          );
+          return;
+        }
         const service = await import("../deploy/service.js");
         const ctx = await open(environment);
         try {
@@ -218,6 +371,15 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
         import("../deploy/service.js"),
         import("../deploy/render.js"),
       ]);
+      const client = await remoteFor(program, io);
+      if (client) {
+        const result = await client.status(environment);
+        io.stdout.write(
+          opts.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderStatus(result),
+        );
+        setExit(ExitCode.ok);
+        return;
+      }
       const ctx = await open(environment);
       try {
         const result = await status(ctx);
@@ -245,6 +407,17 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
       const limit = Number(str(opts.limit));
       if (!Number.isInteger(limit) || limit < 1) {
         throw new ShipgateError("USAGE", `--limit expects a positive integer, got "${str(opts.limit)}"`);
+      }
+      const client = await remoteFor(program, io);
+      if (client) {
+        const entries = await client.history(environment, limit);
+        io.stdout.write(
+          opts.format === "json"
+            ? `${JSON.stringify(entries, null, 2)}\n`
+            : renderHistory(environment, entries),
+        );
+        setExit(ExitCode.ok);
+        return;
       }
       const ctx = await open(environment);
       try {
@@ -310,9 +483,12 @@ Exit codes: 0 rolled back, 1 LOCKED, 2 usage (e.g. no earlier release), 3 the ro
     .requiredOption("--force", "required: confirms the holder is gone")
     .addHelpText("after", "\nExample:\n  shipgate lock release production --force\n")
     .action(async (environment: string) => {
-      const ctx = await open(environment);
+      const [ctx, { releaseLockByForce }] = await Promise.all([
+        open(environment),
+        import("../deploy/service.js"),
+      ]);
       try {
-        const removed = await ctx.ledger.forceReleaseLock(environment);
+        const removed = await releaseLockByForce(ctx);
         io.stdout.write(
           removed
             ? `${environment}: released the lock held by ${removed.holder}\n`

@@ -2,8 +2,13 @@
  * Declares `shipgate flags …`: create, list, show, enable, disable, rollout, kill, unkill, rules,
  * variants and archive. Each opens the ledger the config names ($SHIPGATE_LEDGER_URL overrides
  * ledger.url), acts as `defaultActor` (SHIPGATE_ACTOR, the GitHub actor, else user@host), prints one
- * line (or `--format json`) on stdout, and closes the ledger. Every change is audited by the service.
+ * line (or `--format json`) on stdout, and closes the ledger. Every change is audited by the service,
+ * in the flag's history and in the hash-chained audit log with source `cli@<host>`.
+ * With `--server URL` (or $SHIPGATE_SERVER) every subcommand runs on the team server instead
+ * (src/cli/remote-client.ts, the token from $SHIPGATE_TOKEN): the same output and exit codes, the
+ * token's name as the actor and this machine's address as the source.
  */
+import { hostname } from "node:os";
 import type { Command } from "commander";
 import { ShipgateError } from "../core/errors.js";
 import { defaultActor } from "../core/process-identity.js";
@@ -13,9 +18,11 @@ import type {
   FlagService,
   FlagStateInEnvironment,
 } from "../flags/service.js";
-import type { FlagDefinition, FlagEnvironmentState } from "../flags/types.js";
+import type { FlagDefinition, FlagEnvironmentState, TargetingRule, Variant } from "../flags/types.js";
 import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
+import { remoteFor } from "./register-deploy.js";
+import type { RemoteClient } from "./remote-client.js";
 
 interface FlagsSession {
   service: FlagService;
@@ -103,7 +110,12 @@ export function registerFlags(program: Command, io: CliIo, _setExit: (code: numb
     const ledger = await openLedger(ledgerUrl, loaded.dir);
     const now = () => new Date();
     return {
-      service: createFlagService({ ledger, environments: Object.keys(loaded.config.environments), now }),
+      service: createFlagService({
+        ledger,
+        environments: Object.keys(loaded.config.environments),
+        now,
+        source: `cli@${hostname()}`, // where the audit log records the change came from
+      }),
       actor: defaultActor(io.env),
       now,
       close: () => ledger.close(),
@@ -123,6 +135,30 @@ export function registerFlags(program: Command, io: CliIo, _setExit: (code: numb
     io.stdout.write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderChange(result));
   }
 
+  /** The team server's client when --server / $SHIPGATE_SERVER is set, else null (the local ledger). */
+  const remote = (): Promise<RemoteClient | null> => remoteFor(program, io);
+
+  /** One PATCH on the server, answered with the one change it made. */
+  async function remoteChange(
+    client: RemoteClient,
+    environment: string,
+    key: string,
+    body: Parameters<RemoteClient["changeFlag"]>[2],
+  ): Promise<FlagChangeResult> {
+    const { changes } = await client.changeFlag(environment, key, body);
+    const change = changes[0];
+    if (change === undefined) {
+      throw new ShipgateError(
+        "INTERNAL",
+        `the team server answered the change of "${key}" without a result`,
+        {
+          hint: `Is ${client.baseUrl} a shipgate server (shipgate serve) of the same version?`,
+        },
+      );
+    }
+    return change;
+  }
+
   const flags = program
     .command("flags")
     .description(
@@ -139,8 +175,13 @@ Examples:
   shipgate flags list --environment production
   shipgate flags show new-checkout --format json
 
+  SHIPGATE_TOKEN=… shipgate --server https://shipgate.example.com flags enable new-checkout --environment production
+
 Flags live in the ledger (ledger.url, or $SHIPGATE_LEDGER_URL). Changes are recorded with who
 (SHIPGATE_ACTOR, else the GitHub actor, else user@host), when, and the state before and after.
+With --server (or SHIPGATE_SERVER) they run on the team server as the token's name: enable,
+disable, rollout, kill, unkill, rules and variants need a deployer token (or the role
+environments.<env>.access.flags names), create and archive an admin token.
 \`shipgate check\` fails on flags past their removal date and archived flags still used in code.`,
     );
 
@@ -172,6 +213,20 @@ Exit codes: 0 created, 2 invalid input or the key exists.`,
         key: string,
         opts: { owner: string; description: string; type: string; removalDate?: string; format?: string },
       ) => {
+        const client = await remote();
+        if (client) {
+          printChange(
+            await client.createFlag({
+              key,
+              owner: opts.owner,
+              description: opts.description,
+              type: opts.type,
+              removalDate: opts.removalDate ?? null,
+            }),
+            opts.format,
+          );
+          return;
+        }
         const result = await withSession((s) =>
           s.service.createFlag(
             {
@@ -206,10 +261,19 @@ One line per flag, e.g.
   new-checkout  release  owner team-payments  remove by 2026-09-30  staging: on 100%, production: on 25%`,
     )
     .action(async (opts: { environment?: string; archived?: boolean; format?: string }) => {
-      const { entries, today } = await withSession(async (s) => ({
-        entries: await s.service.list(opts.environment, { includeArchived: opts.archived === true }),
-        today: s.now().toISOString().slice(0, 10),
-      }));
+      const client = await remote();
+      const { entries, today } = client
+        ? {
+            entries: await client.listFlags({
+              ...(opts.environment !== undefined ? { environment: opts.environment } : {}),
+              archived: opts.archived === true,
+            }),
+            today: new Date().toISOString().slice(0, 10),
+          }
+        : await withSession(async (s) => ({
+            entries: await s.service.list(opts.environment, { includeArchived: opts.archived === true }),
+            today: s.now().toISOString().slice(0, 10),
+          }));
       if (opts.format === "json") {
         io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;
@@ -236,10 +300,13 @@ Examples:
   shipgate flags show new-checkout --format json     audit entries with their before and after`,
     )
     .action(async (key: string, opts: { format?: string }) => {
-      const { details, today } = await withSession(async (s) => ({
-        details: await s.service.show(key),
-        today: s.now().toISOString().slice(0, 10),
-      }));
+      const client = await remote();
+      const { details, today } = client
+        ? { details: await client.showFlag(key), today: new Date().toISOString().slice(0, 10) }
+        : await withSession(async (s) => ({
+            details: await s.service.show(key),
+            today: s.now().toISOString().slice(0, 10),
+          }));
       if (opts.format === "json") {
         io.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
         return;
@@ -269,6 +336,12 @@ Examples:
     { name: "kill", text: "Kill switch: force a flag off in an environment, whatever else it says." },
     { name: "unkill", text: "Release the kill switch of a flag in an environment." },
   ] as const;
+  const patchOf: Record<(typeof simple)[number]["name"], { enabled?: boolean; killed?: boolean }> = {
+    enable: { enabled: true },
+    disable: { enabled: false },
+    kill: { killed: true },
+    unkill: { killed: false },
+  };
   for (const { name, text } of simple) {
     flags
       .command(name)
@@ -284,7 +357,10 @@ Examples:
   SHIPGATE_ACTOR=alice shipgate flags ${name} new-checkout --environment staging`,
       )
       .action(async (key: string, opts: { environment: string; format?: string }) => {
-        const result = await withSession((s) => s.service[name](key, opts.environment, s.actor));
+        const client = await remote();
+        const result = client
+          ? await remoteChange(client, opts.environment, key, patchOf[name])
+          : await withSession((s) => s.service[name](key, opts.environment, s.actor));
         printChange(result, opts.format);
       });
   }
@@ -309,7 +385,10 @@ The flag must also be enabled (shipgate flags enable). The same user always land
     )
     .action(async (key: string, pct: string, opts: { environment: string; format?: string }) => {
       const percent = parsePercent(pct, key);
-      const result = await withSession((s) => s.service.setRollout(key, opts.environment, percent, s.actor));
+      const client = await remote();
+      const result = client
+        ? await remoteChange(client, opts.environment, key, { rollout: percent })
+        : await withSession((s) => s.service.setRollout(key, opts.environment, percent, s.actor));
       printChange(result, opts.format);
     });
 
@@ -334,7 +413,11 @@ Operators: in, not_in, eq, neq, gt, gte, lt, lte, semver_eq, semver_gt, semver_g
     )
     .action(async (key: string, opts: { environment: string; json: string; format?: string }) => {
       const rules = parseJsonOption(opts.json, "targeting rules", ruleExample);
-      const result = await withSession((s) => s.service.setRules(key, opts.environment, rules, s.actor));
+      const client = await remote();
+      const result = client
+        ? // The server validates the rules with the service's schema (400 with details).
+          await remoteChange(client, opts.environment, key, { rules: rules as TargetingRule[] })
+        : await withSession((s) => s.service.setRules(key, opts.environment, rules, s.actor));
       printChange(result, opts.format);
     });
 
@@ -356,9 +439,10 @@ Examples:
     )
     .action(async (key: string, opts: { environment: string; json: string; format?: string }) => {
       const variants = parseJsonOption(opts.json, "variants", variantExample);
-      const result = await withSession((s) =>
-        s.service.setVariants(key, opts.environment, variants, s.actor),
-      );
+      const client = await remote();
+      const result = client
+        ? await remoteChange(client, opts.environment, key, { variants: variants as Variant[] })
+        : await withSession((s) => s.service.setVariants(key, opts.environment, variants, s.actor));
       printChange(result, opts.format);
     });
 
@@ -378,7 +462,10 @@ Examples:
 Remove the flag from code first: an archived flag still referenced fails \`shipgate check\`.`,
     )
     .action(async (key: string, opts: { format?: string }) => {
-      const result = await withSession((s) => s.service.archive(key, s.actor));
+      const client = await remote();
+      const result = client
+        ? await client.archiveFlag(key)
+        : await withSession((s) => s.service.archive(key, s.actor));
       printChange(result, opts.format);
     });
 }

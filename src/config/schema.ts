@@ -418,7 +418,9 @@ export const configSchema = z
       .describe("Feature flags: the lifecycle checks of `shipgate check` (stale flags, flag keys in code)."),
     server: serverConfigSchema
       .prefault({})
-      .describe("`shipgate serve`: the flags API for SDKs (and, later, the team API and dashboard)."),
+      .describe(
+        "`shipgate serve`: the team server (dashboard, team API, approvals) and the flags API for SDKs.",
+      ),
   })
   .strict();
 

@@ -34,6 +34,16 @@ const codeTable = {
   TARGET_FAILED: { exitCode: ExitCode.usage, httpStatus: 503 },
   /** A deploy failed; traffic went back to the previous release and the ledger says why. */
   DEPLOY_ROLLED_BACK: { exitCode: ExitCode.deployRolledBack, httpStatus: 500 },
+  /** No credentials, or unknown/revoked/expired ones (the team server). */
+  UNAUTHORIZED: { exitCode: ExitCode.usage, httpStatus: 401 },
+  /** Valid credentials whose role or environment scope does not allow the action; self-approval. */
+  FORBIDDEN: { exitCode: ExitCode.gateFailed, httpStatus: 403 },
+  /** The named deploy, release, flag or token does not exist. */
+  NOT_FOUND: { exitCode: ExitCode.usage, httpStatus: 404 },
+  /** The action does not fit the current state (e.g. approving a deploy that no longer awaits approval). */
+  CONFLICT: { exitCode: ExitCode.gateFailed, httpStatus: 409 },
+  /** Too many failed authentications from one address; retry after the window. */
+  RATE_LIMITED: { exitCode: ExitCode.usage, httpStatus: 429 },
   INTERNAL: { exitCode: ExitCode.internal, httpStatus: 500 },
 } as const satisfies Record<string, { exitCode: ExitCode; httpStatus: number }>;
 

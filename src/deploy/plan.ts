@@ -270,7 +270,7 @@ export function describeStep(step: PlanStep, versionOf: (releaseId: string) => s
     case "hook":
       return `run hook ${step.hook} (if present)`;
     case "migrate":
-      return "lint, back up and apply migrations";
+      return "lint, verify, back up and apply migrations";
     case "start-instances":
       return `start ${step.count} instance${step.count === 1 ? "" : "s"} of ${versionOf(step.releaseId)}`;
     case "wait-ready":

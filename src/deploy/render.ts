@@ -78,6 +78,8 @@ export function renderDeployResult(result: DeployResult): string {
   switch (result.outcome) {
     case "succeeded":
       return `Deployed ${what} (${result.strategy}, deploy ${result.deployId}).\n`;
+    case "awaiting_approval":
+      return `Deploy of ${what} awaits approval (deploy ${result.deployId}); nothing has changed yet.\nSomeone other than the author approves it with \`shipgate approve ${result.environment}\` (or on the dashboard); \`shipgate abort ${result.environment}\` cancels it.\n`;
     case "paused":
       return `Deploy of ${what} paused (deploy ${result.deployId}). Continue with \`shipgate promote ${result.environment}\` or stop with \`shipgate abort ${result.environment}\`.\n`;
     case "aborted":
@@ -138,9 +140,16 @@ export function renderStatus(status: StatusResult): string {
   }
   if (status.inProgress) {
     const p = status.inProgress;
-    lines.push(
-      `  in progress: ${p.strategy} deploy of ${p.version} (${p.id}) ${p.status} at step ${p.step}/${p.steps}`,
-    );
+    if (p.approval) {
+      lines.push(
+        `  awaiting approval: ${p.strategy} deploy of ${p.version} (${p.id}) by ${p.actor}, ${p.approval.valid}/${p.approval.required} approvals${p.approval.approvers.length > 0 ? ` (${p.approval.approvers.join(", ")})` : ""}, expires ${p.approval.expiresAt?.replace("T", " ").slice(0, 16) ?? "never"} UTC`,
+        `    approve: shipgate approve ${status.environment} (someone other than ${p.actor}); cancel: shipgate abort ${status.environment}`,
+      );
+    } else {
+      lines.push(
+        `  in progress: ${p.strategy} deploy of ${p.version} (${p.id}) ${p.status} at step ${p.step}/${p.steps}`,
+      );
+    }
   }
   if (status.instances) {
     for (const i of status.instances.filter((x) => x.state !== "stopped")) {

@@ -1,31 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../config/schema.js";
-import { createMemoryLedger } from "../ledger/index.js";
 import type { Deploy, Release } from "../ledger/types.js";
+import { fakeDeployContext } from "./fake-context.js";
 import { type DeployContext, reapWarm, recoverInterrupted } from "./service.js";
-import { createFakeTarget, type FakeTarget } from "./targets/fake-target.js";
+import type { FakeTarget } from "./targets/fake-target.js";
 
-function context(now: { t: number }): DeployContext & { target: FakeTarget } {
+function context(clock: { t: number }): DeployContext & { target: FakeTarget } {
   const config = configSchema.parse({
     environments: { local: { target: { type: "local", port: 1 }, blueGreen: { keepWarm: "10m" } } },
   });
-  const target = createFakeTarget();
-  const ledger = createMemoryLedger();
-  return {
-    config,
-    configDir: "/nonexistent",
-    environment: "local",
-    envConfig: config.environments.local as DeployContext["envConfig"],
-    ledger,
-    target,
-    key: Buffer.alloc(32),
-    actor: "test",
-    now: () => new Date(now.t),
-    sleep: async () => undefined,
-    options: { cwd: "/", environment: "local", env: {} },
-    versions: new Map(),
-    close: async () => undefined,
-  };
+  return fakeDeployContext({ config, environment: "local", clock });
 }
 
 function release(id: string): Release {

@@ -12,7 +12,7 @@ import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange, gitResolveCommit } from "../core/git.js";
 import { defaultActor, pidAlive } from "../core/process-identity.js";
 import { openLedger } from "../ledger/index.js";
-import type { Deploy, DeployLock, LedgerStore, Release } from "../ledger/types.js";
+import type { Approval, Deploy, DeployLock, LedgerStore, Release } from "../ledger/types.js";
 import type { Framework } from "../migrations/discover.js";
 import {
   type ExecutorEvent,
@@ -47,6 +47,12 @@ export interface ContextOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Tests: the CLI entry the local target starts its agent with. */
   cliEntry?: string;
+  /** From where, as the audit log records it (default cli@<hostname>; the server passes the client address). */
+  source?: string;
+  /** An open ledger to use (the server's); it stays open on close(). Default: the config's ledger. */
+  ledger?: LedgerStore;
+  /** Reads only: talk to the local target's agent if it runs, never start it. */
+  readOnly?: boolean;
 }
 
 export type DeployEvent =
@@ -63,6 +69,8 @@ export interface DeployContext {
   target: DeployTarget;
   key: Buffer;
   actor: string;
+  /** From where the actor acts (the audit log's source). */
+  source: string;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   options: ContextOptions;
@@ -83,7 +91,7 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
     });
   }
   const ledgerUrl = options.env.SHIPGATE_LEDGER_URL || loaded.config.ledger.url; // CI sets an unset secret to ""
-  const ledger = await openLedger(ledgerUrl, loaded.dir);
+  const ledger = options.ledger ?? (await openLedger(ledgerUrl, loaded.dir));
   const target =
     envConfig.target.type === "local"
       ? createLocalTarget({
@@ -92,6 +100,7 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
           target: envConfig.target,
           ...(loaded.path ? { configPath: loaded.path } : {}),
           ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}),
+          ...(options.readOnly ? { connectOnly: true } : {}),
         })
       : createCommandTarget({
           configDir: loaded.dir,
@@ -110,11 +119,12 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
     target,
     key,
     actor: options.actor ?? defaultActor(options.env),
+    source: options.source ?? `cli@${hostname()}`,
     now: options.now ?? (() => new Date()),
     sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     options,
     versions: new Map(),
-    close: () => ledger.close(),
+    close: () => (options.ledger ? Promise.resolve() : ledger.close()),
   };
 }
 
@@ -332,13 +342,58 @@ function ports(
   };
 }
 
-/** Sends the deploy's notifications for an event (or for its outcome); never throws. */
+/** One row of the hash-chained audit log about a deploy, by the context's actor and source. */
+async function auditDeploy(
+  ctx: DeployContext,
+  action: string,
+  deploy: Deploy,
+  before: unknown,
+  after: unknown,
+): Promise<void> {
+  await ctx.ledger.appendAudit({
+    actor: ctx.actor,
+    action,
+    target: `deploy:${deploy.id}`,
+    environment: deploy.environment,
+    source: ctx.source,
+    before,
+    after,
+    at: ctx.now().toISOString(),
+  });
+}
+
+/** What the audit log keeps of a deploy's state. */
+function deployFacts(deploy: Deploy) {
+  return {
+    kind: deploy.kind,
+    status: deploy.status,
+    releaseId: deploy.releaseId,
+    previousReleaseId: deploy.previousReleaseId,
+    strategy: deploy.strategy,
+    step: deploy.nextStep,
+    steps: deploy.plan.length,
+    error: deploy.error,
+  };
+}
+
+/**
+ * Records a deploy's start or outcome in the audit log (a paused canary is an outcome too) and
+ * sends its notifications; a notifier failure never throws.
+ */
 async function announce(
   ctx: DeployContext,
   deploy: Deploy,
   releases: ReadonlyMap<string, Release>,
-  type: "deploy-started" | "outcome",
+  type: "deploy-started" | "approval-requested" | "outcome",
+  before: Deploy | null = null,
 ): Promise<void> {
+  const action =
+    type === "outcome"
+      ? `${deploy.kind}.${deploy.status}`
+      : type === "deploy-started"
+        ? `${deploy.kind}.start`
+        : `${deploy.kind}.approval-requested`;
+  await auditDeploy(ctx, action, deploy, before ? deployFacts(before) : null, deployFacts(deploy));
   const event = type === "outcome" ? outcomeEvent(deploy) : type;
   if (event === null) return;
   await notifyDeploy(ctx, deploy, event, releases).catch((error: unknown) => {
@@ -418,7 +473,7 @@ export async function recoverInterrupted(ctx: DeployContext, by: string): Promis
     await ctx.target.ensureRunning();
     const result = await restorePrevious(ports(ctx, handle, releases), active, reason, "rolled_back");
     ctx.options.onEvent?.({ type: "recovered", deployId: active.id, reason });
-    await announce(ctx, result.deploy, releases, "outcome");
+    await announce(ctx, result.deploy, releases, "outcome", active);
     return result.deploy;
   } finally {
     await handle.release();
@@ -468,9 +523,10 @@ async function waitForActive(ctx: DeployContext, by: string, lockWaitMs: number)
   let announced = false;
   for (;;) {
     recovered = (await recoverInterrupted(ctx, by)) ?? recovered;
+    await expireApprovalRequest(ctx);
     const active = await ctx.ledger.activeDeploy(ctx.environment);
     if (!active) return recovered;
-    if (active.status === "paused" || ctx.now().getTime() >= deadline) {
+    if (active.status !== "running" || ctx.now().getTime() >= deadline) {
       const release = await ctx.ledger.getRelease(active.releaseId);
       throw new ShipgateError(
         "LOCKED",
@@ -479,7 +535,9 @@ async function waitForActive(ctx: DeployContext, by: string, lockWaitMs: number)
           hint:
             active.status === "paused"
               ? `Finish it with \`shipgate promote ${ctx.environment}\` or stop it with \`shipgate abort ${ctx.environment}\`.`
-              : `Wait for it with --lock-wait 5m, or see it with \`shipgate status ${ctx.environment}\`.`,
+              : active.status === "awaiting_approval"
+                ? `Approve it with \`shipgate approve ${ctx.environment}\` (someone other than ${active.actor}) or cancel it with \`shipgate abort ${ctx.environment}\`.`
+                : `Wait for it with --lock-wait 5m, or see it with \`shipgate status ${ctx.environment}\`.`,
         },
       );
     }
@@ -499,6 +557,8 @@ export interface DeployOptions {
   lockWaitMs?: number;
   /** The commit the release is built from (default: HEAD of the config's repository, when it is one). */
   gitSha?: string | null;
+  /** The new deploy's id (default: a fresh one); the server picks it to answer before the deploy ends. */
+  deployId?: string;
 }
 
 export interface DeployResult {
@@ -508,8 +568,8 @@ export interface DeployResult {
   strategy: string;
   plan: { index: number; step: PlanStep }[];
   dryRun: boolean;
-  /** unchanged: the release already serves; planned: dry run. */
-  outcome: RunResult["outcome"] | "unchanged" | "planned";
+  /** unchanged: the release already serves; planned: dry run; awaiting_approval: nothing ran yet. */
+  outcome: RunResult["outcome"] | "unchanged" | "planned" | "awaiting_approval";
   deployId: string | null;
   error: string | null;
   recovered: string | null;
@@ -520,7 +580,7 @@ async function gitHead(cwd: string): Promise<string | null> {
   return gitResolveCommit(cwd, "HEAD").catch(() => null);
 }
 
-function newDeployId(now: Date): string {
+export function newDeployId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
   return `d-${stamp}-${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -582,33 +642,242 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
   if (options.dryRun) return { ...base, plan: numbered, outcome: "planned", deployId: null };
 
   await ctx.ledger.saveRelease(release);
-  const id = newDeployId(ctx.now());
+  const id = options.deployId ?? newDeployId(ctx.now());
+  const record = (status: Deploy["status"], previousTraffic: Deploy["previousTraffic"]): Deploy => ({
+    id,
+    environment: ctx.environment,
+    kind: "deploy",
+    releaseId: release.id,
+    previousReleaseId: current.releaseId,
+    previousTraffic,
+    strategy,
+    status,
+    actor: ctx.actor,
+    reason: options.reason ?? null,
+    plan,
+    nextStep: 0,
+    error: null,
+    startedAt: ctx.now().toISOString(),
+    finishedAt: null,
+  });
+  if (ctx.envConfig.approval.required > 0) {
+    // Nothing runs until enough approvals: the deploy waits in the ledger (active, so no other
+    // deploy of the environment starts meanwhile) and whoever gives the last approval runs it.
+    const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+    const waiting = record("awaiting_approval", state?.traffic ?? []);
+    await ctx.ledger.createDeploy(waiting);
+    await announce(ctx, waiting, releases, "approval-requested");
+    return { ...base, plan: numbered, outcome: "awaiting_approval", deployId: id };
+  }
   const lock = await takeLock(ctx, id, options.lockWaitMs ?? 0);
   let paused = false;
   try {
     const state = await ctx.ledger.getEnvironmentState(ctx.environment);
-    await ctx.ledger.createDeploy({
-      id,
-      environment: ctx.environment,
-      kind: "deploy",
-      releaseId: release.id,
-      previousReleaseId: current.releaseId,
-      previousTraffic: state?.traffic ?? [],
-      strategy,
-      status: "running",
-      actor: ctx.actor,
-      reason: options.reason ?? null,
-      plan,
-      nextStep: 0,
-      error: null,
-      startedAt: ctx.now().toISOString(),
-      finishedAt: null,
-    });
+    await ctx.ledger.createDeploy(record("running", state?.traffic ?? []));
     await announce(ctx, await requireDeploy(ctx, id), releases, "deploy-started");
     const result = await runPlan(ports(ctx, lock, releases), id);
     paused = result.outcome === "paused";
     await announce(ctx, result.deploy, releases, "outcome");
     return { ...base, plan: numbered, outcome: result.outcome, deployId: id, error: result.deploy.error };
+  } finally {
+    await lock.release(paused);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// approvals
+
+export interface ApprovalCount {
+  required: number;
+  /** Approvals that count now: approved, not expired, each by a different person than the author. */
+  valid: number;
+  /** Who gave them. */
+  approvers: string[];
+  /** When the request expires unless approved (null: not awaiting approval). */
+  expiresAt: string | null;
+}
+
+/** The approvals of a deploy that count at `now` under the environment's approval settings. */
+export function countApprovals(
+  deploy: Deploy,
+  approvals: readonly Approval[],
+  settings: EnvironmentConfig["approval"],
+  now: Date,
+): ApprovalCount {
+  const approvers = new Set<string>();
+  for (const a of approvals) {
+    if (a.decision !== "approved" || a.approver === deploy.actor) continue;
+    if (a.expiresAt !== null && Date.parse(a.expiresAt) <= now.getTime()) continue;
+    approvers.add(a.approver);
+  }
+  return {
+    required: settings.required,
+    valid: approvers.size,
+    approvers: [...approvers].sort(),
+    expiresAt:
+      deploy.status === "awaiting_approval"
+        ? new Date(Date.parse(deploy.startedAt) + settings.expiresAfter).toISOString()
+        : null,
+  };
+}
+
+/**
+ * Ends the environment's approval request when it has waited longer than approval.expiresAfter
+ * (nothing ran: traffic is untouched). Returns the expired deploy, if one was.
+ */
+async function expireApprovalRequest(ctx: DeployContext): Promise<Deploy | null> {
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (active?.status !== "awaiting_approval") return null;
+  const expiresAt = Date.parse(active.startedAt) + ctx.envConfig.approval.expiresAfter;
+  if (ctx.now().getTime() < expiresAt) return null;
+  const expired = await ctx.ledger.updateDeploy(active.id, {
+    status: "aborted",
+    error: `the approval request expired at ${new Date(expiresAt).toISOString()} without enough approvals`,
+    finishedAt: ctx.now().toISOString(),
+  });
+  await auditDeploy(
+    ctx,
+    `${active.kind}.approval-expired`,
+    expired,
+    deployFacts(active),
+    deployFacts(expired),
+  );
+  return expired;
+}
+
+export interface ApproveOptions {
+  /** The deploy approved (default: the environment's deploy awaiting approval). */
+  deployId?: string;
+  comment?: string;
+  decision: "approved" | "rejected";
+}
+
+export interface ApprovalResult {
+  environment: string;
+  deployId: string;
+  /** The deploy's status after the decision (awaiting_approval when more approvals are needed). */
+  status: Deploy["status"];
+  approvals: { required: number; valid: number };
+  /** When this approval completed the count and the deploy ran in this process: its outcome. */
+  outcome: RunResult["outcome"] | null;
+  error: string | null;
+}
+
+/**
+ * `shipgate approve | reject`: records the actor's decision on the deploy awaiting approval. The
+ * author cannot approve their own deploy; each person counts once; approvals expire. A rejection
+ * ends the request. The approval that completes the count runs the deploy here and now.
+ */
+export async function approve(ctx: DeployContext, options: ApproveOptions): Promise<ApprovalResult> {
+  const decided = await decideApproval(ctx, options);
+  if (!decided.complete) return decided.result;
+  const [deploy, run] = await runApproved(ctx, decided.deploy);
+  return {
+    ...decided.result,
+    status: deploy.status,
+    outcome: run.outcome,
+    error: deploy.error,
+  };
+}
+
+export interface ApprovalDecision {
+  /** The deploy as it stands after the decision. */
+  deploy: Deploy;
+  result: ApprovalResult;
+  /** Enough approvals: the deploy may run (runApproved). */
+  complete: boolean;
+}
+
+/**
+ * Records an approval or rejection without running anything (the server records it in the
+ * request and runs the deploy in the background): validation errors come back at once.
+ */
+export async function decideApproval(ctx: DeployContext, options: ApproveOptions): Promise<ApprovalDecision> {
+  await expireApprovalRequest(ctx);
+  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  const wanted = options.deployId ? await ctx.ledger.getDeploy(options.deployId) : active;
+  if (options.deployId && (!wanted || wanted.environment !== ctx.environment)) {
+    throw new ShipgateError("NOT_FOUND", `there is no deploy ${options.deployId} in ${ctx.environment}`, {
+      hint: `See the environment's deploys with \`shipgate history ${ctx.environment}\`.`,
+    });
+  }
+  const verb = options.decision === "approved" ? "approve" : "reject";
+  if (wanted?.status !== "awaiting_approval" || wanted.id !== active?.id) {
+    throw new ShipgateError(
+      "CONFLICT",
+      wanted
+        ? `deploy ${wanted.id} is ${wanted.status}, not awaiting approval${wanted.status === "aborted" && wanted.error ? ` (${wanted.error})` : ""}`
+        : `no deploy awaits approval in ${ctx.environment}`,
+      {
+        hint: `See what is waiting with \`shipgate status ${ctx.environment}\`; an expired request must be started again with \`shipgate deploy\`.`,
+      },
+    );
+  }
+  const deploy = wanted;
+  if (deploy.actor === ctx.actor) {
+    throw new ShipgateError("FORBIDDEN", `${ctx.actor} started deploy ${deploy.id} and cannot ${verb} it`, {
+      hint: "Approval needs someone else: ask an approver to run `shipgate approve` or use the dashboard.",
+    });
+  }
+  const settings = ctx.envConfig.approval;
+  const before = countApprovals(deploy, await ctx.ledger.listApprovals(deploy.id), settings, ctx.now());
+  if (options.decision === "approved" && before.approvers.includes(ctx.actor)) {
+    throw new ShipgateError("CONFLICT", `${ctx.actor} has already approved deploy ${deploy.id}`, {
+      hint: `It needs ${settings.required - before.valid} more approval(s) from other people.`,
+    });
+  }
+  const at = ctx.now();
+  await ctx.ledger.recordApproval({
+    id: `ap-${at.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    deployId: deploy.id,
+    approver: ctx.actor,
+    decision: options.decision,
+    comment: options.comment ?? null,
+    createdAt: at.toISOString(),
+    expiresAt: new Date(at.getTime() + settings.expiresAfter).toISOString(),
+  });
+  const after = countApprovals(deploy, await ctx.ledger.listApprovals(deploy.id), settings, ctx.now());
+  await auditDeploy(
+    ctx,
+    `${deploy.kind}.${verb}`,
+    deploy,
+    { approvals: before.valid, required: before.required },
+    { approvals: after.valid, required: after.required, comment: options.comment ?? null },
+  );
+  const result = (d: Deploy): ApprovalResult => ({
+    environment: ctx.environment,
+    deployId: d.id,
+    status: d.status,
+    approvals: { required: after.required, valid: after.valid },
+    outcome: null,
+    error: d.error,
+  });
+  if (options.decision === "rejected") {
+    const rejected = await ctx.ledger.updateDeploy(deploy.id, {
+      status: "aborted",
+      error: `rejected by ${ctx.actor}${options.comment ? `: ${options.comment}` : ""}`,
+      finishedAt: ctx.now().toISOString(),
+    });
+    return { deploy: rejected, result: result(rejected), complete: false };
+  }
+  return { deploy, result: result(deploy), complete: after.valid >= after.required };
+}
+
+/** Runs a deploy whose approvals are complete, in this process, under the environment's lock. */
+export async function runApproved(ctx: DeployContext, waiting: Deploy): Promise<[Deploy, RunResult]> {
+  const lock = await takeLock(ctx, waiting.id, 0);
+  let paused = false;
+  try {
+    const releases = await loadReleases(ctx, [waiting.releaseId, waiting.previousReleaseId]);
+    // Nothing else ran meanwhile (the waiting deploy is the environment's active one), so the
+    // traffic it recorded as the one to restore is still what serves.
+    const running = await ctx.ledger.updateDeploy(waiting.id, { status: "running" });
+    await announce(ctx, running, releases, "deploy-started", waiting);
+    await ctx.target.ensureRunning();
+    const run = await runPlan(ports(ctx, lock, releases), waiting.id);
+    paused = run.outcome === "paused";
+    await announce(ctx, run.deploy, releases, "outcome", running);
+    return [run.deploy, run];
   } finally {
     await lock.release(paused);
   }
@@ -664,20 +933,25 @@ async function adoptLock(ctx: DeployContext, active: Deploy): Promise<LockHandle
 /** `shipgate promote`: continue a paused canary (to its next pause, or to the end). */
 export async function promote(ctx: DeployContext): Promise<ControlResult> {
   const recovered = await recoverInterrupted(ctx, "promote");
+  await expireApprovalRequest(ctx);
   const active = await requireActive(ctx, "promote");
   if (active.status !== "paused") {
     throw new ShipgateError("USAGE", `deploy ${active.id} is ${active.status}, not paused`, {
-      hint: "Only a canary paused until promote can be promoted; see `shipgate status`.",
+      hint:
+        active.status === "awaiting_approval"
+          ? `It has not started: it needs approval first (\`shipgate approve ${ctx.environment}\`, by someone other than ${active.actor}).`
+          : "Only a canary paused until promote can be promoted; see `shipgate status`.",
     });
   }
   const lock = await adoptLock(ctx, active);
   const releases = await loadReleases(ctx, [active.releaseId, active.previousReleaseId]);
   let paused = false;
   try {
+    await auditDeploy(ctx, `${active.kind}.promote`, active, deployFacts(active), null);
     await ctx.target.ensureRunning();
     const result = await runPlan(ports(ctx, lock, releases), active.id);
     paused = result.outcome === "paused";
-    await announce(ctx, result.deploy, releases, "outcome");
+    await announce(ctx, result.deploy, releases, "outcome", active);
     return {
       environment: ctx.environment,
       deployId: active.id,
@@ -702,10 +976,28 @@ export async function abort(ctx: DeployContext, reason?: string): Promise<Contro
       recovered: recovered.id,
     };
   }
+  await expireApprovalRequest(ctx);
   const active = await requireActive(ctx, "abort");
+  if (active.status === "awaiting_approval") {
+    // Nothing ran: cancelling the request touches no traffic.
+    const cancelled = await ctx.ledger.updateDeploy(active.id, {
+      status: "aborted",
+      error: `cancelled by ${ctx.actor} before approval${reason ? `: ${reason}` : ""}`,
+      finishedAt: ctx.now().toISOString(),
+    });
+    await auditDeploy(ctx, `${active.kind}.abort`, cancelled, deployFacts(active), deployFacts(cancelled));
+    return {
+      environment: ctx.environment,
+      deployId: active.id,
+      outcome: "aborted",
+      error: cancelled.error,
+      recovered: null,
+    };
+  }
   const lock = await adoptLock(ctx, active);
   const releases = await loadReleases(ctx, [active.releaseId, active.previousReleaseId]);
   try {
+    await auditDeploy(ctx, `${active.kind}.abort`, active, deployFacts(active), { reason: reason ?? null });
     await ctx.target.ensureRunning();
     const result = await restorePrevious(
       ports(ctx, lock, releases),
@@ -738,6 +1030,8 @@ export interface RollbackOptions {
   reason?: string;
   lockWaitMs?: number;
   dryRun?: boolean;
+  /** The rollback's deploy id (default: a fresh one); the server picks it to answer at once. */
+  deployId?: string;
 }
 
 export interface RollbackResult extends DeployResult {
@@ -778,7 +1072,13 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
   const t0 = ctx.now().getTime();
   const recovered = options.dryRun ? null : await recoverInterrupted(ctx, "rollback");
   if (!options.dryRun) await reapWarm(ctx);
-  const active = await ctx.ledger.activeDeploy(ctx.environment);
+  let active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (active?.status === "awaiting_approval" && !options.dryRun) {
+    // A deploy that never started is simply cancelled; the rollback itself needs no approval
+    // (going back to a release that served is the way out of an incident, not into one).
+    await abort(ctx, options.reason ?? "superseded by a rollback");
+    active = null;
+  }
   if (active && !options.dryRun) {
     // A paused canary: rolling back means aborting it.
     const aborted = await abort(ctx, options.reason ?? "rollback requested");
@@ -844,7 +1144,7 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
     downs,
   };
   if (options.dryRun) return { ...base, outcome: "planned", deployId: null, error: null, switchMs: null };
-  const id = newDeployId(ctx.now());
+  const id = options.deployId ?? newDeployId(ctx.now());
   const lock = await takeLock(ctx, id, options.lockWaitMs ?? 0);
   try {
     await ctx.ledger.createDeploy({
@@ -922,6 +1222,9 @@ export interface StatusResult {
     status: string;
     step: number;
     steps: number;
+    actor: string;
+    /** Approvals, while the deploy awaits them (null otherwise). */
+    approval: ApprovalCount | null;
   } | null;
   instances: InstanceInfo[] | null;
   /** Commits on HEAD not deployed here yet (null: not a git repository or no git SHA recorded). */
@@ -989,6 +1292,7 @@ async function liveFigures(
 
 export async function status(ctx: DeployContext): Promise<StatusResult> {
   const recovered = await recoverInterrupted(ctx, "status");
+  await expireApprovalRequest(ctx);
   await reapWarm(ctx);
   const state = await ctx.ledger.getEnvironmentState(ctx.environment);
   const active = await ctx.ledger.activeDeploy(ctx.environment);
@@ -1030,6 +1334,16 @@ export async function status(ctx: DeployContext): Promise<StatusResult> {
           status: active.status,
           step: active.nextStep,
           steps: active.plan.length,
+          actor: active.actor,
+          approval:
+            active.status === "awaiting_approval"
+              ? countApprovals(
+                  active,
+                  await ctx.ledger.listApprovals(active.id),
+                  ctx.envConfig.approval,
+                  ctx.now(),
+                )
+              : null,
         }
       : null,
     instances,
@@ -1088,6 +1402,24 @@ export async function history(ctx: DeployContext, limit = 20): Promise<HistoryEn
     startedAt: d.startedAt,
     finishedAt: d.finishedAt,
   }));
+}
+
+/** `shipgate lock release --force`: removes the environment's lock whoever holds it, audited. */
+export async function releaseLockByForce(ctx: DeployContext): Promise<DeployLock | null> {
+  const removed = await ctx.ledger.forceReleaseLock(ctx.environment);
+  if (removed) {
+    await ctx.ledger.appendAudit({
+      actor: ctx.actor,
+      action: "lock.force-release",
+      target: `lock:${ctx.environment}`,
+      environment: ctx.environment,
+      source: ctx.source,
+      before: removed,
+      after: null,
+      at: ctx.now().toISOString(),
+    });
+  }
+  return removed;
 }
 
 export { errorMessage };

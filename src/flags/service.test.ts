@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { isShipgateError, type ShipgateError } from "../core/errors.js";
 import { createMemoryLedger } from "../ledger/memory.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { createFlagService, type FlagService } from "./service.js";
+import { createFlagService, type FlagChangeResult, type FlagService } from "./service.js";
 import type { FlagDefinition, FlagEnvironmentState } from "./types.js";
 
 let clock = new Date("2026-03-01T10:00:00.000Z");
@@ -97,7 +97,7 @@ describe("createFlag", () => {
   it("refuses a duplicate key, archived or not, naming `flags show`", async () => {
     await service.createFlag(release, "alice");
     const error = await rejected(service.createFlag(release, "bob"));
-    expect(error.code).toBe("USAGE");
+    expect(error.code).toBe("CONFLICT");
     expect(error.message).toMatch(/already exists/);
     expect(error.hint).toMatch(/shipgate flags show new-checkout/);
     await service.archive("new-checkout", "alice");
@@ -225,6 +225,7 @@ describe("environment changes", () => {
 
   it("refuses an unknown flag, naming `flags list`", async () => {
     const error = await rejected(service.enable("nope", "production", "bob"));
+    expect(error.code).toBe("NOT_FOUND");
     expect(error.message).toBe('no flag "nope"');
     expect(error.hint).toMatch(/shipgate flags list/);
   });
@@ -285,7 +286,7 @@ describe("archive", () => {
     ];
     for (const attempt of attempts) {
       const error = await rejected(attempt);
-      expect(error.code).toBe("USAGE");
+      expect(error.code).toBe("CONFLICT");
       expect(error.message).toMatch(/is archived/);
       expect(error.hint).toMatch(/read-only/);
     }
@@ -319,5 +320,159 @@ describe("show and list", () => {
     const all = await service.list(undefined, { includeArchived: true });
     expect(all.map((e) => e.definition.key)).toEqual(["new-checkout", "old-search"]);
     expect(all[0]?.states.map((s) => s.environment)).toEqual(["staging", "production"]);
+  });
+});
+
+describe("the hash-chained audit log", () => {
+  let audited: FlagService;
+  let failing: boolean;
+
+  beforeEach(() => {
+    failing = false;
+    audited = createFlagService({
+      ledger,
+      environments: ["staging", "production"],
+      now: () => clock,
+      newId: () => `audit-${++ids}`,
+      source: "cli@build-host",
+    });
+  });
+
+  it("appends one row per mutation with actor, flag.<verb>, flag:<key>, environment, source and before/after", async () => {
+    const created = await audited.createFlag(release, "alice");
+    const steps: [string, () => Promise<FlagChangeResult>][] = [
+      ["flag.enable", () => audited.enable("new-checkout", "staging", "bob")],
+      ["flag.rollout", () => audited.setRollout("new-checkout", "staging", 25, "bob")],
+      ["flag.kill", () => audited.kill("new-checkout", "staging", "bob")],
+      ["flag.unkill", () => audited.unkill("new-checkout", "staging", "bob")],
+      [
+        "flag.rules",
+        () =>
+          audited.setRules(
+            "new-checkout",
+            "staging",
+            [{ attribute: "country", operator: "in", values: ["DE"], serve: { enabled: true } }],
+            "bob",
+          ),
+      ],
+      [
+        "flag.variants",
+        () => audited.setVariants("new-checkout", "staging", [{ name: "a", weight: 1 }], "bob"),
+      ],
+      ["flag.disable", () => audited.disable("new-checkout", "staging", "bob")],
+    ];
+    const [first] = await ledger.listAudit();
+    expect(first).toMatchObject({
+      seq: 1,
+      actor: "alice",
+      action: "flag.create",
+      target: "flag:new-checkout",
+      environment: null,
+      source: "cli@build-host",
+      before: null,
+      after: created.after,
+      at: clock.toISOString(),
+    });
+    for (const [action, run] of steps) {
+      advance(60_000);
+      const count = (await ledger.listAudit()).length;
+      const before = await ledger.getFlagState("new-checkout", "staging");
+      const result = await run();
+      const rows = await ledger.listAudit({ afterSeq: count });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        actor: "bob",
+        action,
+        target: "flag:new-checkout",
+        environment: "staging",
+        source: "cli@build-host",
+        at: clock.toISOString(),
+      });
+      expect(rows[0]?.before).toEqual(before);
+      expect(rows[0]?.after).toEqual(await ledger.getFlagState("new-checkout", "staging"));
+      expect(rows[0]?.after).toEqual(result.after);
+    }
+    advance(60_000);
+    const definition = await ledger.getFlag("new-checkout");
+    await audited.archive("new-checkout", "carol");
+    const [archived] = await ledger.listAudit({ afterSeq: 1 + steps.length });
+    expect(archived).toMatchObject({
+      actor: "carol",
+      action: "flag.archive",
+      environment: null,
+      before: definition,
+      after: await ledger.getFlag("new-checkout"),
+    });
+    expect(await ledger.verifyAudit()).toEqual({ ok: true, count: steps.length + 2 });
+    // The flag's own history is kept as it was (rules and variants are "update" there).
+    expect((await ledger.listFlagAudit("new-checkout")).map((a) => a.action).reverse()).toEqual([
+      "create",
+      "enable",
+      "rollout",
+      "kill",
+      "unkill",
+      "update",
+      "update",
+      "disable",
+      "archive",
+    ]);
+  });
+
+  it("records the first change in an environment with before null", async () => {
+    await audited.createFlag(release, "alice");
+    await audited.enable("new-checkout", "production", "bob");
+    const rows = await ledger.listAudit({ target: "flag:new-checkout" });
+    expect(rows.map((r) => [r.action, r.before === null])).toEqual([
+      ["flag.create", true],
+      ["flag.enable", true],
+    ]);
+  });
+
+  it("takes the actor's name and source per call, over the service's source", async () => {
+    await audited.createFlag(release, { name: "ada", source: "203.0.113.7" });
+    await audited.setRollout("new-checkout", "production", 10, { name: "ci-production", source: "10.0.0.2" });
+    const rows = await ledger.listAudit();
+    expect(rows.map((r) => [r.actor, r.source])).toEqual([
+      ["ada", "203.0.113.7"],
+      ["ci-production", "10.0.0.2"],
+    ]);
+    expect((await ledger.getFlagState("new-checkout", "production"))?.updatedBy).toBe("ci-production");
+    expect((await ledger.listFlagAudit("new-checkout")).map((a) => a.actor)).toEqual([
+      "ci-production",
+      "ada",
+    ]);
+  });
+
+  it("records source null when neither the service nor the call names one", async () => {
+    await service.createFlag(release, "alice");
+    expect((await ledger.listAudit())[0]?.source).toBeNull();
+  });
+
+  it("appends nothing for a no-op or a refused change", async () => {
+    await audited.createFlag(release, "alice");
+    await audited.disable("new-checkout", "production", "bob");
+    await rejected(audited.setRollout("new-checkout", "production", 101, "bob"));
+    await rejected(audited.enable("nope", "production", "bob"));
+    await rejected(audited.createFlag(release, "bob"));
+    expect(await ledger.listAudit()).toHaveLength(1);
+  });
+
+  it("says the change was applied when the audit append fails", async () => {
+    const broken: LedgerStore = {
+      ...ledger,
+      appendAudit: async () => {
+        failing = true;
+        throw new Error("disk full");
+      },
+    };
+    const svc = createFlagService({ ledger: broken, environments: ["production"], now: () => clock });
+    const error = await rejected(svc.createFlag(release, "alice"));
+    expect(failing).toBe(true);
+    expect(error.code).toBe("LEDGER_FAILED");
+    expect(error.message).toMatch(
+      /was changed \(flag\.create, revision 1\) but the audit log could not record it: disk full/,
+    );
+    expect(error.hint).toMatch(/shipgate audit verify/);
+    expect(await ledger.getFlag("new-checkout")).not.toBeNull();
   });
 });

@@ -4,12 +4,17 @@
  * here (key, owner, removal date, declared environment, not archived) and written through
  * `ledger.applyFlagChange` with an audit entry holding who, when, and the definition or environment
  * state before and after. A flag's first change in an environment starts from `defaultFlagState`.
+ *
+ * Every change is also appended to the ledger's hash-chained audit log (`ledger.appendAudit`:
+ * action `flag.<verb>`, target `flag:<key>`, the actor and the source it came from). The ledger
+ * port has no transaction spanning applyFlagChange and appendAudit, so the append follows the
+ * change at once; if it fails, the error says the change was applied but not chained.
  */
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { ShipgateError } from "../core/errors.js";
-import type { LedgerStore } from "../ledger/types.js";
+import type { AuditEvent, FlagChange, LedgerStore } from "../ledger/types.js";
 import {
   type FlagAuditEntry,
   type FlagDefinition,
@@ -32,6 +37,37 @@ export interface FlagServiceOptions {
   now?: () => Date;
   /** Tests: predictable audit ids. */
   newId?: () => string;
+  /**
+   * Where changes come from, recorded in the audit log when a call names none (e.g. "cli@host");
+   * default null. The server passes the request's address per call instead (see FlagActor).
+   */
+  source?: string | null;
+}
+
+/**
+ * Who changes a flag: a name (the change comes from the service's `source`), or a name and the
+ * source of this one call — the server passes the principal's name and the request's address, so
+ * one service serves every request.
+ */
+export type FlagActor = string | { name: string; source: string | null };
+
+/** The verbs of the audit log's flag actions (`flag.<verb>`). */
+export const flagAuditVerbs = [
+  "create",
+  "enable",
+  "disable",
+  "rollout",
+  "kill",
+  "unkill",
+  "archive",
+  "rules",
+  "variants",
+] as const;
+export type FlagAuditVerb = (typeof flagAuditVerbs)[number];
+
+/** The audit log's target for a flag: `flag:<key>`. */
+export function flagAuditTarget(key: string): string {
+  return `flag:${key}`;
 }
 
 export interface CreateFlagInput {
@@ -75,18 +111,23 @@ export interface FlagDetails extends FlagListEntry {
 }
 
 export interface FlagService {
-  createFlag(input: CreateFlagInput, actor: string): Promise<FlagChangeResult>;
-  enable(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
-  disable(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
+  createFlag(input: CreateFlagInput, actor: FlagActor): Promise<FlagChangeResult>;
+  enable(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
+  disable(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
   /** `percent`: an integer 0..100. */
-  setRollout(key: string, environment: string, percent: number, actor: string): Promise<FlagChangeResult>;
-  kill(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
-  unkill(key: string, environment: string, actor: string): Promise<FlagChangeResult>;
-  archive(key: string, actor: string): Promise<FlagChangeResult>;
+  setRollout(key: string, environment: string, percent: number, actor: FlagActor): Promise<FlagChangeResult>;
+  kill(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
+  unkill(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
+  archive(key: string, actor: FlagActor): Promise<FlagChangeResult>;
   /** `rules`: parsed JSON, validated as TargetingRule[]. */
-  setRules(key: string, environment: string, rules: unknown, actor: string): Promise<FlagChangeResult>;
+  setRules(key: string, environment: string, rules: unknown, actor: FlagActor): Promise<FlagChangeResult>;
   /** `variants`: parsed JSON, validated as Variant[]. */
-  setVariants(key: string, environment: string, variants: unknown, actor: string): Promise<FlagChangeResult>;
+  setVariants(
+    key: string,
+    environment: string,
+    variants: unknown,
+    actor: FlagActor,
+  ): Promise<FlagChangeResult>;
   show(key: string, options?: { auditLimit?: number }): Promise<FlagDetails>;
   /** Flags by key with their state in `environment` (default: every declared environment). */
   list(environment?: string, options?: { includeArchived?: boolean }): Promise<FlagListEntry[]>;
@@ -176,6 +217,44 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
   const { ledger, environments } = options;
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
+  const defaultSource = options.source ?? null;
+
+  function who(actor: FlagActor): { name: string; source: string | null } {
+    return typeof actor === "string" ? { name: actor, source: defaultSource } : actor;
+  }
+
+  /** Applies the change, then appends it to the hash-chained audit log (no shared transaction). */
+  async function applyAudited(
+    change: FlagChange,
+    verb: FlagAuditVerb,
+    by: { name: string; source: string | null },
+  ): Promise<number> {
+    const revision = await ledger.applyFlagChange(change);
+    const { audit } = change;
+    const event: AuditEvent = {
+      actor: by.name,
+      action: `flag.${verb}`,
+      target: flagAuditTarget(audit.flagKey),
+      environment: audit.environment,
+      source: by.source,
+      before: audit.before,
+      after: audit.after,
+      at: audit.at,
+    };
+    try {
+      await ledger.appendAudit(event);
+    } catch (error) {
+      throw new ShipgateError(
+        "LEDGER_FAILED",
+        `flag "${audit.flagKey}" was changed (${event.action}, revision ${revision}) but the audit log could not record it: ${(error as Error).message}`,
+        {
+          hint: "Check the ledger (`shipgate audit verify`); the flag's own history (`shipgate flags show`) has the change.",
+          cause: error,
+        },
+      );
+    }
+    return revision;
+  }
 
   function checkEnvironment(environment: string): void {
     if (environments.includes(environment)) return;
@@ -190,10 +269,9 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
   async function existing(key: string): Promise<FlagDefinition> {
     const flag = await ledger.getFlag(key);
     if (!flag) {
-      throw usage(
-        `no flag "${key}"`,
-        `Run \`shipgate flags list\` to see the flags, or create it: shipgate flags create ${key} --owner <team> --type release --removal-date YYYY-MM-DD`,
-      );
+      throw new ShipgateError("NOT_FOUND", `no flag "${key}"`, {
+        hint: `Run \`shipgate flags list\` to see the flags, or create it: shipgate flags create ${key} --owner <team> --type release --removal-date YYYY-MM-DD`,
+      });
     }
     return flag;
   }
@@ -201,9 +279,12 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
   async function changeable(key: string): Promise<FlagDefinition> {
     const flag = await existing(key);
     if (flag.archivedAt !== null) {
-      throw usage(
+      throw new ShipgateError(
+        "CONFLICT",
         `flag "${key}" is archived (since ${flag.archivedAt.slice(0, 10)}) and can no longer be changed`,
-        `Archived flags are off everywhere and read-only. Remove ${key} from code, or create a new flag: shipgate flags create <new-key> --owner <team> --type <type>`,
+        {
+          hint: `Archived flags are off everywhere and read-only. Remove ${key} from code, or create a new flag: shipgate flags create <new-key> --owner <team> --type <type>`,
+        },
       );
     }
     return flag;
@@ -214,9 +295,11 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
     key: string,
     environment: string,
     action: FlagAuditEntry["action"],
-    actor: string,
+    verb: FlagAuditVerb,
+    by: FlagActor,
     update: (state: FlagEnvironmentState) => FlagEnvironmentState,
   ): Promise<FlagChangeResult> {
+    const { name: actor } = who(by);
     checkEnvironment(environment);
     await changeable(key);
     const at = now().toISOString();
@@ -232,10 +315,11 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
       updatedBy: actor,
       rolloutChangedAt: before === null || next.rollout !== base.rollout ? at : base.rolloutChangedAt,
     };
-    const revision = await ledger.applyFlagChange({
-      state: after,
-      audit: { id: newId(), flagKey: key, environment, action, actor, at, before, after },
-    });
+    const revision = await applyAudited(
+      { state: after, audit: { id: newId(), flagKey: key, environment, action, actor, at, before, after } },
+      verb,
+      who(by),
+    );
     return { key, environment, action, changed: true, before, after, revision };
   }
 
@@ -246,7 +330,8 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
   }
 
   return {
-    async createFlag(input, actor) {
+    async createFlag(input, by) {
+      const actor = who(by).name;
       const key = input.key.trim();
       if (!flagKeyPattern.test(key)) {
         throw usage(
@@ -289,9 +374,12 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
       }
       const found = await ledger.getFlag(key);
       if (found) {
-        throw usage(
+        throw new ShipgateError(
+          "CONFLICT",
           `flag "${key}" already exists${found.archivedAt ? " (archived)" : ""}`,
-          `Keys are never reused. See it with \`shipgate flags show ${key}\`, or pick another key.`,
+          {
+            hint: `Keys are never reused. See it with \`shipgate flags show ${key}\`, or pick another key.`,
+          },
         );
       }
       const at = now().toISOString();
@@ -305,19 +393,23 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
         createdBy: actor,
         archivedAt: null,
       };
-      const revision = await ledger.applyFlagChange({
-        definition,
-        audit: {
-          id: newId(),
-          flagKey: key,
-          environment: null,
-          action: "create",
-          actor,
-          at,
-          before: null,
-          after: definition,
+      const revision = await applyAudited(
+        {
+          definition,
+          audit: {
+            id: newId(),
+            flagKey: key,
+            environment: null,
+            action: "create",
+            actor,
+            at,
+            before: null,
+            after: definition,
+          },
         },
-      });
+        "create",
+        who(by),
+      );
       return {
         key,
         environment: null,
@@ -329,26 +421,29 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
       };
     },
 
-    enable: (key, environment, actor) =>
-      changeState(key, environment, "enable", actor, (s) => ({ ...s, enabled: true })),
-    disable: (key, environment, actor) =>
-      changeState(key, environment, "disable", actor, (s) => ({ ...s, enabled: false })),
-    kill: (key, environment, actor) =>
-      changeState(key, environment, "kill", actor, (s) => ({ ...s, killed: true })),
-    unkill: (key, environment, actor) =>
-      changeState(key, environment, "unkill", actor, (s) => ({ ...s, killed: false })),
+    enable: (key, environment, by) =>
+      changeState(key, environment, "enable", "enable", by, (s) => ({ ...s, enabled: true })),
+    disable: (key, environment, by) =>
+      changeState(key, environment, "disable", "disable", by, (s) => ({ ...s, enabled: false })),
+    kill: (key, environment, by) =>
+      changeState(key, environment, "kill", "kill", by, (s) => ({ ...s, killed: true })),
+    unkill: (key, environment, by) =>
+      changeState(key, environment, "unkill", "unkill", by, (s) => ({ ...s, killed: false })),
 
-    async setRollout(key, environment, percent, actor) {
+    async setRollout(key, environment, percent, by) {
       if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
         throw usage(
           `rollout must be a whole percentage from 0 to 100, got ${percent}`,
           `Example: shipgate flags rollout ${key} 25 --environment ${environment}`,
         );
       }
-      return await changeState(key, environment, "rollout", actor, (s) => ({ ...s, rollout: percent }));
+      return await changeState(key, environment, "rollout", "rollout", by, (s) => ({
+        ...s,
+        rollout: percent,
+      }));
     },
 
-    async setRules(key, environment, rules, actor) {
+    async setRules(key, environment, rules, by) {
       const parsed = targetingRulesSchema.safeParse(rules);
       if (!parsed.success) {
         throw usage(
@@ -358,10 +453,10 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
         );
       }
       const value = parsed.data as TargetingRule[];
-      return await changeState(key, environment, "update", actor, (s) => ({ ...s, rules: value }));
+      return await changeState(key, environment, "update", "rules", by, (s) => ({ ...s, rules: value }));
     },
 
-    async setVariants(key, environment, variants, actor) {
+    async setVariants(key, environment, variants, by) {
       const parsed = variantsSchema.safeParse(variants);
       if (!parsed.success) {
         throw usage(
@@ -371,17 +466,34 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
         );
       }
       const value = parsed.data as Variant[];
-      return await changeState(key, environment, "update", actor, (s) => ({ ...s, variants: value }));
+      return await changeState(key, environment, "update", "variants", by, (s) => ({
+        ...s,
+        variants: value,
+      }));
     },
 
-    async archive(key, actor) {
+    async archive(key, by) {
+      const actor = who(by).name;
       const before = await changeable(key);
       const at = now().toISOString();
       const after: FlagDefinition = { ...before, archivedAt: at };
-      const revision = await ledger.applyFlagChange({
-        definition: after,
-        audit: { id: newId(), flagKey: key, environment: null, action: "archive", actor, at, before, after },
-      });
+      const revision = await applyAudited(
+        {
+          definition: after,
+          audit: {
+            id: newId(),
+            flagKey: key,
+            environment: null,
+            action: "archive",
+            actor,
+            at,
+            before,
+            after,
+          },
+        },
+        "archive",
+        who(by),
+      );
       return { key, environment: null, action: "archive", changed: true, before, after, revision };
     },
 

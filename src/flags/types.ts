@@ -3,6 +3,7 @@
  * API, the Node SDK and the OpenFeature provider. Plain JSON: the flag set an SDK downloads is
  * exactly `FlagSet`. Times are ISO-8601 strings in UTC; removal dates are YYYY-MM-DD.
  */
+import type { Role } from "../server/auth/roles.js";
 
 /**
  * What a flag is for. A release flag ships a feature gradually and must be removed: it needs a
@@ -119,14 +120,18 @@ export interface FlagAuditEntry {
   after: unknown;
 }
 
-/** An SDK API token: read-only, one environment; only its SHA-256 hash is stored. */
+/**
+ * An API token; only its SHA-256 hash is stored. `scope` "sdk": an SDK token (`sg_sdk_…`), read-only
+ * flags of one environment. A role (`sg_api_…`): a team-server token acting with that role.
+ */
 export interface ApiTokenRecord {
   id: string;
   /** hex SHA-256 of the token. */
   hash: string;
   name: string;
+  /** The environment the token is scoped to; "*" for a role token valid in every environment. */
   environment: string;
-  scope: "sdk";
+  scope: "sdk" | Role;
   createdAt: string;
   createdBy: string;
   revokedAt: string | null;

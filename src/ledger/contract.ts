@@ -17,6 +17,7 @@ import type {
   DeployStep,
   EnvironmentState,
   FlagChange,
+  GateReportRecord,
   LedgerStore,
   NotificationRecord,
   Release,
@@ -195,6 +196,58 @@ export function sampleApiToken(overrides: Partial<ApiTokenRecord> = {}): ApiToke
     createdAt: at(0),
     createdBy: "ada@laptop",
     revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** A failed `shipgate check --format json` report for the sample release's commit, targeting production. */
+export function sampleGateReport(overrides: Partial<GateReportRecord> = {}): GateReportRecord {
+  return {
+    id: "gr-1",
+    gitSha: "0123456789abcdef0123456789abcdef01234567",
+    environment: "production",
+    passed: false,
+    summary: "failed: 1 error, 1 warning",
+    report: {
+      command: "check",
+      failed: true,
+      base: "fedcba9876543210fedcba9876543210fedcba98",
+      baseLabel: "origin/main",
+      environment: "production",
+      durationMs: 1234,
+      counts: { pass: 1, fail: 1, manual: 0, skipped: 1 },
+      items: [
+        {
+          id: "migrations.lint",
+          group: "data",
+          title: "Migrations pass the linter",
+          status: "fail",
+          findings: [
+            {
+              ruleId: "dropping-column",
+              severity: "error",
+              file: "db/migrations/002_drop_email.sql",
+              line: 1,
+              message: "ALTER TABLE users DROP COLUMN email breaks the running version",
+            },
+            { ruleId: "prefer-bigint", severity: "warning", message: "use bigint" },
+          ],
+          durationMs: 80,
+        },
+        { id: "env.verify", group: "application", title: "Env", status: "pass", findings: [], durationMs: 3 },
+        {
+          id: "window",
+          group: "infrastructure",
+          title: "Deploy window",
+          status: "skipped",
+          detail: "no window configured",
+          findings: [],
+          durationMs: 0,
+        },
+      ],
+    },
+    createdAt: at(10),
+    createdBy: "ci (GitHub Actions)",
     ...overrides,
   };
 }
@@ -1369,6 +1422,100 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
         });
         expect((await store.listAudit())[0]?.before).toStrictEqual({ rollout: 10 });
         expect(await store.verifyAudit()).toEqual({ ok: true, count: 1 });
+      });
+    });
+
+    describe("gate reports", () => {
+      const sha = "0123456789abcdef0123456789abcdef01234567";
+      const other = "89abcdef0123456789abcdef0123456789abcdef";
+
+      it("records a report and reads it back whole, by commit and environment", async () => {
+        await store.recordGateReport(sampleGateReport());
+        expect(await store.latestGateReport(sha, "production")).toStrictEqual(sampleGateReport());
+        expect(await store.listGateReports(sha)).toStrictEqual([sampleGateReport()]);
+        expect(await store.listGateReports(other)).toEqual([]);
+        expect(await store.latestGateReport(other, "production")).toBeNull();
+        expect(await store.latestGateReport(sha, null)).toBeNull();
+      });
+
+      it("answers the newest for the commit and environment, falling back to one checked without an environment", async () => {
+        await store.recordGateReport(sampleGateReport({ id: "gr-prod-old", createdAt: at(1) }));
+        await store.recordGateReport(
+          sampleGateReport({
+            id: "gr-prod-new",
+            passed: true,
+            summary: "passed: 0 errors, 0 warnings",
+            createdAt: at(5),
+          }),
+        );
+        await store.recordGateReport(
+          sampleGateReport({ id: "gr-none", environment: null, createdAt: at(9) }),
+        );
+        await store.recordGateReport(
+          sampleGateReport({ id: "gr-staging", environment: "staging", createdAt: at(7) }),
+        );
+        await store.recordGateReport(sampleGateReport({ id: "gr-other", gitSha: other, createdAt: at(20) }));
+        expect((await store.latestGateReport(sha, "production"))?.id).toBe("gr-prod-new");
+        expect((await store.latestGateReport(sha, "production"))?.passed).toBe(true);
+        expect((await store.latestGateReport(sha, "staging"))?.id).toBe("gr-staging");
+        expect((await store.latestGateReport(sha, null))?.id).toBe("gr-none");
+        // No report for qa: the one checked without an environment.
+        expect((await store.latestGateReport(sha, "qa"))?.id).toBe("gr-none");
+        expect((await store.latestGateReport(other, "qa"))?.id).toBeUndefined();
+        expect((await store.latestGateReport(other, "production"))?.id).toBe("gr-other");
+        expect((await store.listGateReports(sha)).map((r) => r.id)).toEqual([
+          "gr-none",
+          "gr-staging",
+          "gr-prod-new",
+          "gr-prod-old",
+        ]);
+      });
+
+      it("breaks ties in time by insertion order (newest last recorded) and replaces a report recorded again by id", async () => {
+        await store.recordGateReport(sampleGateReport({ id: "gr-a" }));
+        await store.recordGateReport(sampleGateReport({ id: "gr-b" }));
+        expect((await store.latestGateReport(sha, "production"))?.id).toBe("gr-b");
+        await store.recordGateReport(
+          sampleGateReport({ id: "gr-a", summary: "failed: 3 errors, 0 warnings" }),
+        );
+        const listed = await store.listGateReports(sha);
+        expect(listed.map((r) => [r.id, r.summary])).toEqual([
+          ["gr-b", "failed: 1 error, 1 warning"],
+          ["gr-a", "failed: 3 errors, 0 warnings"],
+        ]);
+      });
+
+      it("round-trips the report JSON exactly and stores the time in canonical ISO form", async () => {
+        await store.recordGateReport(
+          sampleGateReport({ report: awkwardJson, createdAt: "2026-03-01T14:00:00.5+02:00" }),
+        );
+        const read = await store.latestGateReport(sha, "production");
+        expect(read?.report).toStrictEqual(awkwardJson);
+        expect(read?.createdAt).toBe("2026-03-01T12:00:00.500Z");
+      });
+
+      it("refuses a report without a commit or with a value JSON cannot hold, with INTERNAL, recording nothing", async () => {
+        for (const overrides of [
+          { gitSha: "" },
+          { report: { ratio: Number.NaN } },
+          { report: { when: new Date(0) } },
+          { createdAt: "yesterday" },
+        ] as Partial<GateReportRecord>[]) {
+          await expect(store.recordGateReport(sampleGateReport(overrides))).rejects.toMatchObject({
+            code: "INTERNAL",
+          });
+        }
+        expect(await store.listGateReports(sha)).toEqual([]);
+      });
+
+      it("callers mutating what they passed or got back do not change the stored report", async () => {
+        const report = sampleGateReport();
+        await store.recordGateReport(report);
+        (report.report as { failed: boolean }).failed = false;
+        const read = await store.latestGateReport(sha, "production");
+        if (!read) throw new Error("a report expected");
+        (read.report as { items: unknown[] }).items.push("injected");
+        expect(await store.latestGateReport(sha, "production")).toStrictEqual(sampleGateReport());
       });
     });
 

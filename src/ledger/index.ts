@@ -30,6 +30,7 @@ export type {
   EnvironmentState,
   FlagChange,
   FlagEvaluationCount,
+  GateReportRecord,
   LedgerStore,
   ListAuditOptions,
   ListDeploysOptions,

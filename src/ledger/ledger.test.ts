@@ -21,6 +21,7 @@ import {
   sampleDeploy,
   sampleFlagAudit,
   sampleFlagState,
+  sampleGateReport,
   sampleNotification,
 } from "./contract.js";
 import { createMemoryLedger } from "./memory.js";
@@ -213,7 +214,78 @@ describe("postgres ledger", () => {
     });
   });
 
-  it("a ledger at schema version 3 is upgraded to 4 in place, keeping its data, and then keeps an audit log", async () => {
+  it("a ledger at schema version 4 is upgraded to 5 in place, keeping its audit chain, and then stores gate reports", async () => {
+    const url = await postgres.freshDatabase("ledger");
+    const migrations = postgresMigrations("shipgate").filter((m) => m.version <= 4);
+    if (migrations.length !== 4) throw new Error("migrations 1 to 4 expected");
+    await postgres.sql(
+      url,
+      `CREATE SCHEMA shipgate;
+       CREATE TABLE shipgate.ledger_schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now());
+       ${migrations.map((m) => m.sql).join("\n")}
+       INSERT INTO shipgate.ledger_schema_migrations (version, name) VALUES (1, 'v1'), (2, 'v2'), (3, 'v3'), (4, 'v4');`,
+    );
+    // What shipgate at schema 4 left behind: an audit chain, written as it wrote it.
+    const memory = createMemoryLedger();
+    const records = await appendAuditEvents(memory, 3);
+    await memory.close();
+    for (const r of records) {
+      await postgres.sql(
+        url,
+        `INSERT INTO shipgate.ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)`,
+        [
+          r.seq,
+          r.prevHash,
+          r.hash,
+          r.actor,
+          r.action,
+          r.target,
+          r.environment,
+          r.source,
+          JSON.stringify(r.before),
+          JSON.stringify(r.after),
+          r.at,
+        ],
+      );
+    }
+    const last = records[records.length - 1] as AuditRecord;
+    await postgres.sql(url, "UPDATE shipgate.ledger_audit_head SET seq = $1, hash = $2 WHERE id = 1", [
+      last.seq,
+      last.hash,
+    ]);
+    const sha = sampleGateReport().gitSha;
+    await withStores([url, url], async ([store, other]) => {
+      if (!store || !other) throw new Error("two stores expected");
+      expect(await store.verifyAudit()).toEqual({ ok: true, count: 3 });
+      expect(await store.listAudit()).toStrictEqual(records);
+      await store.recordGateReport(sampleGateReport());
+      expect(await other.latestGateReport(sha, "production")).toStrictEqual(sampleGateReport());
+    });
+    expect(
+      (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
+        .rows,
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    const stored = await postgres.sql(
+      url,
+      `SELECT pg_typeof(report)::text AS report, pg_typeof(passed)::text AS passed,
+         pg_typeof(created_at)::text AS at, report->>'command' AS command FROM shipgate.ledger_gate_reports`,
+    );
+    expect(stored.rows[0]).toEqual({
+      report: "jsonb",
+      passed: "boolean",
+      at: "timestamp with time zone",
+      command: "check",
+    });
+    const index = await postgres.sql(
+      url,
+      "SELECT indexdef FROM pg_indexes WHERE schemaname = 'shipgate' AND indexname = 'ledger_gate_reports_by_sha'",
+    );
+    expect(index.rows[0]?.indexdef).toMatch(/\(git_sha, environment, created_at DESC, seq DESC\)/);
+  });
+
+  it("a ledger at schema version 3 is upgraded in place (to the latest), keeping its data, and then keeps an audit log", async () => {
     const url = await postgres.freshDatabase("ledger");
     const migrations = postgresMigrations("shipgate").filter((m) => m.version <= 3);
     if (migrations.length !== 3) throw new Error("migrations 1 to 3 expected");
@@ -235,7 +307,7 @@ describe("postgres ledger", () => {
     expect(
       (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
         .rows,
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     const audit = await postgres.sql(
       url,
       `SELECT pg_typeof(after)::text AS after, pg_typeof(at)::text AS at, after->>'rollout' AS rollout
@@ -276,7 +348,7 @@ describe("postgres ledger", () => {
     expect(
       (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
         .rows,
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
   });
 
   it("stores flag JSON as jsonb, flags as booleans, and refuses a duplicate token hash in the table itself", async () => {
@@ -309,7 +381,13 @@ describe("postgres ledger", () => {
       for (const o of opened) if (o.status === "fulfilled") await o.value.close();
     }
     const versions = await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations");
-    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(versions.rows).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+      { version: 4 },
+      { version: 5 },
+    ]);
   });
 
   it("a ledger created at schema version 1 is upgraded in place, keeping its data, by processes opening it at once", async () => {
@@ -336,7 +414,7 @@ describe("postgres ledger", () => {
     expect(
       (await postgres.sql(url, "SELECT version FROM shipgate.ledger_schema_migrations ORDER BY version"))
         .rows,
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     await withStores([url], async ([store]) => {
       if (!store) throw new Error("a store expected");
       expect(await store.getEnvironmentState("production")).toEqual({
@@ -381,6 +459,7 @@ describe("postgres ledger", () => {
       "ledger_flag_revision",
       "ledger_flag_states",
       "ledger_flags",
+      "ledger_gate_reports",
       "ledger_locks",
       "ledger_notifications",
       "ledger_releases",

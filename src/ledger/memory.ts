@@ -25,6 +25,7 @@ import {
   normalizeBackup,
   normalizeDeploy,
   normalizeFlagChange,
+  normalizeGateReport,
   normalizeNotification,
   normalizeRelease,
   normalizeState,
@@ -42,6 +43,7 @@ import {
   type DeployStep,
   type EnvironmentState,
   type FlagEvaluationCount,
+  type GateReportRecord,
   type LedgerStore,
   type LockResult,
   type NotificationRecord,
@@ -123,6 +125,7 @@ export function createMemoryLedger(): LedgerStore {
   const evaluations = new Map<string, FlagEvaluationCount & { day: string; environment: string }>();
   const tokens = new Map<string, Row<ApiTokenRecord>>();
   let revision = 0;
+  const gateReports = new Map<string, Row<GateReportRecord>>();
   const audit: AuditRecord[] = [];
   let auditHead: AuditHead = { seq: 0, hash: genesisHash };
   const byKey = (a: { flagKey: string }, b: { flagKey: string }) =>
@@ -458,6 +461,27 @@ export function createMemoryLedger(): LedgerStore {
         [...audit].sort((a, b) => a.seq - b.seq),
         auditHead,
       );
+    },
+
+    async recordGateReport(report) {
+      const value = normalizeGateReport(report);
+      const stored = gateReports.get(value.id);
+      gateReports.set(value.id, { seq: stored?.seq ?? next(), value });
+    },
+    async latestGateReport(gitSha, environment) {
+      const newest = (env: string | null) =>
+        newestFirst(
+          [...gateReports.values()].filter(
+            (row) => row.value.gitSha === gitSha && row.value.environment === env,
+          ),
+          (r) => r.createdAt,
+        )[0];
+      const found = newest(environment) ?? (environment === null ? undefined : newest(null));
+      return found ? copy(found) : null;
+    },
+    async listGateReports(gitSha) {
+      const rows = [...gateReports.values()].filter((row) => row.value.gitSha === gitSha);
+      return copy(newestFirst(rows, (r) => r.createdAt));
     },
 
     async close() {},

@@ -17,6 +17,7 @@ import type {
   EnvironmentState,
   FlagChange,
   FlagEvaluationCount,
+  GateReportRecord,
   ListAuditOptions,
   NotificationRecord,
   Release,
@@ -264,5 +265,31 @@ export function auditListOptions(options: ListAuditOptions = {}): {
     afterSeq: after === undefined || !Number.isFinite(after) ? 0 : Math.max(0, Math.floor(after)),
     limit: listLimit(options.limit, defaultAuditListLimit) ?? defaultAuditListLimit,
     target: options.target ?? null,
+  };
+}
+
+/**
+ * A gate report as every adapter stores it: the time canonical, the report plain JSON (undefined as
+ * null). INTERNAL for one without a commit, or whose report JSON cannot hold (NaN, a Date, a bigint).
+ */
+export function normalizeGateReport(report: GateReportRecord): GateReportRecord {
+  if (typeof report.gitSha !== "string" || report.gitSha.trim() === "") {
+    throw invalid(`a gate report without a commit (gitSha ${JSON.stringify(report.gitSha)})`);
+  }
+  const value = report.report === undefined ? null : report.report;
+  try {
+    canonicalJson(value); // refuses what JSON cannot hold; the stored copy keeps the key order
+  } catch (error) {
+    throw invalid(`a gate report that is not plain JSON: ${(error as Error).message}`);
+  }
+  return {
+    id: report.id,
+    gitSha: report.gitSha,
+    environment: report.environment ?? null,
+    passed: report.passed === true,
+    summary: report.summary,
+    report: plainJson(value),
+    createdAt: isoTime(report.createdAt, "gateReport.createdAt"),
+    createdBy: report.createdBy,
   };
 }

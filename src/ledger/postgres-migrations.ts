@@ -273,5 +273,23 @@ CREATE TRIGGER ledger_audit_no_truncate BEFORE TRUNCATE ON ${s}.ledger_audit
   FOR EACH STATEMENT EXECUTE FUNCTION ${s}.ledger_audit_append_only();
 `,
     },
+    {
+      version: 5,
+      name: "gate reports: shipgate check reports by commit",
+      sql: `
+CREATE TABLE ${s}.ledger_gate_reports (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  git_sha text COLLATE "C" NOT NULL,
+  environment text COLLATE "C",
+  passed boolean NOT NULL,
+  summary text NOT NULL,
+  report jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  created_by text NOT NULL
+);
+CREATE INDEX ledger_gate_reports_by_sha ON ${s}.ledger_gate_reports (git_sha, environment, created_at DESC, seq DESC);
+`,
+    },
   ];
 }

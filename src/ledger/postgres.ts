@@ -28,6 +28,7 @@ import {
   normalizeBackup,
   normalizeDeploy,
   normalizeFlagChange,
+  normalizeGateReport,
   normalizeNotification,
   normalizeRelease,
   normalizeState,
@@ -86,6 +87,7 @@ const {
   toTag,
   toAnalysis,
   toNotification,
+  toGateReport,
 } = rowReaders({
   // jsonb arrives parsed; a copy is not needed (every row is fresh).
   json: (value) => value,
@@ -387,7 +389,7 @@ function postgresStore(
     activeDeploy(environment) {
       return run("reading the active deploy", async () => {
         const row = await one(
-          `SELECT * FROM ${s}.ledger_deploys WHERE environment = $1 AND status IN ('running', 'paused')
+          `SELECT * FROM ${s}.ledger_deploys WHERE environment = $1 AND status IN ('awaiting_approval', 'running', 'paused')
            ORDER BY started_at DESC, seq DESC LIMIT 1`,
           [environment],
         );
@@ -948,6 +950,42 @@ function postgresStore(
           client.release();
         }
       });
+    },
+
+    recordGateReport(report) {
+      return run("recording a gate report", async () => {
+        const r = normalizeGateReport(report);
+        await pool.query(
+          `INSERT INTO ${s}.ledger_gate_reports (id, git_sha, environment, passed, summary, report, created_at, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
+           ON CONFLICT (id) DO UPDATE SET git_sha = EXCLUDED.git_sha, environment = EXCLUDED.environment,
+             passed = EXCLUDED.passed, summary = EXCLUDED.summary, report = EXCLUDED.report,
+             created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,
+          [r.id, r.gitSha, r.environment, r.passed, r.summary, jsonParam(r.report), r.createdAt, r.createdBy],
+        );
+      });
+    },
+    latestGateReport(gitSha, environment) {
+      return run("reading a gate report", async () => {
+        // The environment's own report first; else the one checked without an environment.
+        const row = await one(
+          `SELECT * FROM ${s}.ledger_gate_reports
+           WHERE git_sha = $1 AND (environment IS NOT DISTINCT FROM $2::text OR environment IS NULL)
+           ORDER BY (environment IS NULL), created_at DESC, seq DESC LIMIT 1`,
+          [gitSha, environment],
+        );
+        return row ? toGateReport(row) : null;
+      });
+    },
+    listGateReports(gitSha) {
+      return run("listing gate reports", async () =>
+        (
+          await rows(
+            `SELECT * FROM ${s}.ledger_gate_reports WHERE git_sha = $1 ORDER BY created_at DESC, seq DESC`,
+            [gitSha],
+          )
+        ).map(toGateReport),
+      );
     },
 
     async close() {

@@ -25,6 +25,7 @@ import type {
   DeployStep,
   EnvironmentState,
   FlagEvaluationCount,
+  GateReportRecord,
   NotificationRecord,
   Release,
   StepStatus,
@@ -272,8 +273,22 @@ export function rowReaders(decode: ColumnDecoders) {
     };
   }
 
+  function toGateReport(row: SqlRow): GateReportRecord {
+    return {
+      id: str(row.id),
+      gitSha: str(row.git_sha),
+      environment: strOrNull(row.environment),
+      passed: decode.bool(row.passed),
+      summary: str(row.summary),
+      report: json<unknown>(row.report),
+      createdAt: time(row.created_at),
+      createdBy: str(row.created_by),
+    };
+  }
+
   return {
     toAuditRecord,
+    toGateReport,
     toFlag,
     toFlagState,
     toFlagAudit,

@@ -262,4 +262,22 @@ CREATE TRIGGER ledger_audit_no_delete BEFORE DELETE ON ledger_audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END;
 `,
   },
+  {
+    version: 5,
+    name: "gate reports: shipgate check reports by commit",
+    sql: `
+CREATE TABLE ledger_gate_reports (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  git_sha TEXT NOT NULL,
+  environment TEXT,
+  passed INTEGER NOT NULL,
+  summary TEXT NOT NULL,
+  report TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE INDEX ledger_gate_reports_by_sha ON ledger_gate_reports (git_sha, environment, created_at DESC, seq DESC);
+`,
+  },
 ];

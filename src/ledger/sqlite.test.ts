@@ -18,9 +18,11 @@ import {
   sampleDeploy,
   sampleFlagAudit,
   sampleFlagState,
+  sampleGateReport,
   sampleNotification,
   sampleStep,
 } from "./contract.js";
+import { createMemoryLedger } from "./memory.js";
 import { createSqliteLedger, migrateSqlite } from "./sqlite.js";
 import { sqliteMigrations } from "./sqlite-migrations.js";
 import type { AuditRecord, LedgerStore } from "./types.js";
@@ -35,6 +37,56 @@ async function open(file = path.join(dir, "ledger.db")): Promise<LedgerStore> {
   const store = await createSqliteLedger(file);
   opened.push(store);
   return store;
+}
+
+/** A file migrated only up to `version` (what an older shipgate left), holding three audit entries. */
+async function createSqliteLedgerAt(file: string, version: number): Promise<AuditRecord[]> {
+  const raw = new Database(file);
+  try {
+    migrateSqlite(
+      raw,
+      file,
+      sqliteMigrations.filter((m) => m.version <= version),
+    );
+  } finally {
+    raw.close();
+  }
+  // Appending through a store would upgrade the file: write the chain with the raw connection.
+  const records: AuditRecord[] = [];
+  const memory = createMemoryLedger();
+  try {
+    records.push(...(await appendAuditEvents(memory, 3)));
+  } finally {
+    await memory.close();
+  }
+  const db = new Database(file);
+  try {
+    const insert = db.prepare(
+      `INSERT INTO ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const r of records) {
+      insert.run(
+        r.seq,
+        r.prevHash,
+        r.hash,
+        r.actor,
+        r.action,
+        r.target,
+        r.environment,
+        r.source,
+        JSON.stringify(r.before),
+        JSON.stringify(r.after),
+        r.at,
+      );
+    }
+    const last = records[records.length - 1];
+    if (last)
+      db.prepare("UPDATE ledger_audit_head SET seq = ?, hash = ? WHERE id = 1").run(last.seq, last.hash);
+  } finally {
+    db.close();
+  }
+  return records;
 }
 
 beforeEach(() => {
@@ -359,7 +411,43 @@ describe("sqlite ledger", () => {
     });
   });
 
-  it("a file at schema version 3 is upgraded to 4 in place, keeping its flags, and then keeps an audit log", async () => {
+  it("a file at schema version 4 is upgraded to 5 in place, keeping its audit chain, and then stores gate reports", async () => {
+    const file = path.join(dir, "ledger.db");
+    const before = await createSqliteLedgerAt(file, 4);
+    const sha = sampleGateReport().gitSha;
+    const store = await open(file);
+    expect(await store.verifyAudit()).toEqual({ ok: true, count: 3 });
+    expect(await store.listAudit()).toStrictEqual(before);
+    await store.recordGateReport(sampleGateReport());
+    expect(await store.latestGateReport(sha, "production")).toStrictEqual(sampleGateReport());
+    const check = new Database(file);
+    try {
+      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
+        { version: 1 },
+        { version: 2 },
+        { version: 3 },
+        { version: 4 },
+        { version: 5 },
+      ]);
+      expect(
+        check
+          .prepare(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name = 'ledger_gate_reports_by_sha'",
+          )
+          .all(),
+      ).toEqual([{ name: "ledger_gate_reports_by_sha", tbl_name: "ledger_gate_reports" }]);
+      const row = check
+        .prepare(
+          "SELECT passed, environment, typeof(report) AS t, json_extract(report, '$.command') AS c FROM ledger_gate_reports",
+        )
+        .get();
+      expect(row).toMatchObject({ passed: 0, environment: "production", t: "text", c: "check" });
+    } finally {
+      check.close();
+    }
+  });
+
+  it("a file at schema version 3 is upgraded in place (to the latest), keeping its flags, and then keeps an audit log", async () => {
     const file = path.join(dir, "ledger.db");
     const raw = new Database(file);
     try {
@@ -384,6 +472,7 @@ describe("sqlite ledger", () => {
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
       ]);
       expect(
         check
@@ -432,6 +521,7 @@ describe("sqlite ledger", () => {
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
       ]);
       expect(
         check
@@ -455,6 +545,7 @@ describe("sqlite ledger", () => {
         "ledger_flag_revision",
         "ledger_flag_states",
         "ledger_flags",
+        "ledger_gate_reports",
         "ledger_locks",
         "ledger_notifications",
         "ledger_releases",
@@ -489,6 +580,7 @@ describe("sqlite ledger", () => {
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
       ]);
     } finally {
       raw.close();
@@ -557,6 +649,7 @@ describe("sqlite ledger", () => {
         { version: 2 },
         { version: 3 },
         { version: 4 },
+        { version: 5 },
       ]);
       const indexes = check
         .prepare(

@@ -29,6 +29,7 @@ import {
   normalizeBackup,
   normalizeDeploy,
   normalizeFlagChange,
+  normalizeGateReport,
   normalizeNotification,
   normalizeRelease,
   normalizeState,
@@ -67,6 +68,7 @@ const {
   toTag,
   toAnalysis,
   toNotification,
+  toGateReport,
 } = rowReaders({
   json: (value) => JSON.parse(String(value)),
   time: (value) => String(value),
@@ -307,7 +309,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     activeDeploy(environment) {
       return run("reading the active deploy", () => {
         const row = get(
-          `SELECT * FROM ledger_deploys WHERE environment = ? AND status IN ('running', 'paused')
+          `SELECT * FROM ledger_deploys WHERE environment = ? AND status IN ('awaiting_approval', 'running', 'paused')
            ORDER BY started_at DESC, seq DESC LIMIT 1`,
           environment,
         );
@@ -862,6 +864,47 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
             return verifier.finish(head ? { seq: Number(head.seq), hash: String(head.hash) } : null);
           })
           .deferred(),
+      );
+    },
+
+    recordGateReport(report) {
+      return run("recording a gate report", () => {
+        const r = normalizeGateReport(report);
+        exec(
+          `INSERT INTO ledger_gate_reports (id, git_sha, environment, passed, summary, report, created_at, created_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET git_sha = excluded.git_sha, environment = excluded.environment,
+             passed = excluded.passed, summary = excluded.summary, report = excluded.report,
+             created_at = excluded.created_at, created_by = excluded.created_by`,
+          r.id,
+          r.gitSha,
+          r.environment,
+          r.passed ? 1 : 0,
+          r.summary,
+          JSON.stringify(r.report),
+          r.createdAt,
+          r.createdBy,
+        );
+      });
+    },
+    latestGateReport(gitSha, environment) {
+      return run("reading a gate report", () => {
+        // The environment's own report first; else the one checked without an environment.
+        const row = get(
+          `SELECT * FROM ledger_gate_reports WHERE git_sha = ? AND (environment IS ? OR environment IS NULL)
+           ORDER BY (environment IS NULL), created_at DESC, seq DESC LIMIT 1`,
+          gitSha,
+          environment,
+        );
+        return row ? toGateReport(row) : null;
+      });
+    },
+    listGateReports(gitSha) {
+      return run("listing gate reports", () =>
+        all(
+          "SELECT * FROM ledger_gate_reports WHERE git_sha = ? ORDER BY created_at DESC, seq DESC",
+          gitSha,
+        ).map(toGateReport),
       );
     },
 

@@ -31,12 +31,19 @@ export interface Release {
 export type DeployKind = "deploy" | "rollback";
 
 /**
- * A deploy's lifecycle. `running` and `paused` are active (hold the environment's lock);
- * the others are final.
+ * A deploy's lifecycle. `awaiting_approval` (nothing has run yet), `running` and `paused` are
+ * active: one per environment at a time. The others are final.
  */
-export type DeployStatus = "running" | "paused" | "succeeded" | "failed" | "rolled_back" | "aborted";
+export type DeployStatus =
+  | "awaiting_approval"
+  | "running"
+  | "paused"
+  | "succeeded"
+  | "failed"
+  | "rolled_back"
+  | "aborted";
 
-export const activeDeployStatuses: readonly DeployStatus[] = ["running", "paused"];
+export const activeDeployStatuses: readonly DeployStatus[] = ["awaiting_approval", "running", "paused"];
 
 /** Traffic: which releases receive requests, with weights summing to 100. */
 export interface TrafficSplit {
@@ -179,6 +186,26 @@ export interface NotificationRecord {
   createdAt: string;
 }
 
+/**
+ * One `shipgate check` report, stored by the commit it checked (and the environment it targeted),
+ * so a release built from that commit can show the gate it passed or failed.
+ */
+export interface GateReportRecord {
+  id: string;
+  /** The commit checked: HEAD of the working tree the check ran in. */
+  gitSha: string;
+  /** --environment of the check; null when it targeted none. */
+  environment: string | null;
+  /** The gate's verdict: no unapproved error finding failed an item. */
+  passed: boolean;
+  /** One line, e.g. "failed: 2 errors, 1 warning". */
+  summary: string;
+  /** The report as `shipgate check --format json` prints it (plain JSON; no secret values). */
+  report: unknown;
+  createdAt: string;
+  createdBy: string;
+}
+
 export interface ListDeploysOptions {
   /** Newest first; default 20. */
   limit?: number;
@@ -294,6 +321,17 @@ export interface LedgerStore {
   listAudit(options?: ListAuditOptions): Promise<AuditRecord[]>;
   /** Recomputes the whole chain: ok, or the first broken row and why. */
   verifyAudit(): Promise<AuditVerification>;
+
+  // Gate reports (`shipgate check`), keyed by commit.
+  /** Stores a report; recording the same id again replaces it. */
+  recordGateReport(report: GateReportRecord): Promise<void>;
+  /**
+   * The newest report for the commit and environment; when `environment` is given and has none,
+   * the newest report for the commit checked without an environment. Null when there is neither.
+   */
+  latestGateReport(gitSha: string, environment: string | null): Promise<GateReportRecord | null>;
+  /** Every report for the commit, newest first (createdAt, then insertion order). */
+  listGateReports(gitSha: string): Promise<GateReportRecord[]>;
 
   close(): Promise<void>;
 }

@@ -1,13 +1,19 @@
-/** SDK tokens: random and prefixed, stored only as their hash, scoped to a declared environment. */
+/**
+ * API tokens: random and prefixed, stored only as their hash; SDK tokens scoped to a declared
+ * environment, role tokens to one environment or all; creation and revocation audited without secrets.
+ */
 import { describe, expect, it } from "vitest";
 import { ShipgateError } from "../core/errors.js";
 import { createMemoryLedger } from "../ledger/index.js";
 import {
+  createApiToken,
   createSdkToken,
+  generateRoleToken,
   generateSdkToken,
   hashApiToken,
-  listSdkTokens,
-  revokeSdkToken,
+  listApiTokens,
+  revokeApiToken,
+  roleTokenPrefix,
   sdkTokenPrefix,
 } from "./api-token.js";
 import { bearerToken } from "./token-auth.js";
@@ -61,7 +67,7 @@ describe("createSdkToken", () => {
     expect(await ledger.findApiTokenByHash(hashApiToken(token))).toEqual(record);
     const stored = JSON.stringify(await ledger.listApiTokens());
     expect(stored).not.toContain(token);
-    const listed = JSON.stringify(await listSdkTokens(ledger));
+    const listed = JSON.stringify(await listApiTokens(ledger));
     expect(listed).not.toContain(token);
     expect(listed).not.toContain(record.hash);
   });
@@ -94,7 +100,7 @@ describe("createSdkToken", () => {
   });
 });
 
-describe("revokeSdkToken", () => {
+describe("revokeApiToken", () => {
   it("revokes once, says so when it already was, and refuses an unknown id", async () => {
     const ledger = createMemoryLedger();
     const { record } = await createSdkToken({
@@ -104,14 +110,108 @@ describe("revokeSdkToken", () => {
       actor: "ana",
       knownEnvironments: environments,
     });
-    expect(await revokeSdkToken(ledger, record.id, now)).toMatchObject({
+    expect(await revokeApiToken(ledger, record.id, { actor: "ana", now })).toMatchObject({
       alreadyRevoked: false,
       token: { id: record.id, revokedAt: "2026-05-01T10:00:00.000Z" },
     });
-    expect((await revokeSdkToken(ledger, record.id, now)).alreadyRevoked).toBe(true);
-    await expect(revokeSdkToken(ledger, "tok_nope", now)).rejects.toMatchObject({
-      code: "USAGE",
+    expect((await revokeApiToken(ledger, record.id, { actor: "ana", now })).alreadyRevoked).toBe(true);
+    await expect(revokeApiToken(ledger, "tok_nope", { actor: "ana", now })).rejects.toMatchObject({
+      code: "NOT_FOUND",
       hint: expect.stringContaining("shipgate tokens list"),
     });
+  });
+});
+
+describe("createApiToken (role tokens)", () => {
+  it("makes sg_api_ tokens with the role as scope, for one environment or every one (*)", async () => {
+    const ledger = createMemoryLedger();
+    const a = generateRoleToken();
+    expect(a.startsWith(roleTokenPrefix)).toBe(true);
+    expect(a.length).toBe(roleTokenPrefix.length + 43);
+    const ci = await createApiToken({
+      ledger,
+      role: "deployer",
+      environment: "staging",
+      name: "ci-staging",
+      actor: "ana",
+      source: "cli@laptop",
+      knownEnvironments: environments,
+      now,
+    });
+    expect(ci.token.startsWith(roleTokenPrefix)).toBe(true);
+    expect(ci.record).toMatchObject({
+      scope: "deployer",
+      environment: "staging",
+      hash: hashApiToken(ci.token),
+    });
+    const ada = await createApiToken({
+      ledger,
+      role: "admin",
+      environment: null,
+      name: "ada",
+      actor: "ana",
+      knownEnvironments: environments,
+      now,
+    });
+    expect(ada.record).toMatchObject({ scope: "admin", environment: "*" });
+    const listed = await listApiTokens(ledger);
+    expect(listed.map((t) => [t.name, t.scope, t.environment])).toEqual([
+      ["ci-staging", "deployer", "staging"],
+      ["ada", "admin", "*"],
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(ci.record.hash);
+  });
+
+  it("refuses an unknown role or environment", async () => {
+    const ledger = createMemoryLedger();
+    const base = { ledger, name: "x", actor: "ana", knownEnvironments: environments };
+    await expect(
+      createApiToken({ ...base, role: "root" as "admin", environment: null }),
+    ).rejects.toMatchObject({
+      code: "USAGE",
+      hint: expect.stringContaining("viewer, deployer, approver, admin"),
+    });
+    await expect(createApiToken({ ...base, role: "viewer", environment: "prod" })).rejects.toMatchObject({
+      code: "USAGE",
+      hint: expect.stringContaining("--role viewer"),
+    });
+    expect(await ledger.listApiTokens()).toEqual([]);
+  });
+
+  it("audits creation and revocation with actor and source, never the token or its hash", async () => {
+    const ledger = createMemoryLedger();
+    const { record, token } = await createApiToken({
+      ledger,
+      role: "approver",
+      environment: null,
+      name: "bo",
+      actor: "ana",
+      source: "cli@laptop",
+      knownEnvironments: environments,
+      now,
+    });
+    await revokeApiToken(ledger, record.id, { actor: "cy", source: "10.0.0.9", now });
+    await revokeApiToken(ledger, record.id, { actor: "cy", source: "10.0.0.9", now }); // no change, no row
+    const audit = await ledger.listAudit();
+    expect(audit).toMatchObject([
+      {
+        action: "token.create",
+        actor: "ana",
+        source: "cli@laptop",
+        target: `token:${record.id}`,
+        environment: null,
+        before: null,
+        after: { name: "bo", scope: "approver", revokedAt: null },
+      },
+      {
+        action: "token.revoke",
+        actor: "cy",
+        source: "10.0.0.9",
+        before: { revokedAt: null },
+        after: { revokedAt: "2026-05-01T10:00:00.000Z" },
+      },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(token);
+    expect(JSON.stringify(audit)).not.toContain(record.hash);
   });
 });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { FlagDefinition, FlagEnvironmentState, FlagSet } from "../flags/types.js";
 import { createMemoryLedger } from "../ledger/index.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { createSdkToken, revokeSdkToken } from "./api-token.js";
+import { createSdkToken, revokeApiToken } from "./api-token.js";
 import { createServer, type ServerOptions } from "./create-server.js";
 
 const at = "2026-05-01T10:00:00.000Z";
@@ -96,7 +96,7 @@ async function fixture(options: Partial<ServerOptions> = {}): Promise<Fixture> {
   const staging = (await token("staging", "web-staging")).token;
   const production = (await token("production", "web-production")).token;
   const old = await token("production", "old-app");
-  await revokeSdkToken(ledger, old.record.id, now);
+  await revokeApiToken(ledger, old.record.id, { actor: "test", now });
 
   await change(ledger, "checkout", {
     definition: definition("checkout"),

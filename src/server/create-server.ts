@@ -1,21 +1,43 @@
 /**
- * The HTTP server of `shipgate serve`, a fastify app over the ledger: GET /health and the flags API
- * for SDKs (/api/flags). Further APIs (issue #10: deploys, approvals, audit, the dashboard) mount as
- * more encapsulated plugins with their own auth. The caller owns the ledger: close() stops the
- * flag poller and ends every event stream, but leaves the ledger open.
+ * The HTTP server of `shipgate serve`, a fastify app over the ledger: GET /health, the flags API
+ * for SDKs (/api/flags, SDK tokens), and — given a project (shipgate.yaml) — the team API (/api:
+ * environments, deploys, approvals, flags, audit, tokens), the login routes (/auth) and the
+ * dashboard (/). Every route declares the permission it needs; the auth hook (auth/) enforces it
+ * and refuses a route that declares none. The caller owns the ledger: close() stops the flag
+ * poller, ends every event stream and waits briefly for running operations, but leaves the ledger
+ * open.
  */
 import type { Writable } from "node:stream";
 import fastify, { type FastifyInstance } from "fastify";
+import { loadConfig } from "../config/load.js";
+import { createFlagService } from "../flags/service.js";
 import type { LedgerStore } from "../ledger/types.js";
 import { registerApiErrors } from "./api-error.js";
+import { auditRoutes } from "./audit-routes.js";
+import { registerAuth } from "./auth/index.js";
+import { dashboardRoutes } from "./dashboard-routes.js";
 import { createFlagBroadcaster, type FlagBroadcaster } from "./flag-broadcaster.js";
+import { flagDefinitionsRoutes } from "./flag-definitions-routes.js";
+import { flagsAdminRoutes } from "./flags-admin-routes.js";
 import { flagsRoutes } from "./flags-routes.js";
+import { gateRoutes } from "./gate-routes.js";
+import { createOperations } from "./operations.js";
+import { type ProjectOptions, teamRoutes } from "./team-routes.js";
+import { tokensRoutes } from "./tokens-routes.js";
 
 declare module "fastify" {
   interface FastifyInstance {
     /** The event-stream fan-out of the flags API (its subscriber count: connected SDK streams). */
     flagBroadcaster: FlagBroadcaster;
+    /** Every route with the permission it declares (the route × role test walks them). */
+    routeTable: RouteEntry[];
   }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: string | undefined;
 }
 
 /** Largest request body by default (64 KiB); bigger ones get 413. */
@@ -41,12 +63,28 @@ export interface ServerOptions {
   closeGraceMs?: number;
   /** Background failures (a flag poll that could not read the ledger); default: the logger. */
   onError?: (message: string, error: unknown) => void;
+  /**
+   * The project (where shipgate.yaml is): mounts the team API, login and the dashboard. Without
+   * it the server serves the flags API for SDKs only.
+   */
+  project?: ProjectOptions;
+  /** Tests: the CLI entry the local target's agent is started with. */
+  cliEntry?: string;
+  /** The dashboard's built files (default: dist/dashboard beside the server). */
+  dashboardDir?: string;
+  /** Trust X-Forwarded-For from a reverse proxy (fastify's trustProxy); default: server.trustProxy of the project, else false. */
+  trustProxy?: boolean | string[];
 }
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const now = options.now ?? (() => new Date());
   const bodyLimit = options.bodyLimit ?? defaultBodyLimit;
+  const project = options.project;
+  const loaded = project
+    ? loadConfig({ cwd: project.cwd, ...(project.configPath ? { configPath: project.configPath } : {}) })
+    : null;
   const app = fastify({
+    trustProxy: options.trustProxy ?? loaded?.config.server.trustProxy ?? false,
     logger: options.logger ?? false,
     bodyLimit,
     // Stay strict about what a request may carry; the API is JSON only.
@@ -55,7 +93,36 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return503OnClosing: true,
   });
   registerApiErrors(app);
+  const routeTable: RouteEntry[] = [];
+  app.decorate("routeTable", routeTable);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD" && route.routePath !== undefined && route.exposeHeadRoute !== false) continue;
+      routeTable.push({ method, url: route.url, permission: route.config?.permission });
+    }
+  });
   app.removeContentTypeParser("text/plain"); // the API speaks JSON only: anything else is 415
+  const environments = loaded ? Object.keys(loaded.config.environments) : [];
+  await registerAuth(app, {
+    ledger: options.ledger,
+    now,
+    accessRules: (environment) => loaded?.config.environments[environment]?.access,
+    ...(loaded
+      ? {
+          sessionTtlMs: loaded.config.server.sessionTtl,
+          secureCookies: loaded.config.server.secureCookies,
+          failureLimit: loaded.config.server.authFailureLimit,
+        }
+      : {}),
+  });
+  const operations = createOperations({
+    now,
+    onError: (operation, error) => {
+      const message = `${operation.kind} of deploy ${operation.deployId} failed`;
+      if (options.onError) options.onError(message, error);
+      else app.log.error({ err: error }, message);
+    },
+  });
 
   const broadcaster = createFlagBroadcaster({
     ledger: options.ledger,
@@ -72,12 +139,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const closeGraceMs = options.closeGraceMs ?? 2000;
   app.addHook("preClose", async () => {
     broadcaster.close();
+    await operations.close(closeGraceMs);
     const force = setTimeout(() => app.server.closeAllConnections(), closeGraceMs);
     force.unref();
     app.server.once("close", () => clearTimeout(force));
   });
 
-  app.get("/health", async () => ({ status: "ok" }));
+  app.get("/health", { config: { permission: "public" } }, async () => ({ status: "ok" }));
   await app.register(flagsRoutes, {
     prefix: "/api/flags",
     ledger: options.ledger,
@@ -85,5 +153,32 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     now,
     metricsBodyLimit: bodyLimit,
   });
+  if (project) {
+    const flags = createFlagService({ ledger: options.ledger, environments, now });
+    await app.register(teamRoutes, {
+      prefix: "/api",
+      ledger: options.ledger,
+      project,
+      operations,
+      now,
+      ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}),
+    });
+    await app.register(flagsAdminRoutes, {
+      prefix: "/api/environments",
+      flags,
+      ledger: options.ledger,
+      knownEnvironments: environments,
+    });
+    await app.register(flagDefinitionsRoutes, { prefix: "/api/flag-definitions", flags });
+    await app.register(gateRoutes, { prefix: "/api", ledger: options.ledger });
+    await app.register(auditRoutes, { prefix: "/api/audit", ledger: options.ledger });
+    await app.register(tokensRoutes, {
+      prefix: "/api/tokens",
+      ledger: options.ledger,
+      knownEnvironments: environments,
+      now,
+    });
+    await app.register(dashboardRoutes, options.dashboardDir ? { assetsDir: options.dashboardDir } : {});
+  }
   return app;
 }

@@ -68,7 +68,9 @@ export const flagsRoutes: FastifyPluginAsync<FlagsRoutesOptions> = async (app, o
   const { ledger, broadcaster, now } = options;
   requireApiToken(app, ledger, ["sdk"]);
 
-  app.get("/", async (request, reply) => {
+  const sdk = { permission: "sdk" } as const; // the SDK token hook above authenticates these
+
+  app.get("/", { config: sdk }, async (request, reply) => {
     const { environment } = authenticatedToken(request);
     const revision = await ledger.flagRevision();
     const etag = flagSetEtag(revision);
@@ -77,7 +79,7 @@ export const flagsRoutes: FastifyPluginAsync<FlagsRoutesOptions> = async (app, o
     return buildFlagSet(ledger, environment, revision);
   });
 
-  app.get("/stream", { exposeHeadRoute: false }, async (request, reply) => {
+  app.get("/stream", { config: sdk, exposeHeadRoute: false }, async (request, reply) => {
     const { environment } = authenticatedToken(request);
     // Built before the stream opens: a ledger failure is still an ordinary JSON error reply.
     const initial = await buildFlagSet(ledger, environment);
@@ -94,7 +96,7 @@ export const flagsRoutes: FastifyPluginAsync<FlagsRoutesOptions> = async (app, o
       .send(stream);
   });
 
-  app.post("/metrics", { bodyLimit: options.metricsBodyLimit }, async (request, reply) => {
+  app.post("/metrics", { config: sdk, bodyLimit: options.metricsBodyLimit }, async (request, reply) => {
     const { environment } = authenticatedToken(request);
     const parsed = flagMetricsBodySchema.safeParse(request.body);
     if (!parsed.success) {

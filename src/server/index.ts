@@ -1,15 +1,26 @@
 /**
- * The server behind `shipgate serve`: createServer (the fastify app), the flags API for SDKs, and
- * SDK API tokens (generate, hash, create / list / revoke through the ledger).
+ * The server behind `shipgate serve`: createServer (the fastify app: flags API for SDKs, team API,
+ * login, dashboard) and API tokens (SDK and role tokens: generate, hash, create / list / revoke).
  */
 export type { ApiErrorBody } from "./api-error.js";
-export type { ApiTokenSummary, CreatedSdkToken, CreateSdkTokenOptions } from "./api-token.js";
+export type {
+  ApiTokenSummary,
+  CreateApiTokenOptions,
+  CreatedApiToken,
+  CreatedSdkToken,
+  CreateSdkTokenOptions,
+  RevokeApiTokenOptions,
+} from "./api-token.js";
 export {
+  allEnvironments,
+  createApiToken,
   createSdkToken,
+  generateRoleToken,
   generateSdkToken,
   hashApiToken,
-  listSdkTokens,
-  revokeSdkToken,
+  listApiTokens,
+  revokeApiToken,
+  roleTokenPrefix,
   sdkTokenPrefix,
   summarizeApiToken,
 } from "./api-token.js";

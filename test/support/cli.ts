@@ -22,6 +22,8 @@ export async function runShipgate(args: string[], cwd: string, env: NodeJS.Proce
   const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "" };
   delete base.SHIPGATE_FORMAT;
   delete base.SHIPGATE_DATABASE_URL;
+  delete base.SHIPGATE_SERVER; // a developer's team server must not receive local e2e runs
+  delete base.SHIPGATE_TOKEN;
   try {
     const { stdout, stderr } = await run(process.execPath, [shipgateBin, ...args], {
       cwd,

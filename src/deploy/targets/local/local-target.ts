@@ -50,6 +50,11 @@ export interface LocalTargetOptions {
   agentEnv?: Record<string, string>;
   /** How long to wait for a starting agent. Default 30 s. */
   startTimeoutMs?: number;
+  /**
+   * Only talk to an agent that already runs; never start one (reads: the team server's status and
+   * live figures must not start processes). Calls fail with TARGET_FAILED when none runs.
+   */
+  connectOnly?: boolean;
 }
 
 /** The local target, with the agent's extras (state, metrics, logs) beside the port's methods. */
@@ -163,6 +168,13 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   let starting: Promise<void> | null = null;
 
   async function call<T>(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<T> {
+    if (agent === null && options.connectOnly) {
+      if (!(await connectExisting())) {
+        throw new ShipgateError("TARGET_FAILED", `the local agent of ${environment} is not running`, {
+          hint: `It starts with the next \`shipgate deploy ${environment}\`.`,
+        });
+      }
+    }
     if (agent === null) await ensureRunning();
     const info = agent as AgentInfo;
     let res: Response;

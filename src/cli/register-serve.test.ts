@@ -1,0 +1,116 @@
+/** `shipgate tokens create | list | revoke` in process: role tokens, SDK tokens, the audit rows they leave. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../core/errors.js";
+import { openLedger } from "../ledger/index.js";
+import { type CliIo, runCli } from "./program.js";
+
+function sink(): NodeJS.WriteStream & { text: string } {
+  const s = {
+    text: "",
+    isTTY: false,
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
+  };
+  return s as unknown as NodeJS.WriteStream & { text: string };
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "shipgate-tokens-"));
+  writeFileSync(join(dir, "shipgate.yaml"), "version: 1\nenvironments:\n  staging: {}\n  production: {}\n");
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(args: string[]) {
+  const io: CliIo & { stdout: ReturnType<typeof sink>; stderr: ReturnType<typeof sink> } = {
+    stdout: sink(),
+    stderr: sink(),
+    env: { NO_COLOR: "1", SHIPGATE_ACTOR: "ana" },
+    cwd: dir,
+  };
+  const code = await runCli(args, io);
+  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+}
+
+describe("shipgate tokens", () => {
+  it("creates role and SDK tokens, lists them with their role or scope, revokes, and audits from cli@host", async () => {
+    const ci = await run([
+      "tokens",
+      "create",
+      "--role",
+      "deployer",
+      "--name",
+      "ci-staging",
+      "--environment",
+      "staging",
+      "--format",
+      "json",
+    ]);
+    expect(ci.code, ci.stderr).toBe(ExitCode.ok);
+    const created = JSON.parse(ci.stdout) as {
+      id: string;
+      token: string;
+      scope: string;
+      environment: string;
+    };
+    expect(created).toMatchObject({
+      scope: "deployer",
+      environment: "staging",
+      token: expect.stringMatching(/^sg_api_/),
+    });
+
+    const ada = await run(["tokens", "create", "--role", "viewer", "--name", "ada"]);
+    expect(ada.code).toBe(ExitCode.ok);
+    expect(ada.stdout).toMatch(/^sg_api_\S+\n$/);
+    expect(ada.stderr).toContain("viewer token tok_");
+    expect(ada.stderr).toContain("every environment");
+
+    const sdk = await run(["tokens", "create", "--environment", "production", "--name", "web"]);
+    expect(sdk.stdout).toMatch(/^sg_sdk_/);
+
+    const list = await run(["tokens", "list"]);
+    expect(list.stdout).toMatch(/NAME\s+ENVIRONMENT\s+ROLE\/SCOPE/);
+    expect(list.stdout).toMatch(/ci-staging\s+staging\s+deployer\s+.*active/);
+    expect(list.stdout).toMatch(/ada\s+\*\s+viewer/);
+    expect(list.stdout).toMatch(/web\s+production\s+sdk/);
+
+    const revoke = await run(["tokens", "revoke", created.id]);
+    expect(revoke.code).toBe(ExitCode.ok);
+    expect(revoke.stdout).toContain(`revoked ${created.id} "ci-staging" (deployer, staging)`);
+
+    const ledger = await openLedger("sqlite:.shipgate/ledger.db", dir);
+    try {
+      const audit = await ledger.listAudit();
+      expect(audit.map((a) => [a.action, a.actor, a.source])).toEqual([
+        ["token.create", "ana", `cli@${hostname()}`],
+        ["token.create", "ana", `cli@${hostname()}`],
+        ["token.create", "ana", `cli@${hostname()}`],
+        ["token.revoke", "ana", `cli@${hostname()}`],
+      ]);
+      const text = JSON.stringify(audit) + list.stdout + revoke.stdout;
+      expect(text).not.toContain(created.token);
+      expect(text).not.toContain(ada.stdout.trim());
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it("needs --environment for an SDK token and a known role", async () => {
+    const noEnv = await run(["tokens", "create", "--name", "web"]);
+    expect(noEnv.code).toBe(ExitCode.usage);
+    expect(noEnv.stderr).toContain("--role");
+    const badRole = await run(["tokens", "create", "--role", "root", "--name", "x"]);
+    expect(badRole.code).toBe(ExitCode.usage);
+    expect(badRole.stderr).toContain("viewer, deployer, approver, admin");
+    const unknown = await run(["tokens", "revoke", "tok_nope"]);
+    expect(unknown.code).toBe(ExitCode.usage);
+    expect(unknown.stderr).toContain("shipgate tokens list");
+  });
+});

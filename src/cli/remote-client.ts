@@ -1,0 +1,411 @@
+/**
+ * The CLI's client of the team API (`shipgate serve`, docs/team-server.md): one typed method per
+ * route the release, flag, audit and token commands use, over the global fetch (undici). The server's error body
+ * `{ error: { code, message, hint, details } }` becomes a ShipgateError with that code, so the CLI's exit
+ * codes are the same against a server as locally. The token travels only in the Authorization
+ * header: it is never part of a message, a hint or a cause.
+ */
+import { type ErrorCode, ShipgateError } from "../core/errors.js";
+import type { HistoryEntry, StatusResult } from "../deploy/service.js";
+import type { FlagChangeResult, FlagDetails, FlagListEntry } from "../flags/service.js";
+import type { TargetingRule, Variant } from "../flags/types.js";
+import type {
+  AnalysisRun,
+  Approval,
+  AuditRecord,
+  AuditVerification,
+  Deploy,
+  DeployStep,
+} from "../ledger/types.js";
+import type { ApiTokenSummary } from "../server/api-token.js";
+
+/** `GET /api/environments`: one entry per environment. */
+export interface EnvironmentSummary {
+  name: string;
+  url: string | null;
+  current: {
+    releaseId: string;
+    version: string;
+    deployedAt: string | null;
+    deployedBy: string | null;
+  } | null;
+  active: {
+    id: string;
+    kind: string;
+    status: string;
+    strategy: string;
+    version: string;
+    actor: string;
+    startedAt: string;
+  } | null;
+  approval: { required: number };
+}
+
+/** `GET /api/environments/:env/history`: a history entry with what changed since the previous deploy. */
+export interface HistoryEntryWithDiff extends HistoryEntry {
+  diff: {
+    commits: { sha: string; subject: string }[] | null;
+    migrations: string[];
+    flags: { key: string; environment: string | null; action: string; actor: string; at: string }[];
+  };
+}
+
+/** `GET /api/deploys/:id`: a deploy with its steps, approvals and analyses. */
+export interface DeployDetail {
+  deploy: Deploy;
+  release: { id: string; version: string };
+  previous: { id: string; version: string } | null;
+  steps: DeployStep[];
+  approvals: { required: number; valid: number; expiresAfterMs: number; entries: Approval[] };
+  analyses: AnalysisRun[];
+  /** The server's background operation on the deploy while it runs or after it failed (null once done). */
+  operation?: {
+    kind: string;
+    state: "running" | "done" | "failed";
+    error: { code: string; message: string; hint?: string } | null;
+  } | null;
+}
+
+export interface ApprovalAnswer {
+  deployId: string;
+  status: string;
+  approvals?: { required: number; valid: number };
+}
+
+export interface Me {
+  name: string;
+  role: string;
+  environment: string | null;
+}
+
+/** `PATCH /api/environments/:env/flags/:key`: any of the fields; the server applies narrowing changes first. */
+export interface FlagPatch {
+  enabled?: boolean;
+  rollout?: number;
+  killed?: boolean;
+  rules?: TargetingRule[];
+  variants?: Variant[];
+}
+
+/** `POST /api/flag-definitions`: what `shipgate flags create` takes. */
+export interface FlagCreate {
+  key: string;
+  owner: string;
+  description?: string;
+  type?: string;
+  removalDate?: string | null;
+}
+
+/** `POST /api/tokens`: a role token (every environment unless one is named) or an SDK token. */
+export type TokenCreate =
+  | { role: string; name: string; environment?: string | null }
+  | { scope: "sdk"; name: string; environment: string };
+
+export interface RemoteClient {
+  /** The server's address as shown to people (no credentials), without a trailing slash. */
+  readonly baseUrl: string;
+  me(): Promise<Me>;
+  environments(): Promise<EnvironmentSummary[]>;
+  status(environment: string): Promise<StatusResult>;
+  history(environment: string, limit?: number): Promise<HistoryEntryWithDiff[]>;
+  deployDetail(deployId: string): Promise<DeployDetail>;
+  /** 202 `{ deployId }`; 200 `{ deployId: null, outcome: "unchanged" }` when the release already serves. */
+  deploy(
+    environment: string,
+    body: { version: string; strategy?: string; reason?: string },
+  ): Promise<{ deployId: string | null; outcome?: string }>;
+  promote(environment: string): Promise<{ deployId: string }>;
+  abort(environment: string, body?: { reason?: string }): Promise<{ deployId: string }>;
+  rollback(
+    environment: string,
+    body?: { to?: string; reason?: string; force?: boolean },
+  ): Promise<{ deployId: string }>;
+  approve(deployId: string, body?: { comment?: string }): Promise<ApprovalAnswer>;
+  reject(deployId: string, body?: { comment?: string }): Promise<ApprovalAnswer>;
+  flags(environment: string): Promise<FlagListEntry[]>;
+  patchFlag(environment: string, key: string, body: FlagPatch): Promise<FlagListEntry>;
+  /** The PATCH with what it did: one FlagChangeResult per field, in the order applied. */
+  changeFlag(
+    environment: string,
+    key: string,
+    body: FlagPatch,
+  ): Promise<{ flag: FlagListEntry; changes: FlagChangeResult[] }>;
+  /** `GET /api/flag-definitions`: every flag with its state in `environment` (default: all). */
+  listFlags(query?: { environment?: string; archived?: boolean }): Promise<FlagListEntry[]>;
+  /** `GET /api/flag-definitions/:key`: definition, state per environment, latest audit entries. */
+  showFlag(key: string): Promise<FlagDetails>;
+  createFlag(body: FlagCreate): Promise<FlagChangeResult>;
+  archiveFlag(key: string): Promise<FlagChangeResult>;
+  /** `GET /api/audit`: entries oldest first. */
+  audit(query?: { afterSeq?: number; limit?: number; target?: string }): Promise<AuditRecord[]>;
+  /** `GET /api/audit/verify` (admin). */
+  verifyAudit(): Promise<AuditVerification>;
+  /** `GET /api/tokens` (admin): summaries, never a token. */
+  tokens(): Promise<ApiTokenSummary[]>;
+  /** `POST /api/tokens` (admin): the token, shown once, and its summary. */
+  createToken(body: TokenCreate): Promise<{ token: string; record: ApiTokenSummary }>;
+  /** `DELETE /api/tokens/:id` (admin). */
+  revokeToken(id: string): Promise<{ token: ApiTokenSummary; alreadyRevoked: boolean }>;
+}
+
+export interface RemoteClientOptions {
+  /** The server, e.g. http://127.0.0.1:4900 ($SHIPGATE_SERVER or --server). */
+  baseUrl: string;
+  /** An API token ($SHIPGATE_TOKEN); undefined or empty is a usage error. */
+  token: string | undefined;
+  /** Tests: another fetch. Default: the global fetch (undici). */
+  fetch?: typeof globalThis.fetch;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+}
+
+const knownCodes: readonly ErrorCode[] = [
+  "USAGE",
+  "CONFIG_NOT_FOUND",
+  "CONFIG_INVALID",
+  "FILE_NOT_FOUND",
+  "GIT_FAILED",
+  "COMMAND_FAILED",
+  "DATABASE_FAILED",
+  "GATE_FAILED",
+  "MIGRATION_FAILED",
+  "LOCKED",
+  "LEDGER_FAILED",
+  "TARGET_FAILED",
+  "DEPLOY_ROLLED_BACK",
+  "UNAUTHORIZED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "CONFLICT",
+  "RATE_LIMITED",
+  "INTERNAL",
+];
+
+/** The server's generic codes for fastify's own request errors (src/server/api-error.ts). */
+const genericCodes: Record<string, ErrorCode> = {
+  BAD_REQUEST: "USAGE",
+  PAYLOAD_TOO_LARGE: "USAGE",
+  UNSUPPORTED_MEDIA_TYPE: "USAGE",
+  TOO_MANY_REQUESTS: "RATE_LIMITED",
+};
+
+/** Maps a code from the wire to the CLI's closed set: known codes stay, anything else is INTERNAL. */
+export function errorCodeFromWire(code: unknown): ErrorCode {
+  if (typeof code !== "string") return "INTERNAL";
+  if ((knownCodes as readonly string[]).includes(code)) return code as ErrorCode;
+  return genericCodes[code] ?? "INTERNAL";
+}
+
+/** Parses --server / $SHIPGATE_SERVER: an http(s) URL; credentials in it are refused (they would show in `ps`). */
+export function parseServerUrl(value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ShipgateError("USAGE", `--server expects a URL such as http://127.0.0.1:4900, got "${value}"`, {
+      hint: "Example: shipgate --server https://shipgate.example.com status production",
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ShipgateError("USAGE", `--server expects an http or https URL, got "${url.protocol}"`, {
+      hint: "Example: shipgate --server https://shipgate.example.com status production",
+    });
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new ShipgateError("USAGE", "--server must not contain credentials", {
+      hint: "Put the API token in $SHIPGATE_TOKEN instead.",
+    });
+  }
+  return url;
+}
+
+const tokenHint =
+  "Create a token on the server's ledger with `shipgate tokens create --role deployer --name <you>` and export it as SHIPGATE_TOKEN.";
+
+export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
+  const url = parseServerUrl(options.baseUrl);
+  const baseUrl = url.href.replace(/\/+$/, "");
+  if (options.token === undefined || options.token.trim() === "") {
+    throw new ShipgateError("USAGE", `no API token for ${baseUrl}: SHIPGATE_TOKEN is not set`, {
+      hint: tokenHint,
+    });
+  }
+  const token: string = options.token.trim();
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const enc = encodeURIComponent;
+
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      accept: "application/json",
+    };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      // Only the error's code goes into the message: never the request (its headers hold the token).
+      const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+      const code =
+        typeof cause?.code === "string"
+          ? cause.code
+          : (error as { name?: unknown })?.name === "TimeoutError"
+            ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+            : "connection failed";
+      throw new ShipgateError("TARGET_FAILED", `cannot reach the team server at ${baseUrl} (${code})`, {
+        hint: `Is \`shipgate serve\` running at ${baseUrl}? Check --server / SHIPGATE_SERVER.`,
+      });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const err = (
+        parsed as
+          | { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } }
+          | undefined
+      )?.error;
+      const details = Array.isArray(err?.details)
+        ? err.details.filter((d): d is string => typeof d === "string").map((d) => redact(d, token))
+        : [];
+      const code = errorCodeFromWire(err?.code ?? statusCode(response.status));
+      const message =
+        typeof err?.message === "string"
+          ? err.message
+          : `the team server answered ${response.status} to ${method} ${path}`;
+      const hint =
+        typeof err?.hint === "string"
+          ? err.hint
+          : code === "UNAUTHORIZED"
+            ? tokenHint
+            : code === "RATE_LIMITED"
+              ? `Retry after ${response.headers.get("retry-after") ?? "a minute"} s.`
+              : undefined;
+      throw new ShipgateError(code, redact(message, token), {
+        ...(hint ? { hint: redact(hint, token) } : {}),
+        ...(details.length > 0 ? { details } : {}),
+      });
+    }
+    if (parsed === undefined) {
+      throw new ShipgateError(
+        "INTERNAL",
+        `the team server answered ${method} ${path} with ${response.status} and no JSON`,
+        { hint: `Is ${baseUrl} a shipgate server (shipgate serve) of the same version?` },
+      );
+    }
+    return parsed as T;
+  }
+
+  return {
+    baseUrl,
+    me: () => call<Me>("GET", "/api/me"),
+    environments: async () =>
+      (await call<{ environments: EnvironmentSummary[] }>("GET", "/api/environments")).environments,
+    status: (env) => call<StatusResult>("GET", `/api/environments/${enc(env)}`),
+    history: async (env, limit = 20) =>
+      (
+        await call<{ entries: HistoryEntryWithDiff[] }>(
+          "GET",
+          `/api/environments/${enc(env)}/history?limit=${limit}`,
+        )
+      ).entries,
+    deployDetail: (id) => call<DeployDetail>("GET", `/api/deploys/${enc(id)}`),
+    deploy: (env, body) => call("POST", `/api/environments/${enc(env)}/deploys`, body),
+    promote: (env) => call("POST", `/api/environments/${enc(env)}/promote`, {}),
+    abort: (env, body = {}) => call("POST", `/api/environments/${enc(env)}/abort`, body),
+    rollback: (env, body = {}) => call("POST", `/api/environments/${enc(env)}/rollback`, body),
+    approve: (id, body = {}) => call("POST", `/api/deploys/${enc(id)}/approve`, body),
+    reject: (id, body = {}) => call("POST", `/api/deploys/${enc(id)}/reject`, body),
+    flags: async (env) =>
+      (await call<{ flags: FlagListEntry[] }>("GET", `/api/environments/${enc(env)}/flags`)).flags,
+    patchFlag: async (env, key, body) =>
+      (await call<{ flag: FlagListEntry }>("PATCH", `/api/environments/${enc(env)}/flags/${enc(key)}`, body))
+        .flag,
+    changeFlag: (env, key, body) => call("PATCH", `/api/environments/${enc(env)}/flags/${enc(key)}`, body),
+    listFlags: async (query = {}) =>
+      (
+        await call<{ flags: FlagListEntry[] }>(
+          "GET",
+          `/api/flag-definitions${queryString({
+            environment: query.environment,
+            archived: query.archived ? "true" : undefined,
+          })}`,
+        )
+      ).flags,
+    showFlag: (key) => call<FlagDetails>("GET", `/api/flag-definitions/${enc(key)}`),
+    createFlag: async (body) =>
+      (await call<{ change: FlagChangeResult }>("POST", "/api/flag-definitions", body)).change,
+    archiveFlag: async (key) =>
+      (await call<{ change: FlagChangeResult }>("POST", `/api/flag-definitions/${enc(key)}/archive`, {}))
+        .change,
+    audit: async (query = {}) =>
+      (
+        await call<{ entries: AuditRecord[] }>(
+          "GET",
+          `/api/audit${queryString({
+            afterSeq: query.afterSeq?.toString(),
+            limit: query.limit?.toString(),
+            target: query.target,
+          })}`,
+        )
+      ).entries,
+    verifyAudit: () => call<AuditVerification>("GET", "/api/audit/verify"),
+    tokens: async () => (await call<{ tokens: ApiTokenSummary[] }>("GET", "/api/tokens")).tokens,
+    createToken: (body) => call("POST", "/api/tokens", body),
+    revokeToken: (id) => call("DELETE", `/api/tokens/${enc(id)}`),
+  };
+}
+
+/** `?a=1&b=2` of the defined values (empty when none). */
+function queryString(values: Record<string, string | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) params.set(name, value);
+  const text = params.toString();
+  return text === "" ? "" : `?${text}`;
+}
+
+/** The code for a status when the body has none (e.g. a proxy's 502 page). */
+function statusCode(status: number): string {
+  const byStatus: Record<number, ErrorCode> = {
+    400: "USAGE",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "CONFLICT",
+    429: "RATE_LIMITED",
+  };
+  return byStatus[status] ?? "INTERNAL";
+}
+
+/** A server should never echo the token; if one did, it still never reaches the terminal. */
+function redact(text: string, token: string): string {
+  return text.split(token).join("[token]");
+}
+
+/**
+ * The client the CLI uses when a server is set (`--server`, else $SHIPGATE_SERVER; empty counts
+ * as unset, as CI sets unset secrets to ""), with the token from $SHIPGATE_TOKEN; null otherwise.
+ */
+export function remoteClientFromCli(input: {
+  server: string | undefined;
+  env: NodeJS.ProcessEnv;
+  fetch?: typeof globalThis.fetch;
+}): RemoteClient | null {
+  const server = input.server?.trim() || input.env.SHIPGATE_SERVER?.trim();
+  if (!server) return null;
+  return createRemoteClient({
+    baseUrl: server,
+    token: input.env.SHIPGATE_TOKEN,
+    ...(input.fetch ? { fetch: input.fetch } : {}),
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The team API's flag definition routes (a fastify plugin, mounted at /api/flag-definitions),
+ * behind the global auth hook (registerAuth) — what `shipgate flags list|show|create|archive` do:
+ * - GET  /              (read)   `?environment=&archived=true` → `{ flags: FlagListEntry[] }`, the
+ *   flags with their state in that environment (default: every environment), archived ones only
+ *   with archived=true — what `shipgate flags list --format json` prints;
+ * - GET  /:key          (read)   `FlagDetails`: definition, state per environment, latest audit
+ *   entries — what `shipgate flags show --format json` prints;
+ * - POST /              (admin)  `{ key, owner, description?, type?, removalDate? }` → 201
+ *   `{ change: FlagChangeResult }` (409 CONFLICT when the key exists: keys are never reused);
+ * - POST /:key/archive  (admin)  → `{ change: FlagChangeResult }` (409 when already archived).
+ *   Archiving turns the flag off in every environment, so it needs a token for every environment.
+ * Changes go through the FlagService with the principal's name as actor and the request's address
+ * as source (the flag's history and the hash-chained audit log).
+ */
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { ShipgateError } from "../core/errors.js";
+import type { FlagService } from "../flags/service.js";
+import { flagTypes } from "../flags/types.js";
+import { sendApiError } from "./api-error.js";
+import { principalOf, requirePermission } from "./auth/index.js";
+import { describeRequestIssues, requestActor } from "./flags-admin-routes.js";
+
+export interface FlagDefinitionsRoutesOptions {
+  /** One service for every request: the actor and source are passed per call. */
+  flags: FlagService;
+}
+
+/** The POST body: what `shipgate flags create` takes; the service checks key, owner and date. */
+export const flagCreateBodySchema = z
+  .object({
+    key: z.string({ error: "expected a flag key such as new-checkout" }).min(1).max(100),
+    owner: z.string({ error: "expected who answers for the flag, e.g. team-payments" }).min(1).max(200),
+    description: z.string({ error: "expected a text" }).max(2000).optional(),
+    type: z.enum(flagTypes, { error: `expected one of ${flagTypes.join(", ")}` }).optional(),
+    removalDate: z
+      .string({ error: "expected a date YYYY-MM-DD" })
+      .max(10, "expected a date YYYY-MM-DD")
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+export type FlagCreateBody = z.infer<typeof flagCreateBodySchema>;
+
+const listQuerySchema = z
+  .object({
+    environment: z.string().min(1, "expected an environment name").max(100).optional(),
+    archived: z.enum(["true", "false"], { error: "expected true or false" }).optional(),
+  })
+  .strict();
+
+const keyParams = z.object({ key: z.string() });
+
+export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOptions> = async (
+  app,
+  options,
+) => {
+  const { flags } = options;
+  const keyOf = (request: FastifyRequest): string => keyParams.parse(request.params).key;
+
+  app.get("/", { config: { permission: "read" } }, async (request, reply) => {
+    const parsed = listQuerySchema.safeParse(request.query ?? {});
+    if (!parsed.success) {
+      return sendApiError(reply, 400, "BAD_REQUEST", "invalid flag list query", {
+        details: describeRequestIssues(parsed.error, "query"),
+        hint: "Use ?environment=<name>&archived=true, e.g. /api/flag-definitions?environment=production.",
+      });
+    }
+    const { environment, archived } = parsed.data;
+    // A token scoped to one environment reads that environment's states only when it names one.
+    if (environment !== undefined) requirePermission(request, "read", environment);
+    return { flags: await flags.list(environment, { includeArchived: archived === "true" }) };
+  });
+
+  app.get("/:key", { config: { permission: "read" } }, async (request) => await flags.show(keyOf(request)));
+
+  app.post("/", { config: { permission: "admin" } }, async (request, reply) => {
+    const parsed = flagCreateBodySchema.safeParse(request.body);
+    if (!parsed.success) {
+      return sendApiError(reply, 400, "BAD_REQUEST", "invalid flag", {
+        details: describeRequestIssues(parsed.error, "body"),
+        hint: 'Send {"key", "owner", "description"?, "type"?, "removalDate"?}, e.g. {"key":"new-checkout","owner":"team-payments","type":"release","removalDate":"2026-09-30"}.',
+      });
+    }
+    const body = parsed.data;
+    const change = await flags.createFlag(
+      {
+        key: body.key,
+        owner: body.owner,
+        type: body.type ?? "release",
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        removalDate: body.removalDate ?? null,
+      },
+      requestActor(request),
+    );
+    reply.code(201);
+    return { change };
+  });
+
+  app.post("/:key/archive", { config: { permission: "admin" } }, async (request) => {
+    const key = keyOf(request);
+    const principal = principalOf(request);
+    if (principal.environment !== null) {
+      throw new ShipgateError(
+        "FORBIDDEN",
+        `archiving turns "${key}" off in every environment; the token "${principal.name}" may act on ${principal.environment} only`,
+        {
+          hint: `Use an admin token for every environment (\`shipgate tokens create --role admin --name ${principal.name}\` without --environment).`,
+        },
+      );
+    }
+    return { change: await flags.archive(key, requestActor(request)) };
+  });
+};

@@ -1,0 +1,400 @@
+/**
+ * The team API's flag routes behind the real auth hook (registerAuth) with tokens of each role:
+ * listing, PATCH of every field (enabled, rollout, killed, rules, variants) in its safe order with
+ * its audit rows (actor = the token's name, source = the client's address), validation 400s with
+ * details, 404s, 409, 413, malformed JSON, role and scope refusals.
+ */
+import fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFlagService, type FlagChangeResult, type FlagListEntry } from "../flags/service.js";
+import { createMemoryLedger } from "../ledger/memory.js";
+import type { LedgerStore } from "../ledger/types.js";
+import { registerApiErrors } from "./api-error.js";
+import { createApiToken } from "./api-token.js";
+import { registerAuth } from "./auth/index.js";
+import type { AccessRules, Role } from "./auth/roles.js";
+import { flagsAdminRoutes } from "./flags-admin-routes.js";
+
+const environments = ["staging", "production"];
+const rules: Record<string, AccessRules> = { staging: {}, production: { flags: "approver" } };
+let ledger: LedgerStore;
+let app: FastifyInstance;
+let tokens: Record<Role | "stagingDeployer", string>;
+/** The audit rows before a test's requests (flag creations, archive, token creations). */
+let baseline: number;
+
+/** The routes in a small app with the server's error handling, body limit and auth hook. */
+async function buildApp(): Promise<FastifyInstance> {
+  const instance = fastify({ bodyLimit: 1024 });
+  registerApiErrors(instance);
+  instance.removeContentTypeParser("text/plain");
+  await registerAuth(instance, { ledger, accessRules: (environment) => rules[environment] });
+  const flags = createFlagService({ ledger, environments, source: "test" });
+  await instance.register(flagsAdminRoutes, {
+    prefix: "/api/environments",
+    flags,
+    ledger,
+    knownEnvironments: environments,
+  });
+  await instance.ready();
+  return instance;
+}
+
+async function tokenFor(role: Role, name: string, environment: string | null = null): Promise<string> {
+  const { token } = await createApiToken({
+    ledger,
+    role,
+    environment,
+    name,
+    actor: "setup",
+    knownEnvironments: environments,
+  });
+  return token;
+}
+
+function call(
+  method: "GET" | "PATCH",
+  url: string,
+  options: {
+    as?: Role | "stagingDeployer" | null;
+    body?: unknown;
+    raw?: string;
+    type?: string;
+    ip?: string;
+  } = {},
+): Promise<LightMyRequestResponse> {
+  const as = options.as === undefined ? "approver" : options.as;
+  const headers: Record<string, string> = as === null ? {} : { authorization: `Bearer ${tokens[as]}` };
+  if (options.body !== undefined || options.raw !== undefined) {
+    headers["content-type"] = options.type ?? "application/json";
+  }
+  return app.inject({
+    method,
+    url,
+    headers,
+    ...(options.raw !== undefined
+      ? { payload: options.raw }
+      : options.body !== undefined
+        ? { payload: JSON.stringify(options.body) }
+        : {}),
+    ...(options.ip ? { remoteAddress: options.ip } : {}),
+  });
+}
+
+const patch = (path: string, body: unknown, as?: Role | "stagingDeployer") =>
+  call("PATCH", path, { body, ...(as ? { as } : {}) });
+
+beforeEach(async () => {
+  ledger = createMemoryLedger();
+  const flags = createFlagService({ ledger, environments });
+  await flags.createFlag(
+    { key: "new-checkout", owner: "team-payments", type: "kill-switch", description: "One-page checkout" },
+    "alice",
+  );
+  await flags.createFlag({ key: "old-search", owner: "team-search", type: "ops" }, "alice");
+  await flags.archive("old-search", "alice");
+  tokens = {
+    viewer: await tokenFor("viewer", "vic"),
+    deployer: await tokenFor("deployer", "dee"),
+    approver: await tokenFor("approver", "ada"),
+    admin: await tokenFor("admin", "root"),
+    stagingDeployer: await tokenFor("deployer", "ci-staging", "staging"),
+  };
+  baseline = (await ledger.listAudit()).length;
+  app = await buildApp();
+});
+
+afterEach(async () => {
+  await app.close();
+});
+
+const url = (env: string, key?: string) => `/api/environments/${env}/flags${key ? `/${key}` : ""}`;
+
+describe("GET /api/environments/:env/flags", () => {
+  it("lists the flags with their state in that environment to a viewer, archived ones left out", async () => {
+    await patch(url("production", "new-checkout"), { enabled: true, rollout: 30 });
+    const res = await call("GET", url("production"), { as: "viewer" });
+    expect(res.statusCode).toBe(200);
+    const { flags } = res.json<{ flags: FlagListEntry[] }>();
+    expect(flags.map((f) => f.definition.key)).toEqual(["new-checkout"]);
+    expect(flags[0]?.states).toHaveLength(1);
+    expect(flags[0]?.states[0]).toMatchObject({
+      environment: "production",
+      state: { enabled: true, rollout: 30, updatedBy: "ada" },
+    });
+    const staging = await call("GET", url("staging"), { as: "viewer" });
+    expect(staging.json<{ flags: FlagListEntry[] }>().flags[0]?.states).toEqual([
+      { environment: "staging", state: null },
+    ]);
+  });
+
+  it("answers 404 NOT_FOUND for an environment not in shipgate.yaml, naming the known ones", async () => {
+    const res = await call("GET", url("prod"), { as: "viewer" });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({
+      error: {
+        code: "NOT_FOUND",
+        message: 'no environment "prod"',
+        hint: expect.stringMatching(/staging, production/),
+      },
+    });
+  });
+
+  it("answers 401 without a token and 403 to a token scoped to another environment", async () => {
+    expect((await call("GET", url("production"), { as: null })).statusCode).toBe(401);
+    const scoped = await call("GET", url("production"), { as: "stagingDeployer" });
+    expect(scoped.statusCode).toBe(403);
+    expect(scoped.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
+    expect((await call("GET", url("staging"), { as: "stagingDeployer" })).statusCode).toBe(200);
+  });
+});
+
+describe("PATCH /api/environments/:env/flags/:key", () => {
+  it("enables and moves the rollout, audited with the token's name and the request's address", async () => {
+    const res = await call("PATCH", url("production", "new-checkout"), {
+      body: { enabled: true, rollout: 25 },
+      ip: "203.0.113.7",
+    });
+    expect(res.statusCode).toBe(200);
+    const { flag } = res.json<{ flag: FlagListEntry }>();
+    expect(flag.definition.key).toBe("new-checkout");
+    expect(flag.states).toEqual([
+      { environment: "production", state: expect.objectContaining({ enabled: true, rollout: 25 }) },
+    ]);
+    const rows = await ledger.listAudit({ target: "flag:new-checkout" });
+    // create, then the rollout before the enable (never on at the old percentage)
+    expect(rows.map((r) => [r.action, r.actor, r.source, r.environment])).toEqual([
+      ["flag.create", "alice", null, null],
+      ["flag.rollout", "ada", "203.0.113.7", "production"],
+      ["flag.enable", "ada", "203.0.113.7", "production"],
+    ]);
+    expect(rows[2]?.before).toMatchObject({ enabled: false, rollout: 25 });
+    expect(rows[2]?.after).toMatchObject({ enabled: true, rollout: 25 });
+    expect(await ledger.verifyAudit()).toMatchObject({ ok: true });
+  });
+
+  it("disables before moving the rollout, and audits nothing for a no-op", async () => {
+    await patch(url("staging", "new-checkout"), { enabled: true, rollout: 100 }, "deployer");
+    const before = (await ledger.listAudit()).length;
+    const res = await patch(url("staging", "new-checkout"), { enabled: false, rollout: 0 }, "deployer");
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ flag: FlagListEntry }>().flag.states[0]?.state).toMatchObject({
+      enabled: false,
+      rollout: 0,
+      updatedBy: "dee",
+    });
+    const rows = await ledger.listAudit({ afterSeq: before });
+    expect(rows.map((r) => r.action)).toEqual(["flag.disable", "flag.rollout"]);
+    const again = await patch(url("staging", "new-checkout"), { enabled: false }, "deployer");
+    expect(again.statusCode).toBe(200);
+    expect(await ledger.listAudit({ afterSeq: before })).toHaveLength(2);
+  });
+
+  it("refuses a viewer, a deployer where production needs approver, and another environment's token", async () => {
+    const viewer = await patch(url("staging", "new-checkout"), { enabled: true }, "viewer");
+    expect(viewer.statusCode).toBe(403);
+    const deployer = await patch(url("production", "new-checkout"), { enabled: true }, "deployer");
+    expect(deployer.statusCode).toBe(403);
+    expect(deployer.json()).toMatchObject({
+      error: { code: "FORBIDDEN", message: expect.stringMatching(/approver/) },
+    });
+    const scoped = await patch(url("production", "new-checkout"), { enabled: true }, "stagingDeployer");
+    expect(scoped.statusCode).toBe(403);
+    expect(
+      (await call("PATCH", url("staging", "new-checkout"), { as: null, body: { enabled: true } })).statusCode,
+    ).toBe(401);
+    expect(await ledger.listAudit()).toHaveLength(baseline);
+  });
+
+  it.each([
+    [{}, /body: expected at least one of enabled, rollout/],
+    [{ rollout: 101 }, /rollout: expected a whole percentage from 0 to 100/],
+    [{ rollout: -1 }, /rollout: expected a whole percentage/],
+    [{ rollout: 12.5 }, /rollout: expected a whole percentage/],
+    [{ rollout: "25" }, /rollout: expected a whole percentage/],
+    [{ enabled: "yes" }, /enabled: expected true or false/],
+    [{ enabled: true, stickiness: "orgId" }, /stickiness/],
+    [{ killed: "yes" }, /killed: expected true or false/],
+    [[{ enabled: true }], /body: /],
+    [null, /body: /],
+    ["on", /body: /],
+  ])("answers 400 with details for the body %j", async (body, detail) => {
+    const res = await call("PATCH", url("production", "new-checkout"), { raw: JSON.stringify(body) });
+    expect(res.statusCode).toBe(400);
+    const error = res.json<{ error: { code: string; details: string[]; hint: string } }>().error;
+    expect(error.code).toBe("BAD_REQUEST");
+    expect(error.details.join("\n")).toMatch(detail);
+    expect(error.hint).toMatch(/rollout/);
+    expect(await ledger.listAudit()).toHaveLength(baseline);
+  });
+
+  it("kills, unkills and replaces rules and variants, one audited change each", async () => {
+    const rules = [{ attribute: "country", operator: "in", values: ["DE"], serve: { enabled: true } }];
+    const variants = [
+      { name: "blue", weight: 50 },
+      { name: "green", weight: 50, payload: { color: "#0a0" } },
+    ];
+    const res = await call("PATCH", url("staging", "new-checkout"), {
+      as: "deployer",
+      body: { rules, variants },
+      ip: "198.51.100.4",
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ flag: FlagListEntry; changes: FlagChangeResult[] }>();
+    expect(body.flag.states[0]?.state).toMatchObject({ rules, variants, updatedBy: "dee" });
+    expect(body.changes.map((c) => [c.action, c.changed, c.environment])).toEqual([
+      ["update", true, "staging"],
+      ["update", true, "staging"],
+    ]);
+    const killed = await patch(url("staging", "new-checkout"), { killed: true }, "deployer");
+    expect(killed.json<{ flag: FlagListEntry }>().flag.states[0]?.state).toMatchObject({ killed: true });
+    const again = await patch(url("staging", "new-checkout"), { killed: true }, "deployer");
+    expect(again.json<{ changes: FlagChangeResult[] }>().changes).toMatchObject([
+      { action: "kill", changed: false },
+    ]);
+    const unkilled = await patch(url("staging", "new-checkout"), { killed: false }, "deployer");
+    expect(unkilled.json<{ changes: FlagChangeResult[] }>().changes).toMatchObject([
+      { action: "unkill", changed: true, after: { killed: false } },
+    ]);
+    const rows = await ledger.listAudit({ afterSeq: baseline });
+    expect(rows.map((r) => [r.action, r.actor, r.source])).toEqual([
+      ["flag.rules", "dee", "198.51.100.4"],
+      ["flag.variants", "dee", "198.51.100.4"],
+      ["flag.kill", "dee", "127.0.0.1"],
+      ["flag.unkill", "dee", "127.0.0.1"],
+    ]);
+    expect(rows[0]?.after).toMatchObject({ rules });
+  });
+
+  it("applies narrowing changes first and widening ones last", async () => {
+    const wide = {
+      killed: false,
+      enabled: true,
+      rollout: 50,
+      rules: [{ attribute: "plan", operator: "eq", values: ["pro"], serve: { enabled: true } }],
+      variants: [{ name: "a", weight: 1 }],
+    };
+    await patch(url("staging", "new-checkout"), { killed: true }, "deployer");
+    const widening = await patch(url("staging", "new-checkout"), wide, "deployer");
+    expect(widening.json<{ changes: FlagChangeResult[] }>().changes.map((c) => c.action)).toEqual([
+      "update",
+      "update",
+      "rollout",
+      "enable",
+      "unkill",
+    ]);
+    const before = (await ledger.listAudit()).length;
+    const narrowing = await patch(
+      url("staging", "new-checkout"),
+      { enabled: false, killed: true, rollout: 0, rules: [], variants: [] },
+      "deployer",
+    );
+    expect(narrowing.statusCode).toBe(200);
+    expect((await ledger.listAudit({ afterSeq: before })).map((r) => r.action)).toEqual([
+      "flag.kill",
+      "flag.disable",
+      "flag.rules",
+      "flag.variants",
+      "flag.rollout",
+    ]);
+  });
+
+  it.each([
+    [
+      { rules: [{ attribute: "country", operator: "like", values: ["DE"], serve: { enabled: true } }] },
+      "invalid targeting rules",
+      /rules\[0\]\.operator/,
+    ],
+    [
+      { rules: [{ attribute: "", values: [], serve: {} }] },
+      "invalid targeting rules",
+      /rules\[0\]\.attribute/,
+    ],
+    [
+      {
+        variants: [
+          { name: "a", weight: 1 },
+          { name: "a", weight: 2 },
+        ],
+      },
+      "invalid variants",
+      /variants: variant names must be unique/,
+    ],
+    [{ variants: [{ name: "a", weight: -1 }] }, "invalid variants", /variants\[0\]\.weight/],
+    [{ rules: "[]", enabled: true, rollout: 200 }, "invalid flag change", /rollout: [\s\S]*rules: /],
+  ])("validates rules and variants before changing anything: %j", async (body, message, detail) => {
+    const res = await patch(url("staging", "new-checkout"), body, "deployer");
+    expect(res.statusCode).toBe(400);
+    const error = res.json<{ error: { code: string; message: string; details: string[] } }>().error;
+    expect(error).toMatchObject({ code: "BAD_REQUEST", message });
+    expect(error.details.join("\n")).toMatch(detail);
+    expect(await ledger.listAudit()).toHaveLength(baseline);
+  });
+
+  it("answers 400 for a PATCH without a body", async () => {
+    const res = await call("PATCH", url("production", "new-checkout"));
+    expect(res.statusCode).toBe(400);
+  });
+
+  it("answers 400 BAD_REQUEST for malformed JSON and 415 for another content type", async () => {
+    const malformed = await call("PATCH", url("production", "new-checkout"), { raw: '{"enabled": tru' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    const text = await call("PATCH", url("production", "new-checkout"), {
+      raw: "enabled=true",
+      type: "text/plain",
+    });
+    expect(text.statusCode).toBe(415);
+  });
+
+  it("answers 413 for a body over the limit", async () => {
+    const res = await patch(url("production", "new-checkout"), { enabled: true, padding: "x".repeat(4096) });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(await ledger.listAudit()).toHaveLength(baseline);
+  });
+
+  it("answers 404 for an unknown flag or environment, 409 for an archived flag", async () => {
+    const flag = await patch(url("production", "nope"), { enabled: true });
+    expect(flag.statusCode).toBe(404);
+    expect(flag.json()).toMatchObject({ error: { code: "NOT_FOUND", message: 'no flag "nope"' } });
+    const env = await patch(url("prod", "new-checkout"), { enabled: true });
+    expect(env.statusCode).toBe(404);
+    expect(env.json()).toMatchObject({ error: { code: "NOT_FOUND", message: 'no environment "prod"' } });
+    const archived = await patch(url("production", "old-search"), { enabled: true });
+    expect(archived.statusCode).toBe(409);
+    expect(archived.json()).toMatchObject({ error: { code: "CONFLICT" } });
+    expect(await ledger.listAudit()).toHaveLength(baseline);
+  });
+
+  it("never puts a token in a reply or an audit row", async () => {
+    const replies = [
+      await patch(url("staging", "new-checkout"), { enabled: true }),
+      await patch(url("staging", "new-checkout"), { rollout: 1000 }),
+      await call("GET", url("staging"), { as: "viewer" }),
+    ];
+    const text = [...replies.map((r) => r.body), JSON.stringify(await ledger.listAudit())].join("\n");
+    for (const token of Object.values(tokens)) expect(text).not.toContain(token);
+  });
+
+  it("declares the permissions read and flags", async () => {
+    const seen: Record<string, unknown> = {};
+    const probe = fastify();
+    probe.addHook("onRoute", (route) => {
+      seen[`${String(route.method)} ${route.url}`] = route.config?.permission;
+    });
+    await probe.register(flagsAdminRoutes, {
+      prefix: "/api/environments",
+      flags: createFlagService({ ledger, environments: [] }),
+      ledger,
+      knownEnvironments: [],
+    });
+    await probe.ready();
+    await probe.close();
+    expect(seen).toMatchObject({
+      "GET /api/environments/:env/flags": "read",
+      "PATCH /api/environments/:env/flags/:key": "flags",
+    });
+    expect(Object.values(seen).every((p) => p === "read" || p === "flags")).toBe(true); // HEAD routes too
+  });
+});

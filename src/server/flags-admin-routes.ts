@@ -1,0 +1,148 @@
+/**
+ * The team API's flag routes (a fastify plugin, mounted at /api/environments), behind the global
+ * auth hook (registerAuth) that sets `request.principal` and checks each route's
+ * `config.permission`, the environment's access rules and the token's environment scope:
+ * - GET   /:env/flags        (read)   `{ flags: FlagListEntry[] }`, each with its state in `env`;
+ * - PATCH /:env/flags/:key   (flags)  body `{ enabled?, rollout?, killed?, rules?, variants? }` →
+ *   `{ flag: FlagListEntry, changes: FlagChangeResult[] }` (one change per field, in the order
+ *   applied: kill, disable, rules, variants, rollout, enable, unkill — whatever narrows who gets
+ *   the flag first, whatever widens it last).
+ * Changes go through the FlagService with the principal's name as actor and the request's address
+ * as source, so each one lands in the flag's history and in the hash-chained audit log. The whole
+ * body is validated (with the service's rule and variant schemas) before the first change.
+ */
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { ShipgateError } from "../core/errors.js";
+import {
+  type FlagActor,
+  type FlagChangeResult,
+  type FlagListEntry,
+  type FlagService,
+  targetingRulesSchema,
+  variantsSchema,
+} from "../flags/service.js";
+import { ruleOperators } from "../flags/types.js";
+import type { LedgerStore } from "../ledger/types.js";
+import { sendApiError } from "./api-error.js";
+import { principalOf } from "./auth/index.js";
+
+export interface FlagsAdminRoutesOptions {
+  /** One service for every request: the actor and source are passed per call. */
+  flags: FlagService;
+  ledger: LedgerStore;
+  /** The environments of shipgate.yaml; any other `:env` is 404. */
+  knownEnvironments: readonly string[];
+}
+
+const percentMessage = "expected a whole percentage from 0 to 100";
+
+/** The PATCH body: at least one field, nothing else; rules and variants as the service accepts them. */
+export const flagPatchBodySchema = z
+  .object({
+    enabled: z.boolean({ error: "expected true or false" }).optional(),
+    rollout: z
+      .number({ error: percentMessage })
+      .int(percentMessage)
+      .min(0, percentMessage)
+      .max(100, percentMessage)
+      .optional(),
+    killed: z.boolean({ error: "expected true or false" }).optional(),
+    rules: targetingRulesSchema.optional(),
+    variants: variantsSchema.optional(),
+  })
+  .strict()
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: "expected at least one of enabled, rollout, killed, rules, variants",
+  });
+
+export type FlagPatchBody = z.infer<typeof flagPatchBodySchema>;
+
+/** Each zod issue as `path: message` (`body` for the whole body). */
+export function describeRequestIssues(error: z.ZodError, root: string): string[] {
+  return error.issues.map((issue) => {
+    const where = issue.path
+      .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+      .join("");
+    return `${where || root}: ${issue.message}`;
+  });
+}
+
+/** The actor of a change made through the team API: the principal's name, from the client's address. */
+export function requestActor(request: FastifyRequest): Exclude<FlagActor, string> {
+  return { name: principalOf(request).name, source: request.ip };
+}
+
+const paramsSchema = z.object({ env: z.string(), key: z.string().optional() });
+
+export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = async (app, options) => {
+  const { flags, ledger, knownEnvironments } = options;
+
+  function environmentOf(request: FastifyRequest): string {
+    const { env } = paramsSchema.parse(request.params);
+    if (!knownEnvironments.includes(env)) {
+      throw new ShipgateError("NOT_FOUND", `no environment "${env}"`, {
+        hint:
+          knownEnvironments.length > 0
+            ? `Environments: ${knownEnvironments.join(", ")} (GET /api/environments lists them).`
+            : "Declare environments under environments: in shipgate.yaml.",
+      });
+    }
+    return env;
+  }
+
+  async function entryOf(key: string, environment: string): Promise<FlagListEntry | null> {
+    const definition = await ledger.getFlag(key);
+    if (definition === null) return null;
+    return { definition, states: [{ environment, state: await ledger.getFlagState(key, environment) }] };
+  }
+
+  app.get("/:env/flags", { config: { permission: "read" } }, async (request) => {
+    const environment = environmentOf(request);
+    return { flags: await flags.list(environment) };
+  });
+
+  app.patch("/:env/flags/:key", { config: { permission: "flags" } }, async (request, reply) => {
+    const environment = environmentOf(request);
+    const key = paramsSchema.parse(request.params).key ?? "";
+    const parsed = flagPatchBodySchema.safeParse(request.body);
+    if (!parsed.success) {
+      const fields = new Set(parsed.error.issues.map((issue) => issue.path[0]));
+      const only = fields.size === 1 ? [...fields][0] : undefined;
+      return sendApiError(
+        reply,
+        400,
+        "BAD_REQUEST",
+        only === "rules"
+          ? "invalid targeting rules"
+          : only === "variants"
+            ? "invalid variants"
+            : "invalid flag change",
+        {
+          details: describeRequestIssues(parsed.error, "body"),
+          hint:
+            only === "rules"
+              ? `Send "rules" as an array such as [{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]; operators: ${ruleOperators.join(", ")}.`
+              : only === "variants"
+                ? 'Send "variants" as an array such as [{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}].'
+                : 'Send a JSON object with any of "enabled" (true or false), "rollout" (0..100), "killed" (true or false), "rules" and "variants" (arrays), e.g. {"enabled":true,"rollout":25}.',
+        },
+      );
+    }
+    const { enabled, rollout, killed, rules, variants } = parsed.data;
+    const actor = requestActor(request);
+    // Narrowing first, widening last, so that no moment in between serves the flag to more people
+    // than before or after: kill, disable, then rules, variants and rollout, then enable, unkill.
+    const changes: FlagChangeResult[] = [];
+    if (killed === true) changes.push(await flags.kill(key, environment, actor));
+    if (enabled === false) changes.push(await flags.disable(key, environment, actor));
+    if (rules !== undefined) changes.push(await flags.setRules(key, environment, rules, actor));
+    if (variants !== undefined) changes.push(await flags.setVariants(key, environment, variants, actor));
+    if (rollout !== undefined) changes.push(await flags.setRollout(key, environment, rollout, actor));
+    if (enabled === true) changes.push(await flags.enable(key, environment, actor));
+    if (killed === false) changes.push(await flags.unkill(key, environment, actor));
+    const flag = await entryOf(key, environment);
+    if (flag === null) throw new ShipgateError("NOT_FOUND", `no flag "${key}"`);
+    return { flag, changes };
+  });
+};

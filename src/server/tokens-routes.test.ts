@@ -1,0 +1,183 @@
+/** /api/tokens: admins only; created tokens work at once; every creation and revocation is audited without secrets. */
+import fastify, { type FastifyInstance } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createMemoryLedger } from "../ledger/index.js";
+import type { LedgerStore } from "../ledger/types.js";
+import { registerApiErrors } from "./api-error.js";
+import { createApiToken, hashApiToken } from "./api-token.js";
+import { registerAuth } from "./auth/auth-plugin.js";
+import { type Role, roles } from "./auth/roles.js";
+import { tokensRoutes } from "./tokens-routes.js";
+
+const environments = ["staging", "production"];
+const now = () => new Date("2026-05-01T10:00:00.000Z");
+
+let app: FastifyInstance;
+let ledger: LedgerStore;
+const tokenOf = {} as Record<Role, string>;
+
+beforeEach(async () => {
+  ledger = createMemoryLedger();
+  app = fastify();
+  registerApiErrors(app);
+  await registerAuth(app, { ledger, accessRules: () => ({}), now });
+  await app.register(tokensRoutes, { prefix: "/api/tokens", ledger, knownEnvironments: environments, now });
+  app.get("/api/me", { config: { permission: "read" } }, async (request) => request.principal);
+  await app.ready();
+  for (const role of roles) {
+    tokenOf[role] = (
+      await createApiToken({
+        ledger,
+        role,
+        environment: null,
+        name: role,
+        actor: "setup",
+        knownEnvironments: environments,
+      })
+    ).token;
+  }
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe("tokensRoutes", () => {
+  it("answers admins only", async () => {
+    for (const role of roles) {
+      const list = await app.inject({ url: "/api/tokens", headers: as(tokenOf[role]) });
+      expect(list.statusCode, role).toBe(role === "admin" ? 200 : 403);
+      const create = await app.inject({
+        method: "POST",
+        url: "/api/tokens",
+        headers: as(tokenOf[role]),
+        payload: { role: "viewer", name: "x" },
+      });
+      expect(create.statusCode, role).toBe(role === "admin" ? 201 : 403);
+      const revoke = await app.inject({
+        method: "DELETE",
+        url: "/api/tokens/tok_x",
+        headers: as(tokenOf[role]),
+      });
+      expect(revoke.statusCode, role).toBe(role === "admin" ? 404 : 403);
+    }
+    expect((await app.inject({ url: "/api/tokens" })).statusCode).toBe(401);
+  });
+
+  it("creates a role token that works for bearer auth at once, revokes it, and audits both without secrets", async () => {
+    const created = await app.inject({
+      method: "POST",
+      url: "/api/tokens",
+      headers: as(tokenOf.admin),
+      payload: { role: "deployer", name: "ci-staging", environment: "staging" },
+      remoteAddress: "198.51.100.4",
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.headers["cache-control"]).toBe("no-store");
+    const { token, record } = created.json() as { token: string; record: { id: string } };
+    expect(token.startsWith("sg_api_")).toBe(true);
+    expect(record).toEqual({
+      id: expect.stringMatching(/^tok_/),
+      name: "ci-staging",
+      environment: "staging",
+      scope: "deployer",
+      createdAt: "2026-05-01T10:00:00.000Z",
+      createdBy: "admin",
+      revokedAt: null,
+    });
+    const me = await app.inject({ url: "/api/me", headers: as(token) });
+    expect(me.json()).toEqual({
+      tokenId: record.id,
+      name: "ci-staging",
+      role: "deployer",
+      environment: "staging",
+      via: "token",
+    });
+
+    const list = await app.inject({ url: "/api/tokens", headers: as(tokenOf.admin) });
+    const listed = list.json().tokens as { id: string; scope: string }[];
+    expect(listed.find((t) => t.id === record.id)).toMatchObject({
+      scope: "deployer",
+      environment: "staging",
+    });
+    expect(list.body).not.toContain(token);
+    expect(list.body).not.toContain(hashApiToken(token));
+
+    const revoke = await app.inject({
+      method: "DELETE",
+      url: `/api/tokens/${record.id}`,
+      headers: as(tokenOf.admin),
+      remoteAddress: "198.51.100.4",
+    });
+    expect(revoke.json()).toMatchObject({
+      alreadyRevoked: false,
+      token: { id: record.id, revokedAt: "2026-05-01T10:00:00.000Z" },
+    });
+    expect(
+      (
+        await app.inject({ method: "DELETE", url: `/api/tokens/${record.id}`, headers: as(tokenOf.admin) })
+      ).json().alreadyRevoked,
+    ).toBe(true);
+    expect((await app.inject({ url: "/api/me", headers: as(token) })).statusCode).toBe(401);
+
+    const audit = await ledger.listAudit({ target: `token:${record.id}` });
+    expect(audit.map((a) => [a.action, a.actor, a.source, a.environment])).toEqual([
+      ["token.create", "admin", "198.51.100.4", "staging"],
+      ["token.revoke", "admin", "198.51.100.4", "staging"],
+    ]);
+    expect(audit[1]?.before).toMatchObject({ revokedAt: null });
+    expect(audit[1]?.after).toMatchObject({ revokedAt: "2026-05-01T10:00:00.000Z" });
+    const everything = JSON.stringify(await ledger.listAudit({ limit: 1000 }));
+    for (const secret of [token, hashApiToken(token), ...Object.values(tokenOf)]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(everything).not.toContain(hashApiToken(tokenOf.admin));
+    expect((await ledger.verifyAudit()).ok).toBe(true);
+  });
+
+  it("creates an SDK token for one environment and a role token for every environment", async () => {
+    const sdk = await app.inject({
+      method: "POST",
+      url: "/api/tokens",
+      headers: as(tokenOf.admin),
+      payload: { scope: "sdk", name: "web", environment: "production" },
+    });
+    expect(sdk.statusCode).toBe(201);
+    expect(sdk.json().token.startsWith("sg_sdk_")).toBe(true);
+    expect(sdk.json().record).toMatchObject({ scope: "sdk", environment: "production" });
+    const all = await app.inject({
+      method: "POST",
+      url: "/api/tokens",
+      headers: as(tokenOf.admin),
+      payload: { role: "viewer", name: "ada" },
+    });
+    expect(all.json().record).toMatchObject({ scope: "viewer", environment: "*" });
+  });
+
+  it("refuses bad bodies with 400 and an unknown id with 404", async () => {
+    const bad = [
+      { role: "root", name: "x" },
+      { role: "viewer" },
+      { scope: "sdk", name: "web" },
+      { role: "viewer", name: "x", environment: "nowhere" },
+      { role: "viewer", name: "x", extra: 1 },
+    ];
+    for (const payload of bad) {
+      const response = await app.inject({
+        method: "POST",
+        url: "/api/tokens",
+        headers: as(tokenOf.admin),
+        payload,
+      });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(400);
+    }
+    const missing = await app.inject({
+      method: "DELETE",
+      url: "/api/tokens/tok_nope",
+      headers: as(tokenOf.admin),
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.hint).toContain("shipgate tokens list");
+  });
+});
