@@ -24,21 +24,16 @@ import {
 } from "../migrations/apply/index.js";
 import type { Framework } from "../migrations/discover.js";
 import { expectedDownLocation, findDownMigration } from "../migrations/down.js";
-import { engineRuleMetas } from "../migrations/engine-rules.js";
 import type { MigrationSource } from "../migrations/lint.js";
 import { decodeSource, loadParser, type ParsedFile, parseFile } from "../migrations/parse.js";
-import { allRules } from "../migrations/rules/index.js";
 import { maskSecretLiterals } from "../migrations/secrets.js";
 import {
-  applyVerifyApprovals,
-  applyVerifySettings,
-  mergeObservations,
   openThrowawayTarget,
   type PendingMigration,
   type PlannedFile,
-  predictFacts,
   runVerify,
   type VerifyTarget,
+  verifyFindings,
 } from "../migrations/verify/index.js";
 import { unsealEnv } from "./secrets.js";
 import type { DeployContext } from "./service.js";
@@ -257,38 +252,19 @@ async function verifyForDeploy(
     await target.close();
   }
 
-  const pgVersion = Math.min(18, Math.max(10, planned.serverVersion || ctx.config.migrations.pgVersion));
-  const predictions = predictFacts(
-    [
+  const findings = verifyFindings({
+    lintFindings: planned.findings,
+    run,
+    pending,
+    predict: [
       ...(schemaDump ? [{ parsed: schemaDump.parsed, role: "replay" as const }] : []),
       ...baseline.map((b) => ({ parsed: b.parsed, role: "replay" as const })),
       ...pending.map((p) => ({ parsed: p.parsed, role: "predict" as const })),
     ],
-    pgVersion,
-  );
-  let findings = mergeObservations({
-    lintFindings: planned.findings,
-    executed: run.executed,
-    texts: new Map(pending.map((p) => [p.source.path, p.source.text])),
-    predictions,
-  });
-  findings.push(...run.findings);
-  findings = applyVerifySettings(findings, ctx.config.migrations.rules);
-  if (requireDown) {
-    findings = findings.map((f) =>
-      f.ruleId === "verify-down-missing" && f.severity !== "error" ? { ...f, severity: "error" } : f,
-    );
-  }
-  const directiveFiles = new Map<string, ParsedFile>();
-  for (const p of pending) {
-    directiveFiles.set(p.source.path, p.parsed);
-    if (p.down && !p.down.migration.section) directiveFiles.set(p.down.source.path, p.down.parsed);
-  }
-  findings = applyVerifyApprovals({
-    findings,
-    files: directiveFiles,
+    pgVersion: Math.min(18, Math.max(10, planned.serverVersion || ctx.config.migrations.pgVersion)),
+    rules: ctx.config.migrations.rules,
     approvals: ctx.config.migrations.approvals,
-    lintRuleIds,
+    requireDown,
   });
 
   const failing = failingFindings(findings);
@@ -319,9 +295,3 @@ async function verifyForDeploy(
     approved: findings.filter((f) => f.suppression !== undefined).length,
   };
 }
-
-/** Lint and engine rule ids: an inline allow naming anything else (and not verify's) is invalid. */
-const lintRuleIds: ReadonlySet<string> = new Set([
-  ...allRules.map((r) => r.meta.id),
-  ...Object.keys(engineRuleMetas),
-]);

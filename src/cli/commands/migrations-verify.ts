@@ -21,19 +21,16 @@ import { allRules } from "../../migrations/rules/index.js";
 import { type LintJob, runLint } from "../../migrations/run.js";
 import { maskSecretLiterals } from "../../migrations/secrets.js";
 import {
-  applyVerifyApprovals,
-  applyVerifySettings,
   checkDatabaseUrl,
-  mergeObservations,
   openDatabaseTarget,
   openThrowawayTarget,
   type PendingMigration,
   type PlannedFile,
-  predictFacts,
   runVerify,
   type VerifyRunResult,
   type VerifyTarget,
   type VerifyTrace,
+  verifyFindings,
   verifyRuleMetas,
 } from "../../migrations/verify/index.js";
 import { migrationChecksum, readAppliedMigrations } from "../../pg/history.js";
@@ -260,8 +257,11 @@ export async function runMigrationsVerify(options: MigrationsVerifyOptions): Pro
         });
 
     // Merge with the static lint.
-    const predictions = predictFacts(
-      [
+    const findings = verifyFindings({
+      lintFindings: lint.files.flatMap((f) => f.findings),
+      run,
+      pending: pendingPlans,
+      predict: [
         ...(schemaSource ? [{ parsed: parseFile(schemaSource), role: "replay" as const }] : []),
         ...all.targets
           .filter((s) => pendingPaths.has(s.path) || applied.has(s.path) || sinceBaseline.has(s.path))
@@ -270,28 +270,10 @@ export async function runMigrationsVerify(options: MigrationsVerifyOptions): Pro
             role: pendingPaths.has(s.path) ? ("predict" as const) : ("replay" as const),
           })),
       ],
-      settings.pgVersion,
-    );
-    const lintFindings = lint.files.flatMap((f) => f.findings);
-    const texts = new Map(pendingPlans.map((p) => [p.source.path, p.source.text]));
-    let findings = mergeObservations({ lintFindings, executed: run.executed, texts, predictions });
-    findings.push(...run.findings);
-    findings = applyVerifySettings(findings, settings.rules);
-    if (requireDown) {
-      findings = findings.map((f) =>
-        f.ruleId === "verify-down-missing" && f.severity !== "error" ? { ...f, severity: "error" } : f,
-      );
-    }
-    const directiveFiles = new Map<string, ParsedFile>();
-    for (const p of pendingPlans) {
-      directiveFiles.set(p.source.path, p.parsed);
-      if (p.down && !p.down.migration.section) directiveFiles.set(p.down.source.path, p.down.parsed);
-    }
-    findings = applyVerifyApprovals({
-      findings,
-      files: directiveFiles,
+      pgVersion: settings.pgVersion,
+      rules: settings.rules,
       approvals: settings.approvals,
-      lintRuleIds,
+      requireDown,
     });
     findings.sort(compareFindings);
 

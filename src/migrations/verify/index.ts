@@ -38,3 +38,4 @@ export {
   type VerifyPlan,
   type VerifyRunResult,
 } from "./verify.js";
+export { type VerifyFindingsInput, verifyFindings } from "./verify-findings.js";
