@@ -97,7 +97,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.decorate("routeTable", routeTable);
   app.addHook("onRoute", (route) => {
     for (const method of [route.method].flat()) {
-      if (method === "HEAD" && route.routePath !== undefined && route.exposeHeadRoute !== false) continue;
+      if (method === "HEAD") continue; // the HEAD fastify adds to a GET shares the GET's config
       routeTable.push({ method, url: route.url, permission: route.config?.permission });
     }
   });

@@ -29,6 +29,8 @@ export interface Operations {
   running(environment: string): Operation | undefined;
   /** The latest operation on a deploy (kept for the last 200 operations). */
   get(deployId: string): Operation | undefined;
+  /** What a failed operation threw (to rethrow as the request's answer), if it failed. */
+  thrownBy(operation: Operation): unknown;
   /**
    * Starts `work` in the background. Returns the operation and a promise that settles when it
    * ends (never rejects: failures are in operation.error).
@@ -56,11 +58,13 @@ export function createOperations(options: {
 }): Operations {
   const now = options.now ?? (() => new Date());
   const byDeploy = new Map<string, Operation>();
+  const thrown = new WeakMap<Operation, unknown>();
   const active = new Map<string, { operation: Operation; finished: Promise<void> }>();
 
   return {
     running: (environment) => active.get(environment)?.operation,
     get: (deployId) => byDeploy.get(deployId),
+    thrownBy: (operation) => thrown.get(operation),
     start(meta, work) {
       const operation: Operation = { ...meta, startedAt: now().toISOString(), state: "running", error: null };
       byDeploy.delete(meta.deployId);
@@ -76,6 +80,7 @@ export function createOperations(options: {
         } catch (error) {
           operation.state = "failed";
           operation.error = describe(error);
+          thrown.set(operation, error);
           if (!isShipgateError(error) || error.httpStatus >= 500) options.onError?.(operation, error);
         } finally {
           if (active.get(meta.environment)?.operation === operation) active.delete(meta.environment);

@@ -172,15 +172,8 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
         await new Promise((resolve) => setTimeout(resolve, pollMs));
       }
     }
-    if (operation.state === "failed" && operation.error) {
-      const recorded = await ledger.getDeploy(deployId);
-      if (recorded === null) {
-        throw new ShipgateError(
-          (operation.error.code as ConstructorParameters<typeof ShipgateError>[0]) ?? "INTERNAL",
-          operation.error.message,
-          operation.error.hint ? { hint: operation.error.hint } : {},
-        );
-      }
+    if (operation.state === "failed" && (await ledger.getDeploy(deployId)) === null) {
+      throw operations.thrownBy(operation); // the error handler answers with its status and code
     }
   }
 
