@@ -6,77 +6,17 @@
  * header: it is never part of a message, a hint or a cause.
  */
 import { type ErrorCode, ShipgateError } from "../core/errors.js";
-import type { HistoryEntry, StatusResult } from "../deploy/service.js";
+import type { ApprovalResult, StatusResult } from "../deploy/service.js";
 import type { FlagChangeResult, FlagDetails, FlagListEntry } from "../flags/service.js";
 import type { TargetingRule, Variant } from "../flags/types.js";
-import type {
-  AnalysisRun,
-  Approval,
-  AuditRecord,
-  AuditVerification,
-  Deploy,
-  DeployStep,
-} from "../ledger/types.js";
+import type { AuditRecord, AuditVerification } from "../ledger/types.js";
 import type { ApiTokenSummary } from "../server/api-token.js";
+import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../server/team-routes.js";
 
-/** `GET /api/environments`: one entry per environment. */
-export interface EnvironmentSummary {
-  name: string;
-  url: string | null;
-  current: {
-    releaseId: string;
-    version: string;
-    deployedAt: string | null;
-    deployedBy: string | null;
-  } | null;
-  active: {
-    id: string;
-    kind: string;
-    status: string;
-    strategy: string;
-    version: string;
-    actor: string;
-    startedAt: string;
-  } | null;
-  approval: { required: number };
-}
+export type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me };
 
-/** `GET /api/environments/:env/history`: a history entry with what changed since the previous deploy. */
-export interface HistoryEntryWithDiff extends HistoryEntry {
-  diff: {
-    commits: { sha: string; subject: string }[] | null;
-    migrations: string[];
-    flags: { key: string; environment: string | null; action: string; actor: string; at: string }[];
-  };
-}
-
-/** `GET /api/deploys/:id`: a deploy with its steps, approvals and analyses. */
-export interface DeployDetail {
-  deploy: Deploy;
-  release: { id: string; version: string };
-  previous: { id: string; version: string } | null;
-  steps: DeployStep[];
-  approvals: { required: number; valid: number; expiresAfterMs: number; entries: Approval[] };
-  analyses: AnalysisRun[];
-  /** The server's background operation on the deploy while it runs or after it failed (null once done). */
-  operation?: {
-    kind: string;
-    state: "running" | "done" | "failed";
-    error: { code: string; message: string; hint?: string } | null;
-  } | null;
-}
-
-export interface ApprovalAnswer {
-  deployId: string;
-  status: string;
-  approvals?: { required: number; valid: number };
-}
-
-export interface Me {
-  name: string;
-  role: string;
-  environment: string | null;
-}
+/** `POST /api/deploys/:id/approve | reject`: the decision as the deploy service returns it. */
+export type ApprovalAnswer = ApprovalResult;
 
 /** `PATCH /api/environments/:env/flags/:key`: any of the fields; the server applies narrowing changes first. */
 export interface FlagPatch {

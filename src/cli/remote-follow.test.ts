@@ -54,8 +54,16 @@ function detail(
     release: { id: "r-2", version: "v2" },
     previous: { id: "r-1", version: "v1" },
     steps,
-    approvals: { required: 1, valid: extra.valid ?? 0, expiresAfterMs: 3_600_000, entries: [] },
+    approvals: {
+      required: 1,
+      valid: extra.valid ?? 0,
+      approvers: [],
+      expiresAt: null,
+      expiresAfterMs: 3_600_000,
+      entries: [],
+    },
     analyses: [],
+    operation: null,
   };
 }
 
@@ -225,7 +233,11 @@ describe("followDeploy / followAndReport", () => {
   it("fails with the server operation's error when it ended without the ledger showing it", async () => {
     const stuck = detail("paused", [step(0, "succeeded")], { nextStep: 1 });
     stuck.operation = {
+      deployId: "d-1",
+      environment: "production",
       kind: "promote",
+      actor: "ada",
+      startedAt: "2026-05-01T10:00:00.000Z",
       state: "failed",
       error: { code: "LOCKED", message: "the deploy lock is held", hint: "wait" },
     };

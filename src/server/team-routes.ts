@@ -13,9 +13,64 @@ import type { ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange } from "../core/git.js";
 import type { ContextOptions, DeployContext, HistoryEntry } from "../deploy/service.js";
-import type { Deploy, LedgerStore, Release } from "../ledger/types.js";
-import { principalOf, requirePermission } from "./auth/index.js";
-import type { Operations } from "./operations.js";
+import type { AnalysisRun, Approval, Deploy, DeployStep, LedgerStore, Release } from "../ledger/types.js";
+import { type Principal, principalOf, requirePermission } from "./auth/index.js";
+import type { Operation, Operations } from "./operations.js";
+
+/** `GET /api/me`. */
+export type Me = Pick<Principal, "name" | "role" | "environment">;
+
+/** `GET /api/environments`: one entry per environment. */
+export interface EnvironmentSummary {
+  name: string;
+  url: string | null;
+  current: {
+    releaseId: string;
+    version: string;
+    deployedAt: string | null;
+    deployedBy: string | null;
+  } | null;
+  active: {
+    id: string;
+    kind: string;
+    status: string;
+    strategy: string;
+    version: string;
+    actor: string;
+    startedAt: string;
+  } | null;
+  approval: { required: number };
+}
+
+/** `GET /api/environments/:env/history`: a history entry with what changed since the deploy before it. */
+export interface HistoryEntryWithDiff extends HistoryEntry {
+  diff: {
+    /** The previous release's commit .. this one (null: no git commit recorded). */
+    commits: { sha: string; subject: string }[] | null;
+    /** Migration files this release has and the previous one lacks. */
+    migrations: string[];
+    flags: { key: string; environment: string | null; action: string; actor: string; at: string }[];
+  };
+}
+
+/** `GET /api/deploys/:id`: a deploy with its steps, approvals, analyses and the server's operation. */
+export interface DeployDetail {
+  deploy: Deploy;
+  release: { id: string; version: string };
+  previous: { id: string; version: string } | null;
+  steps: DeployStep[];
+  approvals: {
+    required: number;
+    valid: number;
+    approvers: string[];
+    expiresAt: string | null;
+    expiresAfterMs: number;
+    entries: Approval[];
+  };
+  analyses: AnalysisRun[];
+  /** The background operation while it runs, or after it failed (null once done). */
+  operation: Operation | null;
+}
 
 export interface ProjectOptions {
   /** The directory shipgate.yaml is found from. */
@@ -186,14 +241,14 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     return out;
   }
 
-  app.get("/me", { config: { permission: "read" } }, async (request) => {
+  app.get("/me", { config: { permission: "read" } }, async (request): Promise<Me> => {
     const { name, role, environment } = principalOf(request);
     return { name, role, environment };
   });
 
   app.get("/environments", { config: { permission: "read" } }, async () => {
     const cfg = config();
-    const environments = [];
+    const environments: EnvironmentSummary[] = [];
     for (const [name, envConfig] of Object.entries(cfg.environments)) {
       const state = await ledger.getEnvironmentState(name);
       const active = await ledger.activeDeploy(name);
@@ -253,7 +308,11 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
   });
 
   /** Commits, migrations and flag changes between each deploy and the one before it. */
-  async function withDiffs(ctx: DeployContext, entries: HistoryEntry[], deploys: Deploy[]) {
+  async function withDiffs(
+    ctx: DeployContext,
+    entries: HistoryEntry[],
+    deploys: Deploy[],
+  ): Promise<HistoryEntryWithDiff[]> {
     const byId = new Map(deploys.map((d) => [d.id, d]));
     const releases = await releaseVersions(deploys.flatMap((d) => [d.releaseId, d.previousReleaseId]));
     const flags = await ledger.listFlags({ includeArchived: true });
@@ -323,7 +382,7 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     );
   });
 
-  app.get("/deploys/:id", { config: { permission: "read" } }, async (request) => {
+  app.get("/deploys/:id", { config: { permission: "read" } }, async (request): Promise<DeployDetail> => {
     const { id } = parse(idParams, request.params, "path");
     const deploy = await ledger.getDeploy(id);
     const operation = operations.get(id) ?? null;
