@@ -78,10 +78,11 @@ function processTree(root: number): number[] {
   return out;
 }
 
+/** Running: exists and is not a zombie (an orphan's zombie stays until init reaps it, if it does). */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
@@ -206,9 +207,13 @@ describe("createLocalTarget with a real detached agent", () => {
     expect(afterStop.filter((i) => v1.includes(i.id)).map((i) => i.state)).toEqual(["stopped", "stopped"]);
     expect((await get(`${local.publicUrl}/version`)).body).toBe("v2");
 
-    // The agent is SIGKILLed: the next command starts a new one, which restores v2 and the traffic.
+    // The agent is SIGKILLed: its instances stop on their own (the orphan guard), and the next command
+    // starts a new agent, which restores v2 and the traffic.
+    const orphaned = (await local.instances()).flatMap((i) => (i.pid === null ? [] : [i.pid]));
+    expect(orphaned).toHaveLength(v2.length);
     process.kill(info.pid, "SIGKILL");
     await waitUntil("the agent to die", () => !alive(info.pid));
+    await waitUntil("the killed agent's instances to stop", () => orphaned.every((pid) => !alive(pid)));
     await local.ensureRunning();
     const restarted = JSON.parse(readFileSync(paths.agentFile, "utf8")) as AgentInfo;
     expect(restarted.pid).not.toBe(info.pid);

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -7,7 +8,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ProbeConfig } from "../../../config/deploy-schema.js";
 import type { InstanceInfo, InstanceSpec } from "../types.js";
 import { countProbe } from "./health-probe.js";
-import { createSupervisor, restartDelayMs, type Supervisor, type SupervisorOptions } from "./supervisor.js";
+import {
+  createSupervisor,
+  groupAlive,
+  restartDelayMs,
+  type Supervisor,
+  type SupervisorOptions,
+  startOrphanGuard,
+} from "./supervisor.js";
 
 const fixtureDir = join(dirname(fileURLToPath(import.meta.url)), "fixtures");
 
@@ -78,6 +86,36 @@ describe("countProbe", () => {
       verdicts.push(r.verdict);
     }
     expect(verdicts).toEqual([null, "pass", null, null, null, null, null, "fail"]);
+  });
+});
+
+describe("startOrphanGuard", () => {
+  it("stops the instance's group when the agent's end of its pipe closes: SIGTERM, then SIGKILL after the grace", async () => {
+    // A group whose leader ignores SIGTERM, with a child that does not.
+    const instance = spawn("/bin/sh", ["-c", "trap '' TERM; sleep 60 & while :; do sleep 1; done"], {
+      detached: true,
+      stdio: "ignore",
+    });
+    const pgid = instance.pid as number;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      instance.once("exit", (_c, s) => resolve(s)),
+    );
+    try {
+      const guard = startOrphanGuard(pgid, 1);
+      const guardExit = new Promise<void>((resolve) => guard.once("exit", () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(groupAlive(pgid)).toBe(true); // nothing happens while the pipe is open
+      guard.stdin?.end(); // what the kernel does when the agent dies
+      expect(await exited).toBe("SIGKILL");
+      await guardExit;
+      await waitUntil("the group to be gone", () => !groupAlive(pgid));
+    } finally {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        // Gone, as the test expects.
+      }
+    }
   });
 });
 

@@ -177,6 +177,35 @@ export function shellCommand(command: string): string {
   return `exec ${trimmed}`;
 }
 
+/**
+ * `/bin/sh -c` script of an orphan guard; $1 is the instance's process group, $2 the grace in
+ * seconds. It reads its stdin (a pipe from the agent, never written to) until end of file, which only
+ * comes when the agent's end closes, then SIGTERMs the group, waits up to the grace for it to exit,
+ * and SIGKILLs what is left. (`kill -TERM -<pgid>`: dash rejects `kill -s TERM -- -<pgid>`.)
+ */
+const orphanGuardScript = [
+  "while read -r _; do :; done",
+  "kill -TERM -$1 2>/dev/null || exit 0",
+  "i=0",
+  'while [ $i -lt "$2" ] && kill -0 -$1 2>/dev/null; do sleep 1; i=$((i + 1)); done',
+  "kill -KILL -$1 2>/dev/null",
+].join("\n");
+
+/**
+ * Starts the guard that stops an instance's process group when the agent dies without stopping it
+ * (SIGKILL, the OOM killer): without it, a killed agent's instances kept running, unrouted, until the
+ * next agent killed them. The guard is the agent's own child in its own process group, so signals to
+ * the instance's group or the agent's never reach it, and the agent reaps it; the agent kills it once
+ * the instance's process has exited. It costs one idle `sh` per instance.
+ */
+export function startOrphanGuard(instancePid: number, graceSeconds = 10): ChildProcess {
+  const args = ["-c", orphanGuardScript, "shipgate-orphan-guard", String(instancePid), String(graceSeconds)];
+  const guard = spawn("/bin/sh", args, { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  guard.stdin?.on("error", () => {}); // a guard killed by the agent closes the pipe: expected
+  guard.on("error", () => {}); // no /bin/sh: the instance runs unguarded, as before guards existed
+  return guard;
+}
+
 /** Resolves once no process of the group led by pid is left, or after timeoutMs (false). */
 async function groupGone(pid: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
@@ -300,6 +329,10 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    if (child.pid !== undefined) {
+      const guard = startOrphanGuard(child.pid);
+      child.once("exit", () => guard.kill("SIGKILL"));
+    }
     m.child = child;
     m.spawnedAt = Date.now();
     m.info.pid = child.pid ?? null;
