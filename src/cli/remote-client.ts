@@ -11,7 +11,7 @@ import type { FlagChangeResult, FlagDetails, FlagListEntry } from "../flags/serv
 import type { TargetingRule, Variant } from "../flags/types.js";
 import type { AuditRecord, AuditVerification } from "../ledger/types.js";
 import type { ApiTokenSummary } from "../server/api-token.js";
-import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../server/team-routes.js";
+import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../server/wire-types.js";
 
 export type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me };
 

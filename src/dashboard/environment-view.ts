@@ -6,13 +6,14 @@
  * charts. Everything refreshes every 2 s; sections are redrawn only when their data changed, so
  * keyboard focus stays where it is.
  */
+
+import type { DeployDetail, LiveSeries, Me, StatusResult } from "../server/wire-types.js";
 import { ApiError, api } from "./api-client.js";
 import { confirmAction } from "./confirm-dialog.js";
 import { announce, errorBox, h, idFor, replace } from "./dom.js";
 import { describeActive, describeStep, formatAgo, formatTime } from "./format.js";
 import { createLiveChart } from "./live-chart.js";
 import { type Action, deniedReason } from "./permissions.js";
-import type { DeployDetail, LiveSeries, Me, StatusResult } from "./types.js";
 
 const refreshMs = 2000;
 const pollMs = 1000;

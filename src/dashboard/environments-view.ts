@@ -2,10 +2,11 @@
  * The environments page: each environment's current version, when and by whom it was deployed,
  * and the status of its active deploy ("awaiting approval 1/2", "canary paused at 25%").
  */
+
+import type { DeployDetail, EnvironmentSummary } from "../server/wire-types.js";
 import { api } from "./api-client.js";
 import { h, replace } from "./dom.js";
 import { describeActive, formatAgo, formatTime } from "./format.js";
-import type { DeployDetail, EnvironmentSummary } from "./types.js";
 
 export async function renderEnvironments(main: HTMLElement): Promise<void> {
   const { environments } = await api<{ environments: EnvironmentSummary[] }>("GET", "/api/environments");

@@ -3,11 +3,12 @@
  * (a labelled checkbox) and a rollout slider (input type=range 0..100 that shows its value and
  * commits on change) through PATCH /api/environments/:env/flags/:key. Disabled for viewers.
  */
+
+import type { FlagListEntry, FlagState, Me } from "../server/wire-types.js";
 import { ApiError, api } from "./api-client.js";
 import { announce, errorBox, h, idFor, replace } from "./dom.js";
 import { subNav } from "./environment-view.js";
 import { deniedReason } from "./permissions.js";
-import type { FlagListEntry, FlagState, Me } from "./types.js";
 
 function stateIn(entry: FlagListEntry, env: string): FlagState | null {
   return entry.states.find((s) => s.environment === env)?.state ?? null;

@@ -3,13 +3,14 @@
  * <details>, keyboard-operable) to its diff against the previous release: commits, migrations and
  * the flags changed since the previous deploy.
  */
+
+import type { HistoryEntryWithDiff } from "../server/wire-types.js";
 import { api } from "./api-client.js";
 import { h, replace } from "./dom.js";
 import { subNav } from "./environment-view.js";
 import { formatAgo, formatTime, statusWords } from "./format.js";
-import type { HistoryEntry } from "./types.js";
 
-function diffOf(entry: HistoryEntry): HTMLElement {
+function diffOf(entry: HistoryEntryWithDiff): HTMLElement {
   const { commits, migrations, flags } = entry.diff;
   return h(
     "div",
@@ -51,7 +52,7 @@ function diffOf(entry: HistoryEntry): HTMLElement {
 }
 
 export async function renderHistory(main: HTMLElement, env: string): Promise<void> {
-  const { entries } = await api<{ entries: HistoryEntry[] }>(
+  const { entries } = await api<{ entries: HistoryEntryWithDiff[] }>(
     "GET",
     `/api/environments/${encodeURIComponent(env)}/history?limit=20`,
   );

@@ -4,9 +4,10 @@
  * two uPlot charts (uPlot is loaded by index.html from /assets, never a CDN) with one series per
  * version, plus a table of the latest figures as the charts' text alternative.
  */
+
+import type { LiveSeries } from "../server/wire-types.js";
 import { h, replace } from "./dom.js";
 import { formatMs, formatPercent } from "./format.js";
-import type { LiveSeries } from "./types.js";
 
 const windowSeconds = 300;
 

@@ -2,9 +2,10 @@
  * The login page: one labelled password field taking an API token. The token goes to
  * POST /auth/login once and is never kept; the session cookie and the in-memory CSRF token are.
  */
+
+import type { Me } from "../server/wire-types.js";
 import { login } from "./api-client.js";
 import { errorBox, h, replace } from "./dom.js";
-import type { Me } from "./types.js";
 
 export function renderLogin(main: HTMLElement, onLogin: (me: Me) => void): void {
   const input = h("input", {

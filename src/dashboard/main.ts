@@ -7,6 +7,8 @@
  *   #/release/:id/gate      a release's gate report
  * It restores the session on load (GET /auth/session) and shows the login form on any 401.
  */
+
+import type { Me } from "../server/wire-types.js";
 import { ApiError, logout, restoreSession, setUnauthorizedHandler } from "./api-client.js";
 import { announce, errorBox, h, replace } from "./dom.js";
 import { renderEnvironment } from "./environment-view.js";
@@ -15,7 +17,6 @@ import { renderFlags } from "./flags-view.js";
 import { renderGate } from "./gate-view.js";
 import { renderHistory } from "./history-view.js";
 import { renderLogin } from "./login-view.js";
-import type { Me } from "./types.js";
 
 const main = document.getElementById("main") as HTMLElement;
 const who = document.getElementById("who") as HTMLElement;

@@ -38,6 +38,7 @@ import {
 import { ledgerSchemaLockKey, postgresMigrations, quoteIdent } from "./postgres-migrations.js";
 import { rowReaders, type SqlRow } from "./rows.js";
 import type { LedgerMigration } from "./sqlite-migrations.js";
+import { tableSql } from "./table-shapes.js";
 import type { AuditRecord, AuditVerification, LedgerStore, LockResult } from "./types.js";
 
 export interface PostgresLedgerOptions {
@@ -70,31 +71,12 @@ const connectHint =
 /** How many audit rows verifyAudit reads at a time. */
 const auditPage = 1000;
 
-const {
-  toAuditRecord,
-  toFlag,
-  toFlagState,
-  toFlagAudit,
-  toFlagEvaluation,
-  toApiToken,
-  toRelease,
-  toDeploy,
-  toStep,
-  toState,
-  toLock,
-  toApproval,
-  toBackup,
-  toTag,
-  toAnalysis,
-  toNotification,
-  toGateReport,
-} = rowReaders({
+const read = rowReaders({
   // jsonb arrives parsed; a copy is not needed (every row is fresh).
   json: (value) => value,
   time: (value) => (value instanceof Date ? value.toISOString() : isoTime(String(value), "time")),
   bool: (value) => value === true,
 });
-const jsonParam = (value: unknown): string => JSON.stringify(value);
 const schemaNamePattern = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
 /** SQLSTATEs of a concurrent CREATE … IF NOT EXISTS losing a race (unique_violation, duplicate_schema/table). */
@@ -220,6 +202,7 @@ function postgresStore(
   scrub: (text: string) => string,
 ): LedgerStore {
   let closed = false;
+  const sql = tableSql("postgres", s);
   const run = async <T>(what: string, operation: () => Promise<T>): Promise<T> => {
     try {
       if (closed)
@@ -258,31 +241,16 @@ function postgresStore(
     saveRelease(release) {
       return run("saving a release", async () => {
         const r = normalizeRelease(release);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_releases (id, version, git_sha, artifact, start, config, env_keys, env_sealed, created_at, created_by)
-           VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-          [
-            r.id,
-            r.version,
-            r.gitSha,
-            jsonParam(r.artifact),
-            r.start,
-            jsonParam(r.config),
-            jsonParam(r.envKeys),
-            r.envSealed,
-            r.createdAt,
-            r.createdBy,
-          ],
-        );
+        await pool.query(sql.insertNew("release"), sql.params("release", r));
         const row = await one(`SELECT * FROM ${s}.ledger_releases WHERE id = $1`, [r.id]);
         if (!row) throw new Error(`release ${r.id} vanished after it was saved`);
-        return toRelease(row);
+        return read.release(row);
       });
     },
     getRelease(id) {
       return run("reading a release", async () => {
         const row = await one(`SELECT * FROM ${s}.ledger_releases WHERE id = $1`, [id]);
-        return row ? toRelease(row) : null;
+        return row ? read.release(row) : null;
       });
     },
     findReleaseByVersion(version) {
@@ -291,7 +259,7 @@ function postgresStore(
           `SELECT * FROM ${s}.ledger_releases WHERE version = $1 ORDER BY created_at DESC, seq DESC LIMIT 1`,
           [version],
         );
-        return row ? toRelease(row) : null;
+        return row ? read.release(row) : null;
       });
     },
     listReleases(limit) {
@@ -300,36 +268,14 @@ function postgresStore(
           await rows(
             `SELECT * FROM ${s}.ledger_releases ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
           )
-        ).map(toRelease),
+        ).map(read.release),
       );
     },
 
     createDeploy(deploy) {
       return run("recording a deploy", async () => {
         const d = normalizeDeploy(deploy);
-        const inserted = await count(
-          `INSERT INTO ${s}.ledger_deploys (id, environment, kind, release_id, previous_release_id, previous_traffic,
-             strategy, status, actor, reason, plan, next_step, error, started_at, finished_at)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15)
-           ON CONFLICT (id) DO NOTHING`,
-          [
-            d.id,
-            d.environment,
-            d.kind,
-            d.releaseId,
-            d.previousReleaseId,
-            jsonParam(d.previousTraffic),
-            d.strategy,
-            d.status,
-            d.actor,
-            d.reason,
-            jsonParam(d.plan),
-            d.nextStep,
-            d.error,
-            d.startedAt,
-            d.finishedAt,
-          ],
-        );
+        const inserted = await count(sql.insertNew("deploy"), sql.params("deploy", d));
         if (inserted === 0) throw deployExists(d.id);
       });
     },
@@ -346,7 +292,7 @@ function postgresStore(
         if (patch.error !== undefined) set("error", patch.error);
         if (patch.finishedAt !== undefined)
           set("finished_at", isoTimeOrNull(patch.finishedAt, "deploy.finishedAt"));
-        if (patch.plan !== undefined) set("plan", jsonParam(patch.plan), "::jsonb");
+        if (patch.plan !== undefined) set("plan", JSON.stringify(patch.plan), "::jsonb");
         params.push(id);
         const row =
           sets.length > 0
@@ -356,13 +302,13 @@ function postgresStore(
               )
             : await one(`SELECT * FROM ${s}.ledger_deploys WHERE id = $1`, params);
         if (!row) throw deployNotFound(id);
-        return toDeploy(row);
+        return read.deploy(row);
       });
     },
     getDeploy(id) {
       return run("reading a deploy", async () => {
         const row = await one(`SELECT * FROM ${s}.ledger_deploys WHERE id = $1`, [id]);
-        return row ? toDeploy(row) : null;
+        return row ? read.deploy(row) : null;
       });
     },
     listDeploys(environment, options = {}) {
@@ -383,7 +329,7 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_deploys WHERE ${where.join(" AND ")} ORDER BY started_at DESC, seq DESC${limitClause(limit)}`,
             params,
           )
-        ).map(toDeploy);
+        ).map(read.deploy);
       });
     },
     activeDeploy(environment) {
@@ -393,7 +339,7 @@ function postgresStore(
            ORDER BY started_at DESC, seq DESC LIMIT 1`,
           [environment],
         );
-        return row ? toDeploy(row) : null;
+        return row ? read.deploy(row) : null;
       });
     },
     lastSucceededDeploy(environment) {
@@ -403,20 +349,14 @@ function postgresStore(
            ORDER BY started_at DESC, seq DESC LIMIT 1`,
           [environment],
         );
-        return row ? toDeploy(row) : null;
+        return row ? read.deploy(row) : null;
       });
     },
 
     recordStep(step) {
       return run("journaling a step", async () => {
         const t = normalizeStep(step);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_deploy_steps (deploy_id, step_index, type, status, detail, started_at, finished_at)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
-           ON CONFLICT (deploy_id, step_index) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status,
-             detail = EXCLUDED.detail, started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at`,
-          [t.deployId, t.index, t.type, t.status, jsonParam(t.detail), t.startedAt, t.finishedAt],
-        );
+        await pool.query(sql.upsert("step"), sql.params("step", t));
       });
     },
     listSteps(deployId) {
@@ -425,31 +365,25 @@ function postgresStore(
           await rows(`SELECT * FROM ${s}.ledger_deploy_steps WHERE deploy_id = $1 ORDER BY step_index`, [
             deployId,
           ])
-        ).map(toStep),
+        ).map(read.step),
       );
     },
 
     getEnvironmentState(environment) {
       return run("reading the environment's state", async () => {
         const row = await one(`SELECT * FROM ${s}.ledger_environments WHERE environment = $1`, [environment]);
-        return row ? toState(row) : null;
+        return row ? read.environment(row) : null;
       });
     },
     setEnvironmentState(state) {
       return run("recording the environment's state", async () => {
         const e = normalizeState(state);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_environments (environment, current_release_id, traffic, updated_at)
-           VALUES ($1, $2, $3::jsonb, $4)
-           ON CONFLICT (environment) DO UPDATE SET current_release_id = EXCLUDED.current_release_id,
-             traffic = EXCLUDED.traffic, updated_at = EXCLUDED.updated_at`,
-          [e.environment, e.currentReleaseId, jsonParam(e.traffic), e.updatedAt],
-        );
+        await pool.query(sql.upsert("environment"), sql.params("environment", e));
       });
     },
     listEnvironmentStates() {
       return run("listing environments", async () =>
-        (await rows(`SELECT * FROM ${s}.ledger_environments ORDER BY environment`)).map(toState),
+        (await rows(`SELECT * FROM ${s}.ledger_environments ORDER BY environment`)).map(read.environment),
       );
     },
 
@@ -459,31 +393,24 @@ function postgresStore(
         const stale = staleBefore(now, options.staleAfterMs);
         // One statement decides: insert when free; replace when stale or already ours; else nothing.
         // Concurrent callers serialise on the row, and each sees the winner's row in its WHERE.
+        const upsert = sql.upsert("lock", {
+          as: "l",
+          set: {
+            acquired_at:
+              "CASE WHEN l.holder = excluded.holder THEN l.acquired_at ELSE excluded.acquired_at END",
+          },
+        });
+        const params = [...sql.params("lock", { ...request, acquiredAt: now, heartbeatAt: now }), stale];
         for (let attempt = 0; attempt < 10; attempt++) {
           const taken = await one(
-            `INSERT INTO ${s}.ledger_locks AS l (environment, holder, deploy_id, hostname, pid, acquired_at, heartbeat_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)
-             ON CONFLICT (environment) DO UPDATE SET holder = EXCLUDED.holder, deploy_id = EXCLUDED.deploy_id,
-               hostname = EXCLUDED.hostname, pid = EXCLUDED.pid,
-               acquired_at = CASE WHEN l.holder = EXCLUDED.holder THEN l.acquired_at ELSE EXCLUDED.acquired_at END,
-               heartbeat_at = EXCLUDED.heartbeat_at
-             WHERE l.holder = EXCLUDED.holder OR l.heartbeat_at < $7
-             RETURNING *`,
-            [
-              request.environment,
-              request.holder,
-              request.deployId,
-              request.hostname,
-              request.pid,
-              now,
-              stale,
-            ],
+            `${upsert} WHERE l.holder = excluded.holder OR l.heartbeat_at < $${params.length} RETURNING *`,
+            params,
           );
-          if (taken) return { acquired: true, lock: toLock(taken) };
+          if (taken) return { acquired: true, lock: read.lock(taken) };
           const held = await one(`SELECT * FROM ${s}.ledger_locks WHERE environment = $1`, [
             request.environment,
           ]);
-          if (held) return { acquired: false, heldBy: toLock(held) };
+          if (held) return { acquired: false, heldBy: read.lock(held) };
           // Released between the two statements: try again.
         }
         throw new Error("the lock changed hands too often to be taken; try again");
@@ -513,7 +440,7 @@ function postgresStore(
     getLock(environment) {
       return run("reading the deploy lock", async () => {
         const row = await one(`SELECT * FROM ${s}.ledger_locks WHERE environment = $1`, [environment]);
-        return row ? toLock(row) : null;
+        return row ? read.lock(row) : null;
       });
     },
     forceReleaseLock(environment) {
@@ -521,21 +448,14 @@ function postgresStore(
         const row = await one(`DELETE FROM ${s}.ledger_locks WHERE environment = $1 RETURNING *`, [
           environment,
         ]);
-        return row ? toLock(row) : null;
+        return row ? read.lock(row) : null;
       });
     },
 
     recordApproval(approval) {
       return run("recording an approval", async () => {
         const a = normalizeApproval(approval);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_approvals (id, deploy_id, approver, decision, comment, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, approver = EXCLUDED.approver,
-             decision = EXCLUDED.decision, comment = EXCLUDED.comment, created_at = EXCLUDED.created_at,
-             expires_at = EXCLUDED.expires_at`,
-          [a.id, a.deployId, a.approver, a.decision, a.comment, a.createdAt, a.expiresAt],
-        );
+        await pool.query(sql.upsert("approval"), sql.params("approval", a));
       });
     },
     listApprovals(deployId) {
@@ -545,21 +465,14 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_approvals WHERE deploy_id = $1 ORDER BY created_at DESC, seq DESC`,
             [deployId],
           )
-        ).map(toApproval),
+        ).map(read.approval),
       );
     },
 
     recordBackup(backup) {
       return run("recording a backup", async () => {
         const b = normalizeBackup(backup);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_backups (id, deploy_id, environment, location, tables, checksum, created_at)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, environment = EXCLUDED.environment,
-             location = EXCLUDED.location, tables = EXCLUDED.tables, checksum = EXCLUDED.checksum,
-             created_at = EXCLUDED.created_at`,
-          [b.id, b.deployId, b.environment, b.location, jsonParam(b.tables), b.checksum, b.createdAt],
-        );
+        await pool.query(sql.upsert("backup"), sql.params("backup", b));
       });
     },
     listBackups(environment, limit) {
@@ -569,20 +482,14 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_backups WHERE environment = $1 ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
             [environment],
           )
-        ).map(toBackup),
+        ).map(read.backup),
       );
     },
 
     recordTag(tag) {
       return run("recording a tag", async () => {
         const t = normalizeTag(tag);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_tags (name, environment, deploy_id, git_sha, pushed, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (name) DO UPDATE SET environment = EXCLUDED.environment, deploy_id = EXCLUDED.deploy_id,
-             git_sha = EXCLUDED.git_sha, pushed = EXCLUDED.pushed, created_at = EXCLUDED.created_at`,
-          [t.name, t.environment, t.deployId, t.gitSha, t.pushed, t.createdAt],
-        );
+        await pool.query(sql.upsert("tag"), sql.params("tag", t));
       });
     },
     listTags(environment, limit) {
@@ -592,37 +499,14 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_tags WHERE environment = $1 ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
             [environment],
           )
-        ).map(toTag),
+        ).map(read.tag),
       );
     },
 
     saveAnalysis(analysis) {
       return run("recording an analysis run", async () => {
         const a = normalizeAnalysis(analysis);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_analyses (id, deploy_id, environment, step_index, phase, canary_release_id,
-             baseline_release_id, verdict, summary, measurements, started_at, finished_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, environment = EXCLUDED.environment,
-             step_index = EXCLUDED.step_index, phase = EXCLUDED.phase, canary_release_id = EXCLUDED.canary_release_id,
-             baseline_release_id = EXCLUDED.baseline_release_id, verdict = EXCLUDED.verdict,
-             summary = EXCLUDED.summary, measurements = EXCLUDED.measurements, started_at = EXCLUDED.started_at,
-             finished_at = EXCLUDED.finished_at`,
-          [
-            a.id,
-            a.deployId,
-            a.environment,
-            a.stepIndex,
-            a.phase,
-            a.canaryReleaseId,
-            a.baselineReleaseId,
-            a.verdict,
-            a.summary,
-            jsonParam(a.measurements),
-            a.startedAt,
-            a.finishedAt,
-          ],
-        );
+        await pool.query(sql.upsert("analysis"), sql.params("analysis", a));
       });
     },
     listAnalyses(deployId) {
@@ -632,33 +516,14 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_analyses WHERE deploy_id = $1 ORDER BY started_at, step_index, seq`,
             [deployId],
           )
-        ).map(toAnalysis),
+        ).map(read.analysis),
       );
     },
 
     recordNotification(record) {
       return run("recording a notification", async () => {
         const n = normalizeNotification(record);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_notifications (id, deploy_id, environment, event, channel, ok, attempts, status,
-             error, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = EXCLUDED.deploy_id, environment = EXCLUDED.environment,
-             event = EXCLUDED.event, channel = EXCLUDED.channel, ok = EXCLUDED.ok, attempts = EXCLUDED.attempts,
-             status = EXCLUDED.status, error = EXCLUDED.error, created_at = EXCLUDED.created_at`,
-          [
-            n.id,
-            n.deployId,
-            n.environment,
-            n.event,
-            n.channel,
-            n.ok,
-            n.attempts,
-            n.status,
-            n.error,
-            n.createdAt,
-          ],
-        );
+        await pool.query(sql.upsert("notification"), sql.params("notification", n));
       });
     },
     listNotifications(deployId) {
@@ -668,7 +533,7 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_notifications WHERE deploy_id = $1 ORDER BY created_at, seq`,
             [deployId],
           )
-        ).map(toNotification),
+        ).map(read.notification),
       );
     },
 
@@ -693,55 +558,14 @@ function postgresStore(
           if ((seen.rowCount ?? 0) > 0) throw flagAuditExists(c.audit.id);
           const f = c.definition;
           if (f) {
-            await client.query(
-              `INSERT INTO ${s}.ledger_flags (key, description, owner, type, removal_date, created_at, created_by, archived_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-               ON CONFLICT (key) DO UPDATE SET description = EXCLUDED.description, owner = EXCLUDED.owner,
-                 type = EXCLUDED.type, removal_date = EXCLUDED.removal_date, created_at = EXCLUDED.created_at,
-                 created_by = EXCLUDED.created_by, archived_at = EXCLUDED.archived_at`,
-              [f.key, f.description, f.owner, f.type, f.removalDate, f.createdAt, f.createdBy, f.archivedAt],
-            );
+            await client.query(sql.upsert("flag"), sql.params("flag", f));
           }
           const st = c.state;
           if (st) {
-            await client.query(
-              `INSERT INTO ${s}.ledger_flag_states (flag_key, environment, enabled, rollout, rules, variants, killed,
-                 stickiness, updated_at, updated_by, rollout_changed_at)
-               VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10, $11)
-               ON CONFLICT (flag_key, environment) DO UPDATE SET enabled = EXCLUDED.enabled, rollout = EXCLUDED.rollout,
-                 rules = EXCLUDED.rules, variants = EXCLUDED.variants, killed = EXCLUDED.killed,
-                 stickiness = EXCLUDED.stickiness, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,
-                 rollout_changed_at = EXCLUDED.rollout_changed_at`,
-              [
-                st.flagKey,
-                st.environment,
-                st.enabled,
-                st.rollout,
-                jsonParam(st.rules),
-                jsonParam(st.variants),
-                st.killed,
-                st.stickiness,
-                st.updatedAt,
-                st.updatedBy,
-                st.rolloutChangedAt,
-              ],
-            );
+            await client.query(sql.upsert("flagState"), sql.params("flagState", st));
           }
           const a = c.audit;
-          await client.query(
-            `INSERT INTO ${s}.ledger_flag_audit (id, flag_key, environment, action, actor, at, before, after)
-             VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
-            [
-              a.id,
-              a.flagKey,
-              a.environment,
-              a.action,
-              a.actor,
-              a.at,
-              jsonParam(a.before),
-              jsonParam(a.after),
-            ],
-          );
+          await client.query(sql.insert("flagAudit"), sql.params("flagAudit", a));
           return Number(revision);
         });
       });
@@ -749,7 +573,7 @@ function postgresStore(
     getFlag(key) {
       return run("reading a flag", async () => {
         const row = await one(`SELECT * FROM ${s}.ledger_flags WHERE key = $1`, [key]);
-        return row ? toFlag(row) : null;
+        return row ? read.flag(row) : null;
       });
     },
     listFlags(options = {}) {
@@ -758,7 +582,7 @@ function postgresStore(
           await rows(
             `SELECT * FROM ${s}.ledger_flags${options.includeArchived === true ? "" : " WHERE archived_at IS NULL"} ORDER BY key`,
           )
-        ).map(toFlag),
+        ).map(read.flag),
       );
     },
     getFlagState(key, environment) {
@@ -767,7 +591,7 @@ function postgresStore(
           `SELECT * FROM ${s}.ledger_flag_states WHERE flag_key = $1 AND environment = $2`,
           [key, environment],
         );
-        return row ? toFlagState(row) : null;
+        return row ? read.flagState(row) : null;
       });
     },
     listFlagStates(environment) {
@@ -776,7 +600,7 @@ function postgresStore(
           await rows(`SELECT * FROM ${s}.ledger_flag_states WHERE environment = $1 ORDER BY flag_key`, [
             environment,
           ])
-        ).map(toFlagState),
+        ).map(read.flagState),
       );
     },
     flagRevision() {
@@ -792,7 +616,7 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_flag_audit WHERE flag_key = $1 ORDER BY at DESC, seq DESC${limitClause(listLimit(limit, defaultFlagAuditLimit))}`,
             [flagKey],
           )
-        ).map(toFlagAudit),
+        ).map(read.flagAudit),
       );
     },
     recordFlagEvaluations(environment, day, counts) {
@@ -825,16 +649,15 @@ function postgresStore(
              ORDER BY day DESC, flag_key, has_variant, variant, enabled`,
             params,
           )
-        ).map(toFlagEvaluation);
+        ).map(read.flagEvaluation);
       });
     },
     saveApiToken(token) {
       return run("saving an API token", async () => {
         const t = normalizeApiToken(token);
         const inserted = await count(
-          `INSERT INTO ${s}.ledger_api_tokens (id, hash, name, environment, scope, created_at, created_by, revoked_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-          [t.id, t.hash, t.name, t.environment, t.scope, t.createdAt, t.createdBy, t.revokedAt],
+          `${sql.insert("apiToken")} ON CONFLICT DO NOTHING`,
+          sql.params("apiToken", t),
         );
         if (inserted === 0) throw apiTokenExists(t.id);
       });
@@ -842,12 +665,12 @@ function postgresStore(
     findApiTokenByHash(hash) {
       return run("finding an API token", async () => {
         const row = await one(`SELECT * FROM ${s}.ledger_api_tokens WHERE hash = $1`, [hash]);
-        return row ? toApiToken(row) : null;
+        return row ? read.apiToken(row) : null;
       });
     },
     listApiTokens() {
       return run("listing API tokens", async () =>
-        (await rows(`SELECT * FROM ${s}.ledger_api_tokens ORDER BY created_at, seq`)).map(toApiToken),
+        (await rows(`SELECT * FROM ${s}.ledger_api_tokens ORDER BY created_at, seq`)).map(read.apiToken),
       );
     },
     revokeApiToken(id, at) {
@@ -874,23 +697,7 @@ function postgresStore(
           if (!head) throw new Error("the audit chain head row is missing");
           const unhashed = { ...e, seq: Number(head.seq) + 1, prevHash: String(head.hash) };
           const record: AuditRecord = { ...unhashed, hash: auditHash(unhashed) };
-          await client.query(
-            `INSERT INTO ${s}.ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)`,
-            [
-              record.seq,
-              record.prevHash,
-              record.hash,
-              record.actor,
-              record.action,
-              record.target,
-              record.environment,
-              record.source,
-              jsonParam(record.before),
-              jsonParam(record.after),
-              record.at,
-            ],
-          );
+          await client.query(sql.insert("audit"), sql.params("audit", record));
           await client.query(`UPDATE ${s}.ledger_audit_head SET seq = $1, hash = $2 WHERE id = 1`, [
             record.seq,
             record.hash,
@@ -909,7 +716,7 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_audit WHERE seq > $1${o.target === null ? "" : " AND target = $2"} ORDER BY seq LIMIT ${o.limit}`,
             params,
           )
-        ).map(toAuditRecord);
+        ).map(read.audit);
       });
     },
     verifyAudit() {
@@ -927,7 +734,7 @@ function postgresStore(
                   `SELECT * FROM ${s}.ledger_audit WHERE seq > $1 ORDER BY seq LIMIT ${auditPage}`,
                   [after],
                 )
-              ).rows.map(toAuditRecord);
+              ).rows.map(read.audit);
               for (const record of page) {
                 const failure = verifier.push(record);
                 if (failure) return failure;
@@ -955,14 +762,7 @@ function postgresStore(
     recordGateReport(report) {
       return run("recording a gate report", async () => {
         const r = normalizeGateReport(report);
-        await pool.query(
-          `INSERT INTO ${s}.ledger_gate_reports (id, git_sha, environment, passed, summary, report, created_at, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
-           ON CONFLICT (id) DO UPDATE SET git_sha = EXCLUDED.git_sha, environment = EXCLUDED.environment,
-             passed = EXCLUDED.passed, summary = EXCLUDED.summary, report = EXCLUDED.report,
-             created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by`,
-          [r.id, r.gitSha, r.environment, r.passed, r.summary, jsonParam(r.report), r.createdAt, r.createdBy],
-        );
+        await pool.query(sql.upsert("gateReport"), sql.params("gateReport", r));
       });
     },
     latestGateReport(gitSha, environment) {
@@ -974,7 +774,7 @@ function postgresStore(
            ORDER BY (environment IS NULL), created_at DESC, seq DESC LIMIT 1`,
           [gitSha, environment],
         );
-        return row ? toGateReport(row) : null;
+        return row ? read.gateReport(row) : null;
       });
     },
     listGateReports(gitSha) {
@@ -984,7 +784,7 @@ function postgresStore(
             `SELECT * FROM ${s}.ledger_gate_reports WHERE git_sha = $1 ORDER BY created_at DESC, seq DESC`,
             [gitSha],
           )
-        ).map(toGateReport),
+        ).map(read.gateReport),
       );
     },
 

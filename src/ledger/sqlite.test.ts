@@ -13,18 +13,12 @@ import {
   appendAuditEvents,
   at,
   createFlagChange,
-  sampleAnalysis,
-  sampleApiToken,
   sampleDeploy,
   sampleFlagAudit,
   sampleFlagState,
-  sampleGateReport,
-  sampleNotification,
   sampleStep,
 } from "./contract.js";
-import { createMemoryLedger } from "./memory.js";
-import { createSqliteLedger, migrateSqlite } from "./sqlite.js";
-import { sqliteMigrations } from "./sqlite-migrations.js";
+import { createSqliteLedger } from "./sqlite.js";
 import type { AuditRecord, LedgerStore } from "./types.js";
 
 const repoRoot = path.join(import.meta.dirname, "../..");
@@ -37,56 +31,6 @@ async function open(file = path.join(dir, "ledger.db")): Promise<LedgerStore> {
   const store = await createSqliteLedger(file);
   opened.push(store);
   return store;
-}
-
-/** A file migrated only up to `version` (what an older shipgate left), holding three audit entries. */
-async function createSqliteLedgerAt(file: string, version: number): Promise<AuditRecord[]> {
-  const raw = new Database(file);
-  try {
-    migrateSqlite(
-      raw,
-      file,
-      sqliteMigrations.filter((m) => m.version <= version),
-    );
-  } finally {
-    raw.close();
-  }
-  // Appending through a store would upgrade the file: write the chain with the raw connection.
-  const records: AuditRecord[] = [];
-  const memory = createMemoryLedger();
-  try {
-    records.push(...(await appendAuditEvents(memory, 3)));
-  } finally {
-    await memory.close();
-  }
-  const db = new Database(file);
-  try {
-    const insert = db.prepare(
-      `INSERT INTO ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const r of records) {
-      insert.run(
-        r.seq,
-        r.prevHash,
-        r.hash,
-        r.actor,
-        r.action,
-        r.target,
-        r.environment,
-        r.source,
-        JSON.stringify(r.before),
-        JSON.stringify(r.after),
-        r.at,
-      );
-    }
-    const last = records[records.length - 1];
-    if (last)
-      db.prepare("UPDATE ledger_audit_head SET seq = ?, hash = ? WHERE id = 1").run(last.seq, last.hash);
-  } finally {
-    db.close();
-  }
-  return records;
 }
 
 beforeEach(() => {
@@ -411,152 +355,6 @@ describe("sqlite ledger", () => {
     });
   });
 
-  it("a file at schema version 4 is upgraded to 5 in place, keeping its audit chain, and then stores gate reports", async () => {
-    const file = path.join(dir, "ledger.db");
-    const before = await createSqliteLedgerAt(file, 4);
-    const sha = sampleGateReport().gitSha;
-    const store = await open(file);
-    expect(await store.verifyAudit()).toEqual({ ok: true, count: 3 });
-    expect(await store.listAudit()).toStrictEqual(before);
-    await store.recordGateReport(sampleGateReport());
-    expect(await store.latestGateReport(sha, "production")).toStrictEqual(sampleGateReport());
-    const check = new Database(file);
-    try {
-      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
-        { version: 1 },
-        { version: 2 },
-        { version: 3 },
-        { version: 4 },
-        { version: 5 },
-      ]);
-      expect(
-        check
-          .prepare(
-            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name = 'ledger_gate_reports_by_sha'",
-          )
-          .all(),
-      ).toEqual([{ name: "ledger_gate_reports_by_sha", tbl_name: "ledger_gate_reports" }]);
-      const row = check
-        .prepare(
-          "SELECT passed, environment, typeof(report) AS t, json_extract(report, '$.command') AS c FROM ledger_gate_reports",
-        )
-        .get();
-      expect(row).toMatchObject({ passed: 0, environment: "production", t: "text", c: "check" });
-    } finally {
-      check.close();
-    }
-  });
-
-  it("a file at schema version 3 is upgraded in place (to the latest), keeping its flags, and then keeps an audit log", async () => {
-    const file = path.join(dir, "ledger.db");
-    const raw = new Database(file);
-    try {
-      migrateSqlite(
-        raw,
-        file,
-        sqliteMigrations.filter((m) => m.version <= 3),
-      );
-      raw.exec("UPDATE ledger_flag_revision SET revision = 7 WHERE id = 1");
-    } finally {
-      raw.close();
-    }
-    const store = await open(file);
-    expect(await store.flagRevision()).toBe(7);
-    expect(await store.applyFlagChange(createFlagChange())).toBe(8);
-    await appendAuditEvents(store, 3);
-    expect(await store.verifyAudit()).toEqual({ ok: true, count: 3 });
-    const check = new Database(file);
-    try {
-      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
-        { version: 1 },
-        { version: 2 },
-        { version: 3 },
-        { version: 4 },
-        { version: 5 },
-      ]);
-      expect(
-        check
-          .prepare(
-            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name = 'ledger_audit_by_target'",
-          )
-          .all(),
-      ).toEqual([{ name: "ledger_audit_by_target", tbl_name: "ledger_audit" }]);
-      expect(check.prepare("SELECT seq FROM ledger_audit_head").get()).toMatchObject({ seq: 3 });
-    } finally {
-      check.close();
-    }
-  });
-
-  it("a file at schema version 2 is upgraded in place (to the latest), keeping its data, and then holds flags and tokens", async () => {
-    const file = path.join(dir, "ledger.db");
-    const raw = new Database(file);
-    try {
-      migrateSqlite(
-        raw,
-        file,
-        sqliteMigrations.filter((m) => m.version <= 2),
-      );
-      raw
-        .prepare(
-          "INSERT INTO ledger_environments (environment, current_release_id, traffic, updated_at) VALUES (?, ?, ?, ?)",
-        )
-        .run("production", "r-1", JSON.stringify([{ releaseId: "r-1", weight: 100 }]), at(0));
-      expect(raw.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
-        { version: 1 },
-        { version: 2 },
-      ]);
-    } finally {
-      raw.close();
-    }
-    const store = await open(file);
-    expect(await store.getEnvironmentState("production")).toMatchObject({ currentReleaseId: "r-1" });
-    expect(await store.flagRevision()).toBe(0);
-    expect(await store.applyFlagChange(createFlagChange())).toBe(1);
-    await store.saveApiToken(sampleApiToken());
-    expect(await store.findApiTokenByHash(sampleApiToken().hash)).toEqual(sampleApiToken());
-    const check = new Database(file);
-    try {
-      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
-        { version: 1 },
-        { version: 2 },
-        { version: 3 },
-        { version: 4 },
-        { version: 5 },
-      ]);
-      expect(
-        check
-          .prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ledger_%' ORDER BY name",
-          )
-          .all()
-          .map((r) => (r as { name: string }).name),
-      ).toEqual([
-        "ledger_analyses",
-        "ledger_api_tokens",
-        "ledger_approvals",
-        "ledger_audit",
-        "ledger_audit_head",
-        "ledger_backups",
-        "ledger_deploy_steps",
-        "ledger_deploys",
-        "ledger_environments",
-        "ledger_flag_audit",
-        "ledger_flag_evaluations",
-        "ledger_flag_revision",
-        "ledger_flag_states",
-        "ledger_flags",
-        "ledger_gate_reports",
-        "ledger_locks",
-        "ledger_notifications",
-        "ledger_releases",
-        "ledger_schema_migrations",
-        "ledger_tags",
-      ]);
-    } finally {
-      check.close();
-    }
-  });
-
   it("reopening the file keeps the data", async () => {
     const file = path.join(dir, "ledger.db");
     const first = await createSqliteLedger(file);
@@ -608,62 +406,6 @@ describe("sqlite ledger", () => {
     expect((await store.acquireLock(lockRequest("a"), { now: at(0), staleAfterMs: 60_000 })).acquired).toBe(
       true,
     );
-  });
-
-  it("a file created at schema version 1 is upgraded in place, keeping its data", async () => {
-    const file = path.join(dir, "ledger.db");
-    // What shipgate at schema version 1 left behind: its tables, its version row, some data.
-    const raw = new Database(file);
-    try {
-      migrateSqlite(
-        raw,
-        file,
-        sqliteMigrations.filter((m) => m.version === 1),
-      );
-      raw
-        .prepare(
-          "INSERT INTO ledger_environments (environment, current_release_id, traffic, updated_at) VALUES (?, ?, ?, ?)",
-        )
-        .run("production", "r-1", JSON.stringify([{ releaseId: "r-1", weight: 100 }]), at(0));
-      expect(raw.prepare("SELECT version FROM ledger_schema_migrations").all()).toEqual([{ version: 1 }]);
-    } finally {
-      raw.close();
-    }
-    const store = await open(file);
-    expect(await store.getEnvironmentState("production")).toEqual({
-      environment: "production",
-      currentReleaseId: "r-1",
-      traffic: [{ releaseId: "r-1", weight: 100 }],
-      updatedAt: at(0),
-    });
-    await store.saveAnalysis(sampleAnalysis());
-    await store.recordNotification(sampleNotification({ ok: false, attempts: 3, status: 502, error: "502" }));
-    expect(await store.listAnalyses("d-1")).toEqual([sampleAnalysis()]);
-    expect(await store.listNotifications("d-1")).toEqual([
-      sampleNotification({ ok: false, attempts: 3, status: 502, error: "502" }),
-    ]);
-    const check = new Database(file);
-    try {
-      expect(check.prepare("SELECT version FROM ledger_schema_migrations ORDER BY version").all()).toEqual([
-        { version: 1 },
-        { version: 2 },
-        { version: 3 },
-        { version: 4 },
-        { version: 5 },
-      ]);
-      const indexes = check
-        .prepare(
-          "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_deploy' ORDER BY name",
-        )
-        .all();
-      expect(indexes).toEqual([
-        { name: "ledger_analyses_by_deploy", tbl_name: "ledger_analyses" },
-        { name: "ledger_approvals_by_deploy", tbl_name: "ledger_approvals" },
-        { name: "ledger_notifications_by_deploy", tbl_name: "ledger_notifications" },
-      ]);
-    } finally {
-      check.close();
-    }
   });
 
   it("a file written by a newer shipgate fails with LEDGER_FAILED and says to upgrade", async () => {

@@ -38,6 +38,7 @@ import {
 } from "./normalize.js";
 import { rowReaders, type SqlRow } from "./rows.js";
 import { type LedgerMigration, sqliteMigrations } from "./sqlite-migrations.js";
+import { type SqlParam, tableSql } from "./table-shapes.js";
 import type { AuditRecord, DeployLock, LedgerStore, LockResult } from "./types.js";
 
 export interface SqliteLedgerOptions {
@@ -46,34 +47,16 @@ export interface SqliteLedgerOptions {
 }
 
 type Db = Database.Database;
-type SqlValue = string | number | null;
 
 /** How many audit rows verifyAudit reads at a time. */
 const auditPage = 1000;
 
-const {
-  toAuditRecord,
-  toFlag,
-  toFlagState,
-  toFlagAudit,
-  toFlagEvaluation,
-  toApiToken,
-  toRelease,
-  toDeploy,
-  toStep,
-  toState,
-  toLock,
-  toApproval,
-  toBackup,
-  toTag,
-  toAnalysis,
-  toNotification,
-  toGateReport,
-} = rowReaders({
+const read = rowReaders({
   json: (value) => JSON.parse(String(value)),
   time: (value) => String(value),
   bool: (value) => Number(value) !== 0,
 });
+const sql = tableSql("sqlite");
 
 function schemaVersion(db: Db): number {
   const table = db
@@ -165,10 +148,10 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
       return Promise.reject(ledgerFailure(error, what, location, hint));
     }
   };
-  const get = (sql: string, ...params: SqlValue[]): SqlRow | undefined =>
+  const get = (sql: string, ...params: SqlParam[]): SqlRow | undefined =>
     db.prepare(sql).get(...params) as SqlRow | undefined;
-  const all = (sql: string, ...params: SqlValue[]): SqlRow[] => db.prepare(sql).all(...params) as SqlRow[];
-  const exec = (sql: string, ...params: SqlValue[]): number => db.prepare(sql).run(...params).changes;
+  const all = (sql: string, ...params: SqlParam[]): SqlRow[] => db.prepare(sql).all(...params) as SqlRow[];
+  const exec = (sql: string, ...params: SqlParam[]): number => db.prepare(sql).run(...params).changes;
   const immediate = <T>(operation: () => T): T => db.transaction(operation).immediate();
   const limitClause = (limit: number | null) => (limit === null ? "" : ` LIMIT ${limit}`);
 
@@ -179,30 +162,17 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
       return run("saving a release", () => {
         const r = normalizeRelease(release);
         return immediate(() => {
-          exec(
-            `INSERT INTO ledger_releases (id, version, git_sha, artifact, start, config, env_keys, env_sealed, created_at, created_by)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-            r.id,
-            r.version,
-            r.gitSha,
-            JSON.stringify(r.artifact),
-            r.start,
-            JSON.stringify(r.config),
-            JSON.stringify(r.envKeys),
-            r.envSealed,
-            r.createdAt,
-            r.createdBy,
-          );
+          exec(sql.insertNew("release"), ...sql.params("release", r));
           const row = get("SELECT * FROM ledger_releases WHERE id = ?", r.id);
           if (!row) throw new Error(`release ${r.id} vanished after it was saved`);
-          return toRelease(row);
+          return read.release(row);
         });
       });
     },
     getRelease(id) {
       return run("reading a release", () => {
         const row = get("SELECT * FROM ledger_releases WHERE id = ?", id);
-        return row ? toRelease(row) : null;
+        return row ? read.release(row) : null;
       });
     },
     findReleaseByVersion(version) {
@@ -211,47 +181,28 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           "SELECT * FROM ledger_releases WHERE version = ? ORDER BY created_at DESC, seq DESC LIMIT 1",
           version,
         );
-        return row ? toRelease(row) : null;
+        return row ? read.release(row) : null;
       });
     },
     listReleases(limit) {
       return run("listing releases", () =>
         all(
           `SELECT * FROM ledger_releases ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
-        ).map(toRelease),
+        ).map(read.release),
       );
     },
 
     createDeploy(deploy) {
       return run("recording a deploy", () => {
         const d = normalizeDeploy(deploy);
-        const changes = exec(
-          `INSERT INTO ledger_deploys (id, environment, kind, release_id, previous_release_id, previous_traffic, strategy,
-             status, actor, reason, plan, next_step, error, started_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-          d.id,
-          d.environment,
-          d.kind,
-          d.releaseId,
-          d.previousReleaseId,
-          JSON.stringify(d.previousTraffic),
-          d.strategy,
-          d.status,
-          d.actor,
-          d.reason,
-          JSON.stringify(d.plan),
-          d.nextStep,
-          d.error,
-          d.startedAt,
-          d.finishedAt,
-        );
+        const changes = exec(sql.insertNew("deploy"), ...sql.params("deploy", d));
         if (changes === 0) throw deployExists(d.id);
       });
     },
     updateDeploy(id, patch) {
       return run("updating a deploy", () => {
         const sets: string[] = [];
-        const params: SqlValue[] = [];
+        const params: SqlParam[] = [];
         if (patch.status !== undefined) {
           sets.push("status = ?");
           params.push(patch.status);
@@ -277,20 +228,20 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
             exec(`UPDATE ledger_deploys SET ${sets.join(", ")} WHERE id = ?`, ...params, id);
           const row = get("SELECT * FROM ledger_deploys WHERE id = ?", id);
           if (!row) throw deployNotFound(id);
-          return toDeploy(row);
+          return read.deploy(row);
         });
       });
     },
     getDeploy(id) {
       return run("reading a deploy", () => {
         const row = get("SELECT * FROM ledger_deploys WHERE id = ?", id);
-        return row ? toDeploy(row) : null;
+        return row ? read.deploy(row) : null;
       });
     },
     listDeploys(environment, options = {}) {
       return run("listing deploys", () => {
         const where = ["environment = ?"];
-        const params: SqlValue[] = [environment];
+        const params: SqlParam[] = [environment];
         if (options.kind !== undefined) {
           where.push("kind = ?");
           params.push(options.kind);
@@ -303,7 +254,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         return all(
           `SELECT * FROM ledger_deploys WHERE ${where.join(" AND ")} ORDER BY started_at DESC, seq DESC${limitClause(limit)}`,
           ...params,
-        ).map(toDeploy);
+        ).map(read.deploy);
       });
     },
     activeDeploy(environment) {
@@ -313,7 +264,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
            ORDER BY started_at DESC, seq DESC LIMIT 1`,
           environment,
         );
-        return row ? toDeploy(row) : null;
+        return row ? read.deploy(row) : null;
       });
     },
     lastSucceededDeploy(environment) {
@@ -323,32 +274,20 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
            ORDER BY started_at DESC, seq DESC LIMIT 1`,
           environment,
         );
-        return row ? toDeploy(row) : null;
+        return row ? read.deploy(row) : null;
       });
     },
 
     recordStep(step) {
       return run("journaling a step", () => {
         const s = normalizeStep(step);
-        exec(
-          `INSERT INTO ledger_deploy_steps (deploy_id, step_index, type, status, detail, started_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (deploy_id, step_index) DO UPDATE SET type = excluded.type, status = excluded.status,
-             detail = excluded.detail, started_at = excluded.started_at, finished_at = excluded.finished_at`,
-          s.deployId,
-          s.index,
-          s.type,
-          s.status,
-          JSON.stringify(s.detail),
-          s.startedAt,
-          s.finishedAt,
-        );
+        exec(sql.upsert("step"), ...sql.params("step", s));
       });
     },
     listSteps(deployId) {
       return run("reading the journal", () =>
         all("SELECT * FROM ledger_deploy_steps WHERE deploy_id = ? ORDER BY step_index", deployId).map(
-          toStep,
+          read.step,
         ),
       );
     },
@@ -356,26 +295,18 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     getEnvironmentState(environment) {
       return run("reading the environment's state", () => {
         const row = get("SELECT * FROM ledger_environments WHERE environment = ?", environment);
-        return row ? toState(row) : null;
+        return row ? read.environment(row) : null;
       });
     },
     setEnvironmentState(state) {
       return run("recording the environment's state", () => {
         const s = normalizeState(state);
-        exec(
-          `INSERT INTO ledger_environments (environment, current_release_id, traffic, updated_at) VALUES (?, ?, ?, ?)
-           ON CONFLICT (environment) DO UPDATE SET current_release_id = excluded.current_release_id,
-             traffic = excluded.traffic, updated_at = excluded.updated_at`,
-          s.environment,
-          s.currentReleaseId,
-          JSON.stringify(s.traffic),
-          s.updatedAt,
-        );
+        exec(sql.upsert("environment"), ...sql.params("environment", s));
       });
     },
     listEnvironmentStates() {
       return run("listing environments", () =>
-        all("SELECT * FROM ledger_environments ORDER BY environment").map(toState),
+        all("SELECT * FROM ledger_environments ORDER BY environment").map(read.environment),
       );
     },
 
@@ -385,7 +316,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         const stale = staleBefore(now, options.staleAfterMs);
         return immediate((): LockResult => {
           const row = get("SELECT * FROM ledger_locks WHERE environment = ?", request.environment);
-          const held = row ? toLock(row) : null;
+          const held = row ? read.lock(row) : null;
           if (held && held.holder !== request.holder && held.heartbeatAt >= stale) {
             return { acquired: false, heldBy: held };
           }
@@ -399,20 +330,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
             acquiredAt: held && held.holder === request.holder ? held.acquiredAt : now,
             heartbeatAt: now,
           };
-          exec(
-            `INSERT INTO ledger_locks (environment, holder, deploy_id, hostname, pid, acquired_at, heartbeat_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (environment) DO UPDATE SET holder = excluded.holder, deploy_id = excluded.deploy_id,
-               hostname = excluded.hostname, pid = excluded.pid, acquired_at = excluded.acquired_at,
-               heartbeat_at = excluded.heartbeat_at`,
-            lock.environment,
-            lock.holder,
-            lock.deployId,
-            lock.hostname,
-            lock.pid,
-            lock.acquiredAt,
-            lock.heartbeatAt,
-          );
+          exec(sql.upsert("lock"), ...sql.params("lock", lock));
           return { acquired: true, lock };
         });
       });
@@ -439,7 +357,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     getLock(environment) {
       return run("reading the deploy lock", () => {
         const row = get("SELECT * FROM ledger_locks WHERE environment = ?", environment);
-        return row ? toLock(row) : null;
+        return row ? read.lock(row) : null;
       });
     },
     forceReleaseLock(environment) {
@@ -448,7 +366,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           const row = get("SELECT * FROM ledger_locks WHERE environment = ?", environment);
           if (!row) return null;
           exec("DELETE FROM ledger_locks WHERE environment = ?", environment);
-          return toLock(row);
+          return read.lock(row);
         }),
       );
     },
@@ -456,20 +374,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     recordApproval(approval) {
       return run("recording an approval", () => {
         const a = normalizeApproval(approval);
-        exec(
-          `INSERT INTO ledger_approvals (id, deploy_id, approver, decision, comment, created_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, approver = excluded.approver,
-             decision = excluded.decision, comment = excluded.comment, created_at = excluded.created_at,
-             expires_at = excluded.expires_at`,
-          a.id,
-          a.deployId,
-          a.approver,
-          a.decision,
-          a.comment,
-          a.createdAt,
-          a.expiresAt,
-        );
+        exec(sql.upsert("approval"), ...sql.params("approval", a));
       });
     },
     listApprovals(deployId) {
@@ -477,27 +382,14 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         all(
           "SELECT * FROM ledger_approvals WHERE deploy_id = ? ORDER BY created_at DESC, seq DESC",
           deployId,
-        ).map(toApproval),
+        ).map(read.approval),
       );
     },
 
     recordBackup(backup) {
       return run("recording a backup", () => {
         const b = normalizeBackup(backup);
-        exec(
-          `INSERT INTO ledger_backups (id, deploy_id, environment, location, tables, checksum, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, environment = excluded.environment,
-             location = excluded.location, tables = excluded.tables, checksum = excluded.checksum,
-             created_at = excluded.created_at`,
-          b.id,
-          b.deployId,
-          b.environment,
-          b.location,
-          JSON.stringify(b.tables),
-          b.checksum,
-          b.createdAt,
-        );
+        exec(sql.upsert("backup"), ...sql.params("backup", b));
       });
     },
     listBackups(environment, limit) {
@@ -505,24 +397,14 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         all(
           `SELECT * FROM ledger_backups WHERE environment = ? ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
           environment,
-        ).map(toBackup),
+        ).map(read.backup),
       );
     },
 
     recordTag(tag) {
       return run("recording a tag", () => {
         const t = normalizeTag(tag);
-        exec(
-          `INSERT INTO ledger_tags (name, environment, deploy_id, git_sha, pushed, created_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET environment = excluded.environment, deploy_id = excluded.deploy_id,
-             git_sha = excluded.git_sha, pushed = excluded.pushed, created_at = excluded.created_at`,
-          t.name,
-          t.environment,
-          t.deployId,
-          t.gitSha,
-          t.pushed ? 1 : 0,
-          t.createdAt,
-        );
+        exec(sql.upsert("tag"), ...sql.params("tag", t));
       });
     },
     listTags(environment, limit) {
@@ -530,35 +412,14 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         all(
           `SELECT * FROM ledger_tags WHERE environment = ? ORDER BY created_at DESC, seq DESC${limitClause(listLimit(limit))}`,
           environment,
-        ).map(toTag),
+        ).map(read.tag),
       );
     },
 
     saveAnalysis(analysis) {
       return run("recording an analysis run", () => {
         const a = normalizeAnalysis(analysis);
-        exec(
-          `INSERT INTO ledger_analyses (id, deploy_id, environment, step_index, phase, canary_release_id,
-             baseline_release_id, verdict, summary, measurements, started_at, finished_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, environment = excluded.environment,
-             step_index = excluded.step_index, phase = excluded.phase, canary_release_id = excluded.canary_release_id,
-             baseline_release_id = excluded.baseline_release_id, verdict = excluded.verdict,
-             summary = excluded.summary, measurements = excluded.measurements, started_at = excluded.started_at,
-             finished_at = excluded.finished_at`,
-          a.id,
-          a.deployId,
-          a.environment,
-          a.stepIndex,
-          a.phase,
-          a.canaryReleaseId,
-          a.baselineReleaseId,
-          a.verdict,
-          a.summary,
-          JSON.stringify(a.measurements),
-          a.startedAt,
-          a.finishedAt,
-        );
+        exec(sql.upsert("analysis"), ...sql.params("analysis", a));
       });
     },
     listAnalyses(deployId) {
@@ -566,36 +427,20 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         all(
           "SELECT * FROM ledger_analyses WHERE deploy_id = ? ORDER BY started_at, step_index, seq",
           deployId,
-        ).map(toAnalysis),
+        ).map(read.analysis),
       );
     },
 
     recordNotification(record) {
       return run("recording a notification", () => {
         const n = normalizeNotification(record);
-        exec(
-          `INSERT INTO ledger_notifications (id, deploy_id, environment, event, channel, ok, attempts, status, error, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET deploy_id = excluded.deploy_id, environment = excluded.environment,
-             event = excluded.event, channel = excluded.channel, ok = excluded.ok, attempts = excluded.attempts,
-             status = excluded.status, error = excluded.error, created_at = excluded.created_at`,
-          n.id,
-          n.deployId,
-          n.environment,
-          n.event,
-          n.channel,
-          n.ok ? 1 : 0,
-          n.attempts,
-          n.status,
-          n.error,
-          n.createdAt,
-        );
+        exec(sql.upsert("notification"), ...sql.params("notification", n));
       });
     },
     listNotifications(deployId) {
       return run("listing notifications", () =>
         all("SELECT * FROM ledger_notifications WHERE deploy_id = ? ORDER BY created_at, seq", deployId).map(
-          toNotification,
+          read.notification,
         ),
       );
     },
@@ -615,58 +460,14 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           }
           const f = c.definition;
           if (f) {
-            exec(
-              `INSERT INTO ledger_flags (key, description, owner, type, removal_date, created_at, created_by, archived_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (key) DO UPDATE SET description = excluded.description, owner = excluded.owner,
-                 type = excluded.type, removal_date = excluded.removal_date, created_at = excluded.created_at,
-                 created_by = excluded.created_by, archived_at = excluded.archived_at`,
-              f.key,
-              f.description,
-              f.owner,
-              f.type,
-              f.removalDate,
-              f.createdAt,
-              f.createdBy,
-              f.archivedAt,
-            );
+            exec(sql.upsert("flag"), ...sql.params("flag", f));
           }
           const st = c.state;
           if (st) {
-            exec(
-              `INSERT INTO ledger_flag_states (flag_key, environment, enabled, rollout, rules, variants, killed, stickiness,
-                 updated_at, updated_by, rollout_changed_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-               ON CONFLICT (flag_key, environment) DO UPDATE SET enabled = excluded.enabled, rollout = excluded.rollout,
-                 rules = excluded.rules, variants = excluded.variants, killed = excluded.killed,
-                 stickiness = excluded.stickiness, updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-                 rollout_changed_at = excluded.rollout_changed_at`,
-              st.flagKey,
-              st.environment,
-              st.enabled ? 1 : 0,
-              st.rollout,
-              JSON.stringify(st.rules),
-              JSON.stringify(st.variants),
-              st.killed ? 1 : 0,
-              st.stickiness,
-              st.updatedAt,
-              st.updatedBy,
-              st.rolloutChangedAt,
-            );
+            exec(sql.upsert("flagState"), ...sql.params("flagState", st));
           }
           const a = c.audit;
-          exec(
-            `INSERT INTO ledger_flag_audit (id, flag_key, environment, action, actor, at, before, after)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            a.id,
-            a.flagKey,
-            a.environment,
-            a.action,
-            a.actor,
-            a.at,
-            JSON.stringify(a.before),
-            JSON.stringify(a.after),
-          );
+          exec(sql.insert("flagAudit"), ...sql.params("flagAudit", a));
           const row = get(
             "UPDATE ledger_flag_revision SET revision = revision + 1 WHERE id = 1 RETURNING revision",
           );
@@ -678,14 +479,14 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     getFlag(key) {
       return run("reading a flag", () => {
         const row = get("SELECT * FROM ledger_flags WHERE key = ?", key);
-        return row ? toFlag(row) : null;
+        return row ? read.flag(row) : null;
       });
     },
     listFlags(options = {}) {
       return run("listing flags", () =>
         all(
           `SELECT * FROM ledger_flags${options.includeArchived === true ? "" : " WHERE archived_at IS NULL"} ORDER BY key`,
-        ).map(toFlag),
+        ).map(read.flag),
       );
     },
     getFlagState(key, environment) {
@@ -695,13 +496,13 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           key,
           environment,
         );
-        return row ? toFlagState(row) : null;
+        return row ? read.flagState(row) : null;
       });
     },
     listFlagStates(environment) {
       return run("listing flag states", () =>
         all("SELECT * FROM ledger_flag_states WHERE environment = ? ORDER BY flag_key", environment).map(
-          toFlagState,
+          read.flagState,
         ),
       );
     },
@@ -716,7 +517,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         all(
           `SELECT * FROM ledger_flag_audit WHERE flag_key = ? ORDER BY at DESC, seq DESC${limitClause(listLimit(limit, defaultFlagAuditLimit))}`,
           flagKey,
-        ).map(toFlagAudit),
+        ).map(read.flagAudit),
       );
     },
     recordFlagEvaluations(environment, day, counts) {
@@ -746,12 +547,12 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     listFlagEvaluations(environment, flagKey) {
       return run("listing flag evaluations", () => {
         const where = flagKey === undefined ? "" : " AND flag_key = ?";
-        const params: SqlValue[] = flagKey === undefined ? [environment] : [environment, flagKey];
+        const params: SqlParam[] = flagKey === undefined ? [environment] : [environment, flagKey];
         return all(
           `SELECT * FROM ledger_flag_evaluations WHERE environment = ?${where}
            ORDER BY day DESC, flag_key, has_variant, variant, enabled`,
           ...params,
-        ).map(toFlagEvaluation);
+        ).map(read.flagEvaluation);
       });
     },
     saveApiToken(token) {
@@ -761,30 +562,19 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           if (get("SELECT 1 AS present FROM ledger_api_tokens WHERE id = ? OR hash = ?", t.id, t.hash)) {
             throw apiTokenExists(t.id);
           }
-          exec(
-            `INSERT INTO ledger_api_tokens (id, hash, name, environment, scope, created_at, created_by, revoked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-            t.id,
-            t.hash,
-            t.name,
-            t.environment,
-            t.scope,
-            t.createdAt,
-            t.createdBy,
-            t.revokedAt,
-          );
+          exec(sql.insert("apiToken"), ...sql.params("apiToken", t));
         });
       });
     },
     findApiTokenByHash(hash) {
       return run("finding an API token", () => {
         const row = get("SELECT * FROM ledger_api_tokens WHERE hash = ?", hash);
-        return row ? toApiToken(row) : null;
+        return row ? read.apiToken(row) : null;
       });
     },
     listApiTokens() {
       return run("listing API tokens", () =>
-        all("SELECT * FROM ledger_api_tokens ORDER BY created_at, seq").map(toApiToken),
+        all("SELECT * FROM ledger_api_tokens ORDER BY created_at, seq").map(read.apiToken),
       );
     },
     revokeApiToken(id, at) {
@@ -810,21 +600,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           if (!head) throw new Error("the audit chain head row is missing");
           const unhashed = { ...e, seq: Number(head.seq) + 1, prevHash: String(head.hash) };
           const record: AuditRecord = { ...unhashed, hash: auditHash(unhashed) };
-          exec(
-            `INSERT INTO ledger_audit (seq, prev_hash, hash, actor, action, target, environment, source, before, after, at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            record.seq,
-            record.prevHash,
-            record.hash,
-            record.actor,
-            record.action,
-            record.target,
-            record.environment,
-            record.source,
-            JSON.stringify(record.before),
-            JSON.stringify(record.after),
-            record.at,
-          );
+          exec(sql.insert("audit"), ...sql.params("audit", record));
           exec("UPDATE ledger_audit_head SET seq = ?, hash = ? WHERE id = 1", record.seq, record.hash);
           return record;
         });
@@ -833,12 +609,12 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     listAudit(options) {
       return run("reading the audit log", () => {
         const o = auditListOptions(options);
-        const params: SqlValue[] = [o.afterSeq];
+        const params: SqlParam[] = [o.afterSeq];
         if (o.target !== null) params.push(o.target);
         return all(
           `SELECT * FROM ledger_audit WHERE seq > ?${o.target === null ? "" : " AND target = ?"} ORDER BY seq LIMIT ${o.limit}`,
           ...params,
-        ).map(toAuditRecord);
+        ).map(read.audit);
       });
     },
     verifyAudit() {
@@ -852,7 +628,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
               const page = all(
                 `SELECT * FROM ledger_audit WHERE seq > ? ORDER BY seq LIMIT ${auditPage}`,
                 after,
-              ).map(toAuditRecord);
+              ).map(read.audit);
               for (const record of page) {
                 const failure = verifier.push(record);
                 if (failure) return failure;
@@ -870,21 +646,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
     recordGateReport(report) {
       return run("recording a gate report", () => {
         const r = normalizeGateReport(report);
-        exec(
-          `INSERT INTO ledger_gate_reports (id, git_sha, environment, passed, summary, report, created_at, created_by)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET git_sha = excluded.git_sha, environment = excluded.environment,
-             passed = excluded.passed, summary = excluded.summary, report = excluded.report,
-             created_at = excluded.created_at, created_by = excluded.created_by`,
-          r.id,
-          r.gitSha,
-          r.environment,
-          r.passed ? 1 : 0,
-          r.summary,
-          JSON.stringify(r.report),
-          r.createdAt,
-          r.createdBy,
-        );
+        exec(sql.upsert("gateReport"), ...sql.params("gateReport", r));
       });
     },
     latestGateReport(gitSha, environment) {
@@ -896,7 +658,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
           gitSha,
           environment,
         );
-        return row ? toGateReport(row) : null;
+        return row ? read.gateReport(row) : null;
       });
     },
     listGateReports(gitSha) {
@@ -904,7 +666,7 @@ function sqliteStore(db: Db, location: string, hint: string): LedgerStore {
         all(
           "SELECT * FROM ledger_gate_reports WHERE git_sha = ? ORDER BY created_at DESC, seq DESC",
           gitSha,
-        ).map(toGateReport),
+        ).map(read.gateReport),
       );
     },
 

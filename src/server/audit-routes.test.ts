@@ -3,37 +3,34 @@
  * verify (admin only) on intact and broken chains. The tokens live in a ledger of their own so the
  * audit rows of their creation do not shift the seqs under test.
  */
-import fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { declaredPermissions, type RouteApp, startRouteApp } from "../../test/support/route-app.js";
 import { createMemoryLedger } from "../ledger/memory.js";
 import type { AuditRecord, LedgerStore } from "../ledger/types.js";
-import { registerApiErrors } from "./api-error.js";
-import { createApiToken } from "./api-token.js";
 import { auditRoutes } from "./audit-routes.js";
-import { registerAuth } from "./auth/index.js";
 import type { Role } from "./auth/roles.js";
 
 let ledger: LedgerStore;
 let tokenLedger: LedgerStore;
-let app: FastifyInstance;
-let tokens: Record<Role, string>;
+let api: RouteApp<Role>;
 
-async function buildApp(audited: LedgerStore): Promise<FastifyInstance> {
-  const instance = fastify({ bodyLimit: 1024 });
-  registerApiErrors(instance);
-  await registerAuth(instance, { ledger: tokenLedger, accessRules: () => ({}) });
-  await instance.register(auditRoutes, { prefix: "/api/audit", ledger: audited });
-  await instance.ready();
-  return instance;
-}
-
-function get(path: string, as: Role | null = "viewer", on = app): Promise<LightMyRequestResponse> {
-  return on.inject({
-    method: "GET",
-    url: path,
-    headers: as === null ? {} : { authorization: `Bearer ${tokens[as]}` },
+/** The audit routes over `audited`, behind the auth hook over the token ledger, with a token per role. */
+function startApp(audited: LedgerStore): Promise<RouteApp<Role>> {
+  return startRouteApp({
+    ledger: tokenLedger,
+    bodyLimit: 1024,
+    as: "viewer",
+    tokens: {
+      viewer: ["viewer", "viewer-1"],
+      deployer: ["deployer", "deployer-1"],
+      approver: ["approver", "approver-1"],
+      admin: ["admin", "admin-1"],
+    },
+    routes: (app) => app.register(auditRoutes, { prefix: "/api/audit", ledger: audited }),
   });
 }
+
+const get = (path: string, as: Role | null = "viewer", on = api) => on.call("GET", path, { as });
 
 async function appendEvents(n: number): Promise<void> {
   for (let i = 1; i <= n; i += 1) {
@@ -53,25 +50,11 @@ async function appendEvents(n: number): Promise<void> {
 beforeEach(async () => {
   ledger = createMemoryLedger();
   tokenLedger = createMemoryLedger();
-  const entries = await Promise.all(
-    (["viewer", "deployer", "approver", "admin"] as const).map(async (role) => {
-      const created = await createApiToken({
-        ledger: tokenLedger,
-        role,
-        environment: null,
-        name: `${role}-1`,
-        actor: "setup",
-        knownEnvironments: [],
-      });
-      return [role, created.token] as const;
-    }),
-  );
-  tokens = Object.fromEntries(entries) as Record<Role, string>;
-  app = await buildApp(ledger);
+  api = await startApp(ledger);
 });
 
 afterEach(async () => {
-  await app.close();
+  await api.app.close();
 });
 
 const entries = (res: { json: <T>() => T }) => res.json<{ entries: AuditRecord[] }>().entries;
@@ -126,14 +109,7 @@ describe("GET /api/audit", () => {
   });
 
   it("declares the permissions read and admin", async () => {
-    const seen: Record<string, unknown> = {};
-    const probe = fastify();
-    probe.addHook("onRoute", (route) => {
-      seen[`${String(route.method)} ${route.url}`] = route.config?.permission;
-    });
-    await probe.register(auditRoutes, { prefix: "/api/audit", ledger });
-    await probe.ready();
-    await probe.close();
+    const seen = await declaredPermissions(auditRoutes, { prefix: "/api/audit", ledger });
     expect(seen).toMatchObject({ "GET /api/audit": "read", "GET /api/audit/verify": "admin" });
     expect(Object.values(seen).every((p) => p === "read" || p === "admin")).toBe(true); // HEAD routes too
   });
@@ -174,7 +150,7 @@ describe("GET /api/audit/verify", () => {
         reason: "row 2: its hash does not match",
       }),
     };
-    const other = await buildApp(broken);
+    const other = await startApp(broken);
     try {
       const res = await get("/api/audit/verify", "admin", other);
       expect(res.statusCode).toBe(200);
@@ -185,17 +161,12 @@ describe("GET /api/audit/verify", () => {
         reason: "row 2: its hash does not match",
       });
     } finally {
-      await other.close();
+      await other.app.close();
     }
   });
 
   it("answers 404 for a method or path it does not serve, never 500", async () => {
-    const post = await app.inject({
-      method: "POST",
-      url: "/api/audit",
-      headers: { authorization: `Bearer ${tokens.admin}` },
-      payload: { x: 1 },
-    });
+    const post = await api.call("POST", "/api/audit", { as: "admin", body: { x: 1 } });
     expect(post.statusCode).toBe(404);
     const nested = await get("/api/audit/verify/extra");
     expect(nested.statusCode).toBe(404);

@@ -45,7 +45,6 @@ export const dashboardAssets: readonly string[] = [
   "login-view.js",
   "main.js",
   "permissions.js",
-  "types.js",
   "uPlot.iife.min.js",
   "uPlot.min.css",
 ];

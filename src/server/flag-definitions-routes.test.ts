@@ -4,8 +4,9 @@
  * archive by admins only with their audit rows (actor = the token's name, source = the client's
  * address), validation 400s with details, 404, 409 and the declared permissions.
  */
-import fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
+import type { LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { declaredPermissions, type RouteApp, startRouteApp } from "../../test/support/route-app.js";
 import {
   createFlagService,
   type FlagChangeResult,
@@ -14,68 +15,19 @@ import {
 } from "../flags/service.js";
 import { createMemoryLedger } from "../ledger/memory.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { registerApiErrors } from "./api-error.js";
-import { createApiToken } from "./api-token.js";
-import { registerAuth } from "./auth/index.js";
-import type { Role } from "./auth/roles.js";
 import { flagDefinitionsRoutes } from "./flag-definitions-routes.js";
 import { flagsAdminRoutes } from "./flags-admin-routes.js";
 
 const environments = ["staging", "production"];
+type Caller = "viewer" | "deployer" | "approver" | "admin" | "stagingAdmin";
 let ledger: LedgerStore;
-let app: FastifyInstance;
-let tokens: Record<Role | "stagingAdmin", string>;
+let api: RouteApp<Caller>;
 let baseline: number;
 const now = () => new Date("2026-03-01T10:00:00Z");
 
-async function buildApp(): Promise<FastifyInstance> {
-  const instance = fastify({ bodyLimit: 4096 });
-  registerApiErrors(instance);
-  instance.removeContentTypeParser("text/plain");
-  await registerAuth(instance, { ledger, accessRules: () => ({}) });
-  const flags = createFlagService({ ledger, environments, now });
-  await instance.register(flagDefinitionsRoutes, { prefix: "/api/flag-definitions", flags });
-  await instance.register(flagsAdminRoutes, {
-    prefix: "/api/environments",
-    flags,
-    ledger,
-    knownEnvironments: environments,
-  });
-  await instance.ready();
-  return instance;
-}
-
-async function tokenFor(role: Role, name: string, environment: string | null = null): Promise<string> {
-  const created = await createApiToken({
-    ledger,
-    role,
-    environment,
-    name,
-    actor: "setup",
-    knownEnvironments: environments,
-  });
-  return created.token;
-}
-
-function call(
-  method: "GET" | "POST" | "PATCH",
-  url: string,
-  options: { as?: Role | "stagingAdmin" | null; body?: unknown; ip?: string } = {},
-): Promise<LightMyRequestResponse> {
-  const as = options.as === undefined ? "admin" : options.as;
-  return app.inject({
-    method,
-    url,
-    headers: {
-      ...(as === null ? {} : { authorization: `Bearer ${tokens[as]}` }),
-      ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(options.body !== undefined ? { payload: JSON.stringify(options.body) } : {}),
-    ...(options.ip ? { remoteAddress: options.ip } : {}),
-  });
-}
-
-const create = (body: unknown, as?: Role | "stagingAdmin", ip?: string) =>
+const call = (...args: Parameters<RouteApp<Caller>["call"]>): Promise<LightMyRequestResponse> =>
+  api.call(...args);
+const create = (body: unknown, as?: Caller, ip?: string) =>
   call("POST", "/api/flag-definitions", { body, ...(as ? { as } : {}), ...(ip ? { ip } : {}) });
 
 beforeEach(async () => {
@@ -89,19 +41,34 @@ beforeEach(async () => {
   await flags.enable("new-checkout", "production", "alice");
   await flags.createFlag({ key: "old-search", owner: "team-search", type: "ops" }, "alice");
   await flags.archive("old-search", "alice");
-  tokens = {
-    viewer: await tokenFor("viewer", "vic"),
-    deployer: await tokenFor("deployer", "dee"),
-    approver: await tokenFor("approver", "ada"),
-    admin: await tokenFor("admin", "root"),
-    stagingAdmin: await tokenFor("admin", "ops-staging", "staging"),
-  };
+  api = await startRouteApp({
+    ledger,
+    bodyLimit: 4096,
+    knownEnvironments: environments,
+    as: "admin",
+    tokens: {
+      viewer: ["viewer", "vic"],
+      deployer: ["deployer", "dee"],
+      approver: ["approver", "ada"],
+      admin: ["admin", "root"],
+      stagingAdmin: ["admin", "ops-staging", "staging"],
+    },
+    routes: async (app) => {
+      const flags = createFlagService({ ledger, environments, now });
+      await app.register(flagDefinitionsRoutes, { prefix: "/api/flag-definitions", flags });
+      await app.register(flagsAdminRoutes, {
+        prefix: "/api/environments",
+        flags,
+        ledger,
+        knownEnvironments: environments,
+      });
+    },
+  });
   baseline = (await ledger.listAudit()).length;
-  app = await buildApp();
 });
 
 afterEach(async () => {
-  await app.close();
+  await api.app.close();
 });
 
 describe("GET /api/flag-definitions", () => {
@@ -295,17 +262,10 @@ describe("POST /api/flag-definitions/:key/archive", () => {
 
 describe("permissions", () => {
   it("declares read for the reads and admin for create and archive; no token in any reply or row", async () => {
-    const seen: Record<string, unknown> = {};
-    const probe = fastify();
-    probe.addHook("onRoute", (route) => {
-      seen[`${String(route.method)} ${route.url}`] = route.config?.permission;
-    });
-    await probe.register(flagDefinitionsRoutes, {
+    const seen = await declaredPermissions(flagDefinitionsRoutes, {
       prefix: "/api/flag-definitions",
       flags: createFlagService({ ledger, environments }),
     });
-    await probe.ready();
-    await probe.close();
     expect(seen).toMatchObject({
       "GET /api/flag-definitions": "read",
       "GET /api/flag-definitions/:key": "read",
@@ -320,6 +280,6 @@ describe("permissions", () => {
       await call("GET", "/api/flag-definitions/dark-mode", { as: "viewer" }),
     ];
     const text = [...replies.map((r) => r.body), JSON.stringify(await ledger.listAudit())].join("\n");
-    for (const token of Object.values(tokens)) expect(text).not.toContain(token);
+    for (const token of Object.values(api.tokens)) expect(text).not.toContain(token);
   });
 });

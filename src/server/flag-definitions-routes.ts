@@ -21,6 +21,7 @@ import { flagTypes } from "../flags/types.js";
 import { sendApiError } from "./api-error.js";
 import { principalOf, requirePermission } from "./auth/index.js";
 import { describeRequestIssues, requestActor } from "./flags-admin-routes.js";
+import type { FlagListEntry } from "./wire-types.js";
 
 export interface FlagDefinitionsRoutesOptions {
   /** One service for every request: the actor and source are passed per call. */
@@ -71,7 +72,8 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
     const { environment, archived } = parsed.data;
     // A token scoped to one environment reads that environment's states only when it names one.
     if (environment !== undefined) requirePermission(request, "read", environment);
-    return { flags: await flags.list(environment, { includeArchived: archived === "true" }) };
+    const list = await flags.list(environment, { includeArchived: archived === "true" });
+    return { flags: list } satisfies { flags: FlagListEntry[] };
   });
 
   app.get("/:key", { config: { permission: "read" } }, async (request) => await flags.show(keyOf(request)));

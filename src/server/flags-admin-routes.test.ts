@@ -4,84 +4,26 @@
  * its audit rows (actor = the token's name, source = the client's address), validation 400s with
  * details, 404s, 409, 413, malformed JSON, role and scope refusals.
  */
-import fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
+import type { LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { declaredPermissions, type RouteApp, startRouteApp } from "../../test/support/route-app.js";
 import { createFlagService, type FlagChangeResult, type FlagListEntry } from "../flags/service.js";
 import { createMemoryLedger } from "../ledger/memory.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { registerApiErrors } from "./api-error.js";
-import { createApiToken } from "./api-token.js";
-import { registerAuth } from "./auth/index.js";
-import type { AccessRules, Role } from "./auth/roles.js";
+import type { AccessRules } from "./auth/roles.js";
 import { flagsAdminRoutes } from "./flags-admin-routes.js";
 
 const environments = ["staging", "production"];
 const rules: Record<string, AccessRules> = { staging: {}, production: { flags: "approver" } };
+type Caller = "viewer" | "deployer" | "approver" | "admin" | "stagingDeployer";
 let ledger: LedgerStore;
-let app: FastifyInstance;
-let tokens: Record<Role | "stagingDeployer", string>;
+let api: RouteApp<Caller>;
 /** The audit rows before a test's requests (flag creations, archive, token creations). */
 let baseline: number;
 
-/** The routes in a small app with the server's error handling, body limit and auth hook. */
-async function buildApp(): Promise<FastifyInstance> {
-  const instance = fastify({ bodyLimit: 1024 });
-  registerApiErrors(instance);
-  instance.removeContentTypeParser("text/plain");
-  await registerAuth(instance, { ledger, accessRules: (environment) => rules[environment] });
-  const flags = createFlagService({ ledger, environments, source: "test" });
-  await instance.register(flagsAdminRoutes, {
-    prefix: "/api/environments",
-    flags,
-    ledger,
-    knownEnvironments: environments,
-  });
-  await instance.ready();
-  return instance;
-}
-
-async function tokenFor(role: Role, name: string, environment: string | null = null): Promise<string> {
-  const { token } = await createApiToken({
-    ledger,
-    role,
-    environment,
-    name,
-    actor: "setup",
-    knownEnvironments: environments,
-  });
-  return token;
-}
-
-function call(
-  method: "GET" | "PATCH",
-  url: string,
-  options: {
-    as?: Role | "stagingDeployer" | null;
-    body?: unknown;
-    raw?: string;
-    type?: string;
-    ip?: string;
-  } = {},
-): Promise<LightMyRequestResponse> {
-  const as = options.as === undefined ? "approver" : options.as;
-  const headers: Record<string, string> = as === null ? {} : { authorization: `Bearer ${tokens[as]}` };
-  if (options.body !== undefined || options.raw !== undefined) {
-    headers["content-type"] = options.type ?? "application/json";
-  }
-  return app.inject({
-    method,
-    url,
-    headers,
-    ...(options.raw !== undefined
-      ? { payload: options.raw }
-      : options.body !== undefined
-        ? { payload: JSON.stringify(options.body) }
-        : {}),
-    ...(options.ip ? { remoteAddress: options.ip } : {}),
-  });
-}
-
-const patch = (path: string, body: unknown, as?: Role | "stagingDeployer") =>
+const call = (...args: Parameters<RouteApp<Caller>["call"]>): Promise<LightMyRequestResponse> =>
+  api.call(...args);
+const patch = (path: string, body: unknown, as?: Caller) =>
   call("PATCH", path, { body, ...(as ? { as } : {}) });
 
 beforeEach(async () => {
@@ -93,19 +35,33 @@ beforeEach(async () => {
   );
   await flags.createFlag({ key: "old-search", owner: "team-search", type: "ops" }, "alice");
   await flags.archive("old-search", "alice");
-  tokens = {
-    viewer: await tokenFor("viewer", "vic"),
-    deployer: await tokenFor("deployer", "dee"),
-    approver: await tokenFor("approver", "ada"),
-    admin: await tokenFor("admin", "root"),
-    stagingDeployer: await tokenFor("deployer", "ci-staging", "staging"),
-  };
+  // The routes in a small app with the server's error handling, a 1 KiB body limit and the auth hook.
+  api = await startRouteApp({
+    ledger,
+    accessRules: (environment) => rules[environment],
+    bodyLimit: 1024,
+    knownEnvironments: environments,
+    as: "approver",
+    tokens: {
+      viewer: ["viewer", "vic"],
+      deployer: ["deployer", "dee"],
+      approver: ["approver", "ada"],
+      admin: ["admin", "root"],
+      stagingDeployer: ["deployer", "ci-staging", "staging"],
+    },
+    routes: (app) =>
+      app.register(flagsAdminRoutes, {
+        prefix: "/api/environments",
+        flags: createFlagService({ ledger, environments, source: "test" }),
+        ledger,
+        knownEnvironments: environments,
+      }),
+  });
   baseline = (await ledger.listAudit()).length;
-  app = await buildApp();
 });
 
 afterEach(async () => {
-  await app.close();
+  await api.app.close();
 });
 
 const url = (env: string, key?: string) => `/api/environments/${env}/flags${key ? `/${key}` : ""}`;
@@ -374,23 +330,16 @@ describe("PATCH /api/environments/:env/flags/:key", () => {
       await call("GET", url("staging"), { as: "viewer" }),
     ];
     const text = [...replies.map((r) => r.body), JSON.stringify(await ledger.listAudit())].join("\n");
-    for (const token of Object.values(tokens)) expect(text).not.toContain(token);
+    for (const token of Object.values(api.tokens)) expect(text).not.toContain(token);
   });
 
   it("declares the permissions read and flags", async () => {
-    const seen: Record<string, unknown> = {};
-    const probe = fastify();
-    probe.addHook("onRoute", (route) => {
-      seen[`${String(route.method)} ${route.url}`] = route.config?.permission;
-    });
-    await probe.register(flagsAdminRoutes, {
+    const seen = await declaredPermissions(flagsAdminRoutes, {
       prefix: "/api/environments",
       flags: createFlagService({ ledger, environments: [] }),
       ledger,
       knownEnvironments: [],
     });
-    await probe.ready();
-    await probe.close();
     expect(seen).toMatchObject({
       "GET /api/environments/:env/flags": "read",
       "PATCH /api/environments/:env/flags/:key": "flags",

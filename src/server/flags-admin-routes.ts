@@ -26,6 +26,7 @@ import { ruleOperators } from "../flags/types.js";
 import type { LedgerStore } from "../ledger/types.js";
 import { sendApiError } from "./api-error.js";
 import { principalOf } from "./auth/index.js";
+import type * as Wire from "./wire-types.js";
 
 export interface FlagsAdminRoutesOptions {
   /** One service for every request: the actor and source are passed per call. */
@@ -99,7 +100,7 @@ export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = asy
 
   app.get("/:env/flags", { config: { permission: "read" } }, async (request) => {
     const environment = environmentOf(request);
-    return { flags: await flags.list(environment) };
+    return { flags: await flags.list(environment) } satisfies { flags: Wire.FlagListEntry[] };
   });
 
   app.patch("/:env/flags/:key", { config: { permission: "flags" } }, async (request, reply) => {

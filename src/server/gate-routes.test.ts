@@ -3,24 +3,23 @@
  * enforced by the real server's auth hook, walked by the route × role test): the stored report of a
  * release's commit, the environment fallback, and 404s with a hint for what has none.
  */
-import fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildRouteApp, declaredPermissions } from "../../test/support/route-app.js";
 import { sampleGateReport, sampleRelease } from "../ledger/contract.js";
 import { createMemoryLedger } from "../ledger/memory.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { registerApiErrors } from "./api-error.js";
 import { gateRoutes } from "./gate-routes.js";
 
 const sha = sampleRelease().gitSha as string;
 let ledger: LedgerStore;
 let app: FastifyInstance;
+const gateApp = (on: LedgerStore) =>
+  buildRouteApp((app) => app.register(gateRoutes, { prefix: "/api", ledger: on }));
 
 beforeEach(async () => {
   ledger = createMemoryLedger();
-  app = fastify();
-  registerApiErrors(app);
-  await app.register(gateRoutes, { prefix: "/api", ledger });
-  await app.ready();
+  app = await gateApp(ledger);
   await ledger.saveRelease(sampleRelease());
 });
 
@@ -53,9 +52,7 @@ describe("GET /api/releases/:id/gate", () => {
     expect((await get("/api/releases/r-0123456789abcdef/gate")).json().gate.id).toBe("gr-none");
 
     const other = createMemoryLedger();
-    const otherApp = fastify();
-    registerApiErrors(otherApp);
-    await otherApp.register(gateRoutes, { prefix: "/api", ledger: other });
+    const otherApp = await gateApp(other);
     try {
       await other.saveRelease(sampleRelease());
       await other.recordGateReport(sampleGateReport({ id: "gr-staging", environment: "staging" }));
@@ -111,22 +108,10 @@ describe("GET /api/releases/:id/gate", () => {
   });
 
   it("declares the read permission for the auth hook", async () => {
-    const routes: { method: unknown; url: string; permission: unknown }[] = [];
-    const probe = fastify();
-    probe.addHook("onRoute", (route) => {
-      routes.push({
-        method: route.method,
-        url: route.url,
-        permission: (route.config as { permission?: unknown } | undefined)?.permission,
-      });
+    // fastify adds HEAD beside GET, with the same config; the plugin has no other route.
+    expect(await declaredPermissions(gateRoutes, { prefix: "/api", ledger })).toEqual({
+      "GET /api/releases/:id/gate": "read",
+      "HEAD /api/releases/:id/gate": "read",
     });
-    await probe.register(gateRoutes, { prefix: "/api", ledger });
-    await probe.ready();
-    await probe.close();
-    // fastify adds HEAD beside GET, with the same config.
-    expect(routes.filter((r) => r.url === "/api/releases/:id/gate")).toEqual([
-      { method: "GET", url: "/api/releases/:id/gate", permission: "read" },
-      { method: "HEAD", url: "/api/releases/:id/gate", permission: "read" },
-    ]);
   });
 });

@@ -10,17 +10,13 @@ import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import { ShipgateError } from "../core/errors.js";
 import type { GateReportRecord, LedgerStore } from "../ledger/types.js";
+import type { CheckReport, ReleaseGate } from "./wire-types.js";
 
 export interface GateRoutesOptions {
   ledger: LedgerStore;
 }
 
 /** What GET /api/releases/:id/gate answers. */
-export interface ReleaseGate {
-  release: { id: string; version: string; gitSha: string | null };
-  gate: GateReportRecord;
-}
-
 const paramsSchema = z.object({ id: z.string().min(1).max(200) }).strict();
 
 export const gateQuerySchema = z
@@ -85,6 +81,7 @@ export const gateRoutes: FastifyPluginAsync<GateRoutesOptions> = async (app, opt
         { hint: noReportHint(environment) },
       );
     }
-    return { release: summary, gate };
+    // The ledger keeps the report `shipgate check --format json` printed (record-report.ts).
+    return { release: summary, gate: gate as GateReportRecord & { report: CheckReport } };
   });
 };

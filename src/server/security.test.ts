@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRoleTokens, type TokenSpec } from "../../test/support/route-app.js";
 import { agentPaths } from "../deploy/targets/local/agent-files.js";
 import { createMemoryLedger } from "../ledger/index.js";
 import type { Deploy, LedgerStore } from "../ledger/types.js";
-import { createApiToken, createSdkToken } from "./api-token.js";
+import { createSdkToken } from "./api-token.js";
 import { type Permission, type Role, roleAllows, roles } from "./auth/roles.js";
 import { createServer, type RouteEntry } from "./create-server.js";
 
@@ -49,16 +50,11 @@ beforeAll(async () => {
     project: { cwd: dir, env: { PAYMENT_KEY: secretValue } },
     closeGraceMs: 100,
   });
-  for (const role of roles) {
-    const { token } = await createApiToken({
-      ledger,
-      role,
-      environment: null,
-      name: `${role}-person`,
-      actor: "setup",
-      knownEnvironments: ["staging", "production"],
-    });
-    tokens.set(role, token);
+  const specs = Object.fromEntries(roles.map((role) => [role, [role, `${role}-person`] as TokenSpec]));
+  for (const [role, token] of Object.entries(
+    await createRoleTokens(ledger, specs, ["staging", "production"]),
+  )) {
+    tokens.set(role as Role, token);
   }
   const sdk = await createSdkToken({
     ledger,

@@ -12,65 +12,19 @@ import { loadConfig } from "../config/load.js";
 import type { ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange } from "../core/git.js";
+import type { PlanStep } from "../deploy/plan.js";
 import type { ContextOptions, DeployContext, HistoryEntry } from "../deploy/service.js";
-import type { AnalysisRun, Approval, Deploy, DeployStep, LedgerStore, Release } from "../ledger/types.js";
-import { type Principal, principalOf, requirePermission } from "./auth/index.js";
-import type { Operation, Operations } from "./operations.js";
-
-/** `GET /api/me`. */
-export type Me = Pick<Principal, "name" | "role" | "environment">;
-
-/** `GET /api/environments`: one entry per environment. */
-export interface EnvironmentSummary {
-  name: string;
-  url: string | null;
-  current: {
-    releaseId: string;
-    version: string;
-    deployedAt: string | null;
-    deployedBy: string | null;
-  } | null;
-  active: {
-    id: string;
-    kind: string;
-    status: string;
-    strategy: string;
-    version: string;
-    actor: string;
-    startedAt: string;
-  } | null;
-  approval: { required: number };
-}
-
-/** `GET /api/environments/:env/history`: a history entry with what changed since the deploy before it. */
-export interface HistoryEntryWithDiff extends HistoryEntry {
-  diff: {
-    /** The previous release's commit .. this one (null: no git commit recorded). */
-    commits: { sha: string; subject: string }[] | null;
-    /** Migration files this release has and the previous one lacks. */
-    migrations: string[];
-    flags: { key: string; environment: string | null; action: string; actor: string; at: string }[];
-  };
-}
-
-/** `GET /api/deploys/:id`: a deploy with its steps, approvals, analyses and the server's operation. */
-export interface DeployDetail {
-  deploy: Deploy;
-  release: { id: string; version: string };
-  previous: { id: string; version: string } | null;
-  steps: DeployStep[];
-  approvals: {
-    required: number;
-    valid: number;
-    approvers: string[];
-    expiresAt: string | null;
-    expiresAfterMs: number;
-    entries: Approval[];
-  };
-  analyses: AnalysisRun[];
-  /** The background operation while it runs, or after it failed (null once done). */
-  operation: Operation | null;
-}
+import type { Deploy, LedgerStore, Release } from "../ledger/types.js";
+import { principalOf, requirePermission } from "./auth/index.js";
+import type { Operations } from "./operations.js";
+import type {
+  DeployDetail,
+  EnvironmentSummary,
+  HistoryEntryWithDiff,
+  LiveSeries,
+  Me,
+  StatusResult,
+} from "./wire-types.js";
 
 export interface ProjectOptions {
   /** The directory shipgate.yaml is found from. */
@@ -288,7 +242,7 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
   app.get("/environments/:env", { config: { permission: "read" } }, async (request) => {
     const { env } = parse(envParams, request.params, "path");
     const { status } = await import("../deploy/service.js");
-    return withContext(request, env, (ctx) => status(ctx), "read");
+    return withContext<StatusResult>(request, env, (ctx) => status(ctx), "read");
   });
 
   app.get("/environments/:env/history", { config: { permission: "read" } }, async (request) => {
@@ -360,7 +314,7 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
   app.get("/environments/:env/live", { config: { permission: "read" } }, async (request) => {
     const { env } = parse(envParams, request.params, "path");
     const { seconds } = parse(liveQuery, request.query, "query");
-    return withContext(
+    return withContext<LiveSeries>(
       request,
       env,
       async (ctx) => {
@@ -403,7 +357,7 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     const version = (rid: string) => ({ id: rid, version: releases.get(rid)?.version ?? rid });
     const count = countApprovals(deploy, approvals, settings, now());
     return {
-      deploy,
+      deploy: deploy as Deploy & { plan: PlanStep[] }, // the ledger keeps planDeploy's plan as JSON
       release: version(deploy.releaseId),
       previous: deploy.previousReleaseId ? version(deploy.previousReleaseId) : null,
       steps: await ledger.listSteps(id),

@@ -1,77 +1,59 @@
 /** /api/tokens: admins only; created tokens work at once; every creation and revocation is audited without secrets. */
-import fastify, { type FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type RouteApp, startRouteApp } from "../../test/support/route-app.js";
 import { createMemoryLedger } from "../ledger/index.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { registerApiErrors } from "./api-error.js";
-import { createApiToken, hashApiToken } from "./api-token.js";
-import { registerAuth } from "./auth/auth-plugin.js";
+import { hashApiToken } from "./api-token.js";
 import { type Role, roles } from "./auth/roles.js";
 import { tokensRoutes } from "./tokens-routes.js";
 
 const environments = ["staging", "production"];
 const now = () => new Date("2026-05-01T10:00:00.000Z");
 
-let app: FastifyInstance;
+let api: RouteApp<Role>;
 let ledger: LedgerStore;
-const tokenOf = {} as Record<Role, string>;
+const call = (...args: Parameters<RouteApp<Role>["call"]>) => api.call(...args);
 
 beforeEach(async () => {
   ledger = createMemoryLedger();
-  app = fastify();
-  registerApiErrors(app);
-  await registerAuth(app, { ledger, accessRules: () => ({}), now });
-  await app.register(tokensRoutes, { prefix: "/api/tokens", ledger, knownEnvironments: environments, now });
-  app.get("/api/me", { config: { permission: "read" } }, async (request) => request.principal);
-  await app.ready();
-  for (const role of roles) {
-    tokenOf[role] = (
-      await createApiToken({
+  api = await startRouteApp({
+    ledger,
+    now,
+    knownEnvironments: environments,
+    as: "admin",
+    tokens: Object.fromEntries(roles.map((role) => [role, [role, role]])) as Record<Role, [Role, string]>,
+    routes: async (app) => {
+      await app.register(tokensRoutes, {
+        prefix: "/api/tokens",
         ledger,
-        role,
-        environment: null,
-        name: role,
-        actor: "setup",
         knownEnvironments: environments,
-      })
-    ).token;
-  }
+        now,
+      });
+      app.get("/api/me", { config: { permission: "read" } }, async (request) => request.principal);
+    },
+  });
 });
 afterEach(async () => {
-  await app.close();
+  await api.app.close();
 });
-
-const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describe("tokensRoutes", () => {
   it("answers admins only", async () => {
     for (const role of roles) {
-      const list = await app.inject({ url: "/api/tokens", headers: as(tokenOf[role]) });
+      const list = await call("GET", "/api/tokens", { as: role });
       expect(list.statusCode, role).toBe(role === "admin" ? 200 : 403);
-      const create = await app.inject({
-        method: "POST",
-        url: "/api/tokens",
-        headers: as(tokenOf[role]),
-        payload: { role: "viewer", name: "x" },
-      });
+      const create = await call("POST", "/api/tokens", { as: role, body: { role: "viewer", name: "x" } });
       expect(create.statusCode, role).toBe(role === "admin" ? 201 : 403);
-      const revoke = await app.inject({
-        method: "DELETE",
-        url: "/api/tokens/tok_x",
-        headers: as(tokenOf[role]),
-      });
+      const revoke = await call("DELETE", "/api/tokens/tok_x", { as: role });
       expect(revoke.statusCode, role).toBe(role === "admin" ? 404 : 403);
     }
-    expect((await app.inject({ url: "/api/tokens" })).statusCode).toBe(401);
+    expect((await call("GET", "/api/tokens", { as: null })).statusCode).toBe(401);
   });
 
   it("creates a role token that works for bearer auth at once, revokes it, and audits both without secrets", async () => {
-    const created = await app.inject({
-      method: "POST",
-      url: "/api/tokens",
-      headers: as(tokenOf.admin),
-      payload: { role: "deployer", name: "ci-staging", environment: "staging" },
-      remoteAddress: "198.51.100.4",
+    const created = await call("POST", "/api/tokens", {
+      body: { role: "deployer", name: "ci-staging", environment: "staging" },
+      ip: "198.51.100.4",
     });
     expect(created.statusCode).toBe(201);
     expect(created.headers["cache-control"]).toBe("no-store");
@@ -86,7 +68,7 @@ describe("tokensRoutes", () => {
       createdBy: "admin",
       revokedAt: null,
     });
-    const me = await app.inject({ url: "/api/me", headers: as(token) });
+    const me = await call("GET", "/api/me", { token });
     expect(me.json()).toEqual({
       tokenId: record.id,
       name: "ci-staging",
@@ -95,7 +77,7 @@ describe("tokensRoutes", () => {
       via: "token",
     });
 
-    const list = await app.inject({ url: "/api/tokens", headers: as(tokenOf.admin) });
+    const list = await call("GET", "/api/tokens");
     const listed = list.json().tokens as { id: string; scope: string }[];
     expect(listed.find((t) => t.id === record.id)).toMatchObject({
       scope: "deployer",
@@ -104,22 +86,13 @@ describe("tokensRoutes", () => {
     expect(list.body).not.toContain(token);
     expect(list.body).not.toContain(hashApiToken(token));
 
-    const revoke = await app.inject({
-      method: "DELETE",
-      url: `/api/tokens/${record.id}`,
-      headers: as(tokenOf.admin),
-      remoteAddress: "198.51.100.4",
-    });
+    const revoke = await call("DELETE", `/api/tokens/${record.id}`, { ip: "198.51.100.4" });
     expect(revoke.json()).toMatchObject({
       alreadyRevoked: false,
       token: { id: record.id, revokedAt: "2026-05-01T10:00:00.000Z" },
     });
-    expect(
-      (
-        await app.inject({ method: "DELETE", url: `/api/tokens/${record.id}`, headers: as(tokenOf.admin) })
-      ).json().alreadyRevoked,
-    ).toBe(true);
-    expect((await app.inject({ url: "/api/me", headers: as(token) })).statusCode).toBe(401);
+    expect((await call("DELETE", `/api/tokens/${record.id}`)).json().alreadyRevoked).toBe(true);
+    expect((await call("GET", "/api/me", { token })).statusCode).toBe(401);
 
     const audit = await ledger.listAudit({ target: `token:${record.id}` });
     expect(audit.map((a) => [a.action, a.actor, a.source, a.environment])).toEqual([
@@ -129,29 +102,21 @@ describe("tokensRoutes", () => {
     expect(audit[1]?.before).toMatchObject({ revokedAt: null });
     expect(audit[1]?.after).toMatchObject({ revokedAt: "2026-05-01T10:00:00.000Z" });
     const everything = JSON.stringify(await ledger.listAudit({ limit: 1000 }));
-    for (const secret of [token, hashApiToken(token), ...Object.values(tokenOf)]) {
+    for (const secret of [token, hashApiToken(token), ...Object.values(api.tokens)]) {
       expect(everything).not.toContain(secret);
     }
-    expect(everything).not.toContain(hashApiToken(tokenOf.admin));
+    expect(everything).not.toContain(hashApiToken(api.tokens.admin));
     expect((await ledger.verifyAudit()).ok).toBe(true);
   });
 
   it("creates an SDK token for one environment and a role token for every environment", async () => {
-    const sdk = await app.inject({
-      method: "POST",
-      url: "/api/tokens",
-      headers: as(tokenOf.admin),
-      payload: { scope: "sdk", name: "web", environment: "production" },
+    const sdk = await call("POST", "/api/tokens", {
+      body: { scope: "sdk", name: "web", environment: "production" },
     });
     expect(sdk.statusCode).toBe(201);
     expect(sdk.json().token.startsWith("sg_sdk_")).toBe(true);
     expect(sdk.json().record).toMatchObject({ scope: "sdk", environment: "production" });
-    const all = await app.inject({
-      method: "POST",
-      url: "/api/tokens",
-      headers: as(tokenOf.admin),
-      payload: { role: "viewer", name: "ada" },
-    });
+    const all = await call("POST", "/api/tokens", { body: { role: "viewer", name: "ada" } });
     expect(all.json().record).toMatchObject({ scope: "viewer", environment: "*" });
   });
 
@@ -164,19 +129,10 @@ describe("tokensRoutes", () => {
       { role: "viewer", name: "x", extra: 1 },
     ];
     for (const payload of bad) {
-      const response = await app.inject({
-        method: "POST",
-        url: "/api/tokens",
-        headers: as(tokenOf.admin),
-        payload,
-      });
+      const response = await call("POST", "/api/tokens", { body: payload });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
     }
-    const missing = await app.inject({
-      method: "DELETE",
-      url: "/api/tokens/tok_nope",
-      headers: as(tokenOf.admin),
-    });
+    const missing = await call("DELETE", "/api/tokens/tok_nope");
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.hint).toContain("shipgate tokens list");
   });

@@ -9,8 +9,11 @@
  * - admin:    + API tokens, create/archive flags, verify the audit chain.
  */
 
-export const roles = ["viewer", "deployer", "approver", "admin"] as const;
-export type Role = (typeof roles)[number];
+import type { Role } from "../wire-types.js";
+
+export type { Role };
+/** Every role, lowest first (a role the wire type lacks, or one missing here, fails to compile). */
+export const roles = ["viewer", "deployer", "approver", "admin"] as const satisfies readonly Role[];
 
 /** What a route needs. `public`: no credentials (health, login, the dashboard's static files). */
 export const permissions = ["public", "read", "deploy", "flags", "approve", "admin"] as const;
