@@ -6,18 +6,16 @@
  *
  *   npm run bench:deploy-verify -- --runs 5      (needs `npm run build` first)
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import pg from "pg";
 import { startThrowawayPostgres } from "../src/pg/throwaway.js";
-import { repoRoot, runShipgate } from "../test/support/cli.js";
-import { freePortPair } from "../test/support/deploy-fixture.js";
+import { runShipgate } from "../test/support/cli.js";
+import { copyDemoWithDatabase } from "../test/support/deploy-fixture.js";
 import { formatMs, median } from "./lib.js";
 
 const runsArg = process.argv.indexOf("--runs");
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
-const demo = join(repoRoot, "examples/demo");
 type Key = `${"on" | "off"} ${"v1" | "v2"}`;
 const deploys = new Map<Key, number[]>();
 const steps = new Map<Key, number[]>();
@@ -34,25 +32,11 @@ try {
       await client.connect();
       await client.query(`CREATE DATABASE ${database}`);
       await client.end();
-      const dir = mkdtempSync(join(tmpdir(), "shipgate-bench-verify-"));
-      cpSync(demo, dir, {
-        recursive: true,
-        filter: (source) => !/[/\\](\.shipgate|dist)([/\\]|$)/.test(source.slice(demo.length)),
+      const { dir } = await copyDemoWithDatabase({
+        databaseUrl: server.urlFor(database),
+        environmentYaml: `    verifyMigrations: ${verify}\n`,
+        noWatch: true,
       });
-      symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-      const port = await freePortPair();
-      const file = join(dir, "shipgate.yaml");
-      writeFileSync(
-        file,
-        readFileSync(file, "utf8")
-          .replaceAll("4870", String(port))
-          .replace(/\n {4}watch:\n(?: {6}.*\n)+/, "\n    watch:\n      duration: 0\n")
-          .replace(
-            "# databaseUrlEnv: DATABASE_URL",
-            `databaseUrlEnv: DATABASE_URL\n    verifyMigrations: ${verify}\n    env:\n      dotenv: local.env`,
-          ),
-      );
-      writeFileSync(join(dir, "local.env"), `DATABASE_URL=${server.urlFor(database)}\n`);
       try {
         for (const version of ["v1", "v2"] as const) {
           const key: Key = `${verify ? "on" : "off"} ${version}`;

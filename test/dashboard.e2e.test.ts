@@ -6,10 +6,12 @@
  * (approved by a second approver through the API) and toggles a flag. A viewer sees the buttons
  * disabled with the reason. Screenshots go to test-artifacts/dashboard/ and docs/images/.
  */
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CheckReport } from "../src/server/wire-types.js";
 import { launchBrowser } from "./support/browser.js";
 import { repoRoot, runShipgate } from "./support/cli.js";
 import { copyDeployFixture } from "./support/deploy-fixture.js";
@@ -24,6 +26,7 @@ let server: RunningServe | undefined;
 let base = "";
 let browser: Browser | undefined;
 const tokens: Record<string, string> = {};
+let checkReport: CheckReport | undefined;
 
 /** The fixture's `local` environment as a canary that pauses at 25% until promoted, behind one approval. */
 function editYaml(yaml: string): string {
@@ -81,6 +84,15 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   mkdirSync(docsImages, { recursive: true });
   ({ dir, url: appUrl } = await copyDeployFixture(editYaml));
+  // A commit with a stored gate report: the releases deployed from it show that report.
+  const git = (...args: string[]) =>
+    execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: dir });
+  git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("commit", "-qm", "init");
+  const check = await runShipgate(["check", "--format", "json"], dir);
+  expect(check.stderr).not.toMatch(/not recorded/);
+  checkReport = JSON.parse(check.stdout) as CheckReport;
   tokens.deployer = await createRoleToken(dir, "approver", "grace"); // deploys; approver role so the author rule shows
   tokens.approver = await createRoleToken(dir, "approver", "ada");
   tokens.approver2 = await createRoleToken(dir, "approver", "linus");
@@ -170,6 +182,27 @@ describe("the dashboard in Chromium", () => {
 
       // The session survives a reload (GET /auth/session).
       await page.reload();
+      await page.getByRole("heading", { name: "Environments" }).waitFor();
+
+      // The gate report stored for the release's commit: the check's items by status.
+      const deployed = await call<{ deploy: { releaseId: string } }>(
+        tokens.viewer ?? "",
+        "GET",
+        `/api/deploys/${first.body.deployId}`,
+      );
+      await page.goto(`${base}/#/release/${deployed.body.deploy.releaseId}/gate`);
+      await page.getByRole("heading", { name: "Gate report of good-a" }).waitFor();
+      const report = checkReport as CheckReport;
+      for (const status of ["fail", "pass"] as const) {
+        const count = report.items.filter((i) => i.status === status).length;
+        await page
+          .getByRole("heading", { name: `${status === "fail" ? "Failed" : "Passed"} (${count})` })
+          .waitFor();
+      }
+      const gateText = await page.locator("main").textContent();
+      for (const item of report.items) expect(gateText).toContain(item.title);
+      await shot(page, "gate");
+      await page.goto(`${base}/`);
       await page.getByRole("heading", { name: "Environments" }).waitFor();
 
       // Approve the deploy: a confirmation dialog, then the canary pauses at 25%.

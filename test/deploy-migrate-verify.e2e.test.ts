@@ -5,13 +5,12 @@
  * expand-only (a DO block it cannot see into) but that rewrites a table on Postgres is refused with
  * the verify finding and the database untouched; `verifyMigrations: false` deploys it unverified.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openLedger } from "../src/ledger/index.js";
-import { repoRoot, runShipgate } from "./support/cli.js";
-import { freePortPair } from "./support/deploy-fixture.js";
+import { runShipgate } from "./support/cli.js";
+import { copyDemoWithDatabase } from "./support/deploy-fixture.js";
 import { usePostgres } from "./support/postgres.js";
 
 const pg = usePostgres();
@@ -52,27 +51,11 @@ async function migrateDetail(dir: string): Promise<Record<string, unknown> | und
 describe("deploys verify their migrations before applying them", () => {
   it("verifies on a throwaway Postgres, refuses a hidden table rewrite untouched, and skips verify when turned off", async () => {
     const database = await pg.freshDatabase("deployverify");
-    const dir = mkdtempSync(join(tmpdir(), "shipgate-deploy-verify-"));
-    dirs.push(dir);
-    cpSync(join(repoRoot, "examples/demo"), dir, {
-      recursive: true,
-      filter: (source) =>
-        !/[/\\](\.shipgate|dist)([/\\]|$)/.test(source.slice(join(repoRoot, "examples/demo").length)),
+    const { dir, url, yaml, writeConfig } = await copyDemoWithDatabase({
+      databaseUrl: database,
+      noWatch: true,
     });
-    // The app imports pg: the stored artifacts (under dir/.shipgate) resolve it from here.
-    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-    const port = await freePortPair();
-    const file = join(dir, "shipgate.yaml");
-    const yaml = readFileSync(file, "utf8")
-      .replaceAll("4870", String(port))
-      // No traffic in this test: the canary analysis and the post-deploy watch would only wait.
-      .replace(/\n {4}watch:\n(?: {6}.*\n)+/, "\n    watch:\n      duration: 0\n")
-      .replace(
-        "# databaseUrlEnv: DATABASE_URL",
-        "databaseUrlEnv: DATABASE_URL\n    env:\n      dotenv: local.env",
-      );
-    writeFileSync(file, yaml);
-    writeFileSync(join(dir, "local.env"), `DATABASE_URL=${database}\n`);
+    dirs.push(dir);
     // v4: v1's code with a migration that rewrites items through dynamic SQL.
     cpSync(join(dir, "versions/v1"), join(dir, "versions/v4"), { recursive: true });
     const server = join(dir, "versions/v4/server.js");
@@ -81,7 +64,6 @@ describe("deploys verify their migrations before applying them", () => {
       readFileSync(server, "utf8").replace('const version = "v1";', 'const version = "v4";'),
     );
     writeFileSync(join(dir, "versions/v4/migrations/002_token.sql"), dynamicRewrite);
-    const url = `http://127.0.0.1:${port}`;
     const sg = (...args: string[]) => runShipgate(args, dir);
     const applied = async () =>
       (await pg.sql(database, "SELECT name FROM shipgate.schema_migrations ORDER BY name")).rows.map(
@@ -126,8 +108,7 @@ describe("deploys verify their migrations before applying them", () => {
     expect(await servedVersion(url)).toBe("v1");
 
     // verifyMigrations: false: the same release deploys unverified (lint, backup and apply still run).
-    writeFileSync(
-      file,
+    writeConfig(
       yaml.replace(
         "databaseUrlEnv: DATABASE_URL\n",
         "databaseUrlEnv: DATABASE_URL\n    verifyMigrations: false\n",

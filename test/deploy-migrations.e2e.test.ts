@@ -4,12 +4,11 @@
  * are linted, backed up and applied before it starts; a contracting migration is refused while the
  * old release serves; `rollback --schema` shows, then runs, the down migration.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { repoRoot, runShipgate } from "./support/cli.js";
-import { freePortPair } from "./support/deploy-fixture.js";
+import { runShipgate } from "./support/cli.js";
+import { copyDemoWithDatabase } from "./support/deploy-fixture.js";
 import { usePostgres } from "./support/postgres.js";
 
 const pg = usePostgres();
@@ -35,29 +34,8 @@ async function items(
 describe("deploys with migrations", () => {
   it("applies each release's migrations before it starts, refuses contract changes, and rolls the schema back on request", async () => {
     const database = await pg.freshDatabase("deploy");
-    const dir = mkdtempSync(join(tmpdir(), "shipgate-deploy-db-"));
+    const { dir, url } = await copyDemoWithDatabase({ databaseUrl: database });
     dirs.push(dir);
-    cpSync(join(repoRoot, "examples/demo"), dir, {
-      recursive: true,
-      // Not what a local `npm run demo` left behind (its ledger, artifacts and builds).
-      filter: (source) =>
-        !/[/\\](\.shipgate|dist)([/\\]|$)/.test(source.slice(join(repoRoot, "examples/demo").length)),
-    });
-    // The app imports pg: the stored artifacts (under dir/.shipgate) resolve it from here.
-    symlinkSync(join(repoRoot, "node_modules"), join(dir, "node_modules"));
-    const port = await freePortPair();
-    const file = join(dir, "shipgate.yaml");
-    writeFileSync(
-      file,
-      readFileSync(file, "utf8")
-        .replaceAll("4870", String(port))
-        .replace(
-          "# databaseUrlEnv: DATABASE_URL",
-          "databaseUrlEnv: DATABASE_URL\n    env:\n      dotenv: local.env",
-        ),
-    );
-    writeFileSync(join(dir, "local.env"), `DATABASE_URL=${database}\n`);
-    const url = `http://127.0.0.1:${port}`;
     const sg = (...args: string[]) => runShipgate(args, dir);
     const applied = async () =>
       (await pg.sql(database, "SELECT name FROM shipgate.schema_migrations ORDER BY name")).rows.map(
