@@ -2,7 +2,8 @@
  * End-to-end: the built CLI as a real process, on real files, checking exit codes and output.
  * `npm test` builds dist/ first.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -258,5 +259,29 @@ describe("sources of migrations", () => {
     expect(r.code).toBe(1);
     const failing = await shipgate(["migrations", "lint", "--sql-from", "exit 3", "--no-cache"], dir);
     expect(failing.code).toBe(2);
+  });
+});
+
+describe("a reader that goes away (shipgate … | head)", () => {
+  it("is not an error: no stack trace, and the command exits with its own code", async () => {
+    for (const [args, code] of [
+      [["migrations", "rules", "--format", "json"], 0],
+      [["migrations", "lint", "--format", "json", "--no-cache"], 1],
+    ] as const) {
+      const child = spawn(process.execPath, [bin, ...args], {
+        cwd: join(root, "examples/shop"),
+        env: { ...process.env, NO_COLOR: "1", GITHUB_ACTIONS: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      // Close the pipe before the first write, as `head` does once it has what it wants.
+      child.stdout.destroy();
+      const [exitCode] = (await once(child, "close")) as [number];
+      expect(stderr).not.toMatch(/EPIPE|Error/);
+      expect(exitCode).toBe(code);
+    }
   });
 });

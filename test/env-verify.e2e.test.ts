@@ -107,7 +107,7 @@ describe("shipgate env verify (built CLI)", () => {
     const r = await shipgate(["env", "verify", "staging"], dir);
     expectNoSecrets(r);
     expect(r.stdout).toContain(
-      "staging (command `cat deploy/staging.env`): 3 required; every required variable is defined",
+      "staging (command `cat …`): 3 required; every required variable is defined",
     );
     expect(r.code).toBe(0);
   });

@@ -93,3 +93,35 @@ describe("check rendering", () => {
     ]);
   });
 });
+
+describe("an item that failed on warnings only", () => {
+  const warned: CheckRun = {
+    ...run(0),
+    items: [
+      ...run(0).items,
+      {
+        id: "pipeline.lint",
+        group: "infrastructure",
+        title: "CI runs a linter",
+        status: "fail",
+        detail: "no CI configuration",
+        findings: [{ ruleId: "pipeline-no-ci", severity: "warning", message: "nothing lints the code" }],
+        durationMs: 1,
+      },
+    ],
+  };
+
+  it("shows ⚠ with its warnings, never ✗ under a passed headline", () => {
+    const text = renderCheckPretty(warned, false);
+    expect(text).toMatch(/^shipgate check: passed — 2 ✓, 1 ⚠, 0 ✗, 1 manual, 1 skipped/);
+    expect(text).toMatch(
+      / {2}⚠ CI runs a linter +\S+ ms +no CI configuration\n {6}warning nothing lints the code\n/,
+    );
+    expect(text).not.toContain("✗ CI runs a linter");
+    const md = renderCheckMarkdown(warned);
+    expect(md).toContain("2 passed · 1 with warnings · 0 failed · 1 manual · 1 skipped");
+    expect(md).toContain("| ⚠ | CI runs a linter | no CI configuration |");
+    // The JSON keeps the item's own status.
+    expect(toJsonCheckRun(warned).counts).toEqual({ pass: 2, fail: 1, manual: 1, skipped: 1 });
+  });
+});

@@ -14,9 +14,20 @@ import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGr
 /** GitHub rejects comments longer than this (characters). */
 export const githubCommentLimit = 65_536;
 
-const symbols: Record<CheckStatus, string> = { pass: "✓", fail: "✗", manual: "?", skipped: "-" };
-const words: Record<CheckStatus, string> = {
+/**
+ * How an item shows on a terminal and in a comment: a failed item whose findings are all warnings
+ * (or approved) did not fail the gate, so it shows as ⚠, never as ✗ under a "passed" headline.
+ */
+type Shown = CheckStatus | "warn";
+
+function shown(item: CheckItem): Shown {
+  return item.status === "fail" && failingFindings(item.findings).length === 0 ? "warn" : item.status;
+}
+
+const symbols: Record<Shown, string> = { pass: "✓", warn: "⚠", fail: "✗", manual: "?", skipped: "-" };
+const words: Record<Shown, string> = {
   pass: "pass",
+  warn: "warning",
   fail: "fail",
   manual: "manual",
   skipped: "skipped",
@@ -39,25 +50,43 @@ function counts(items: readonly CheckItem[]): Record<CheckStatus, number> {
   return c;
 }
 
+function shownCounts(items: readonly CheckItem[]): Record<Shown, number> {
+  const c: Record<Shown, number> = { pass: 0, warn: 0, fail: 0, manual: 0, skipped: 0 };
+  for (const i of items) c[shown(i)]++;
+  return c;
+}
+
+/** "18 ✓, 2 ⚠, 1 ✗, 2 manual, 15 skipped" (⚠ only when there is one). */
+function tally(items: readonly CheckItem[]): string {
+  const c = shownCounts(items);
+  return [
+    `${c.pass} ✓`,
+    ...(c.warn > 0 ? [`${c.warn} ⚠`] : []),
+    `${c.fail} ✗`,
+    `${c.manual} manual`,
+    `${c.skipped} skipped`,
+  ].join(", ");
+}
+
 function where(f: Finding): string {
   if (f.file) return `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ""}` : ""}`;
   return f.operation ?? "";
 }
 
 function headline(run: CheckRun): string {
-  const c = counts(run.items);
   const parts = [
     run.baseLabel ? `base ${run.baseLabel} ${run.base?.slice(0, 12) ?? ""}`.trim() : "no base",
     ...(run.environment ? [`environment ${run.environment}`] : []),
     seconds(run.durationMs),
   ];
-  return `shipgate check: ${run.failed ? "FAILED" : "passed"} — ${c.pass} ✓, ${c.fail} ✗, ${c.manual} manual, ${c.skipped} skipped (${parts.join(", ")})`;
+  return `shipgate check: ${run.failed ? "FAILED" : "passed"} — ${tally(run.items)} (${parts.join(", ")})`;
 }
 
 export function renderCheckPretty(run: CheckRun, color: boolean): string {
   const pc = createColors(color);
-  const paint: Record<CheckStatus, (s: string) => string> = {
+  const paint: Record<Shown, (s: string) => string> = {
     pass: pc.green,
+    warn: pc.yellow,
     fail: pc.red,
     manual: pc.yellow,
     skipped: pc.dim,
@@ -70,12 +99,15 @@ export function renderCheckPretty(run: CheckRun, color: boolean): string {
       const detail = item.detail
         ? `  ${item.status === "skipped" ? `skipped: ${item.detail}` : item.detail}`
         : "";
+      const status = shown(item);
       out.push(
-        `  ${paint[item.status](symbols[item.status])} ${item.title.padEnd(width)} ${pc.dim(seconds(item.durationMs).padStart(7))}${detail}`,
+        `  ${paint[status](symbols[status])} ${item.title.padEnd(width)} ${pc.dim(seconds(item.durationMs).padStart(7))}${detail}`,
       );
       if (item.status !== "fail") continue;
-      for (const f of item.findings.filter((x) => x.severity === "error" && !x.suppression)) {
-        out.push(`      ${pc.red("error")} ${where(f) ? `${where(f)}  ` : ""}${f.message}`);
+      // What failed the item: its errors, or, for an item that failed on warnings, those warnings.
+      const shownSeverity = status === "fail" ? "error" : "warning";
+      for (const f of item.findings.filter((x) => x.severity === shownSeverity && !x.suppression)) {
+        out.push(`      ${paint[status](shownSeverity)} ${where(f) ? `${where(f)}  ` : ""}${f.message}`);
         if (f.help) out.push(`            ${pc.dim(f.help.split("\n").join("\n            "))}`);
       }
     }
@@ -120,12 +152,12 @@ export function toJsonCheckRun(run: CheckRun): JsonCheckRun {
  * itself always stays) and a line says how many were left out.
  */
 export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): string {
-  const c = counts(run.items);
+  const c = shownCounts(run.items);
   const head = [
     markdownMarker("check"),
     `### ${run.failed ? "❌ shipgate check failed" : "✅ shipgate check passed"}`,
     "",
-    `${c.pass} passed · ${c.fail} failed · ${c.manual} manual · ${c.skipped} skipped — ${[
+    `${c.pass} passed · ${c.warn > 0 ? `${c.warn} with warnings · ` : ""}${c.fail} failed · ${c.manual} manual · ${c.skipped} skipped — ${[
       run.baseLabel ? `base \`${run.baseLabel}\`` : "no base",
       ...(run.environment ? [`environment \`${run.environment}\``] : []),
       seconds(run.durationMs),
@@ -142,7 +174,7 @@ export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): 
     );
     for (const i of items) {
       table.push(
-        `| ${symbols[i.status]} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[i.status])} | ${seconds(i.durationMs)} |`,
+        `| ${symbols[shown(i)]} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[shown(i)])} | ${seconds(i.durationMs)} |`,
       );
     }
     table.push("");

@@ -2,6 +2,14 @@
 /** The process entry: the only place that sets the process exit code. */
 import { runCli } from "./program.js";
 
+// A reader that goes away (`shipgate … | head`) is not an error: the rest of the output goes
+// nowhere, and the command still finishes and exits with its own code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -7,8 +7,11 @@ import { type ReportFormat, reportFormats } from "../core/report.js";
 export function chooseFormat(flag: string | undefined, env: NodeJS.ProcessEnv): ReportFormat {
   const value = flag ?? env.SHIPGATE_FORMAT ?? (env.GITHUB_ACTIONS === "true" ? "github" : "pretty");
   if ((reportFormats as readonly string[]).includes(value)) return value as ReportFormat;
-  throw new ShipgateError("USAGE", `unknown format "${value}"`, {
-    hint: `Use --format ${reportFormats.join("|")}.`,
+  const fromEnv = flag === undefined && env.SHIPGATE_FORMAT !== undefined;
+  throw new ShipgateError("USAGE", `unknown format "${value}"${fromEnv ? " in $SHIPGATE_FORMAT" : ""}`, {
+    hint: fromEnv
+      ? `Set SHIPGATE_FORMAT to one of ${reportFormats.join("|")}, or unset it (--format overrides it).`
+      : `Use --format ${reportFormats.join("|")}.`,
   });
 }
 

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ExitCode } from "../core/errors.js";
 import { toolVersion } from "../core/version.js";
-import { type CliIo, runCli } from "./program.js";
+import { buildProgram, type CliIo, runCli } from "./program.js";
 
 /** A writable that records what it is given, or throws on write. */
 function sink(onWrite?: () => never): NodeJS.WriteStream & { text: string } {
@@ -62,5 +62,43 @@ describe("runCli", () => {
     writeFileSync(join(dir, "good.sql"), "CREATE TABLE t (id int);\n");
     expect(await runCli(["migrations", "lint", "bad.sql", "--no-cache"], io(dir))).toBe(ExitCode.gateFailed);
     expect(await runCli(["migrations", "lint", "good.sql", "--no-cache"], io(dir))).toBe(ExitCode.ok);
+  });
+});
+
+describe("the commands that hints and messages name", () => {
+  /** Every `shipgate …` span in the non-test sources: hints, notices and help name real commands. */
+  function namedCommands(): { file: string; text: string }[] {
+    const out: { file: string; text: string }[] = [];
+    const srcDir = join(import.meta.dirname, "..");
+    for (const entry of readdirSync(srcDir, { recursive: true, encoding: "utf8" })) {
+      if (!entry.endsWith(".ts") || entry.endsWith(".test.ts") || entry.startsWith("dashboard")) continue;
+      const source = readFileSync(join(srcDir, entry), "utf8");
+      // In template literals the closing backtick is escaped: drop the backslash.
+      for (const m of source.matchAll(/`shipgate ([a-z][^`$]*)`/g)) {
+        out.push({ file: entry, text: (m[1] as string).replace(/\\$/, "") });
+      }
+    }
+    return out;
+  }
+
+  it("exist: the first word is a command, and a word after a command with subcommands is one of them", () => {
+    const program = buildProgram(io(tmpdir()), () => {});
+    const named = namedCommands();
+    expect(named.length).toBeGreaterThan(100);
+    const wrong: string[] = [];
+    for (const { file, text } of named) {
+      const [first, second] = text.split(/[\s|]+/);
+      const command = program.commands.find((c) => c.name() === first);
+      if (!command) {
+        wrong.push(`${file}: shipgate ${text}`);
+        continue;
+      }
+      const subcommands = command.commands.map((c) => c.name());
+      const takesArguments = command.registeredArguments.length > 0;
+      if (subcommands.length > 0 && !takesArguments && second && /^[a-z]/.test(second)) {
+        if (!subcommands.includes(second)) wrong.push(`${file}: shipgate ${text}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 });

@@ -168,7 +168,7 @@ export function registerFlags(program: Command, io: CliIo, _setExit: (code: numb
       "after",
       `
 Examples:
-  shipgate flags create new-checkout --owner team-payments --type release --removal-date 2026-09-30 --description "One-page checkout"
+  shipgate flags create new-checkout --owner team-payments --type release --removal-date 2027-06-30 --description "One-page checkout"
   shipgate flags enable new-checkout --environment production
   shipgate flags rollout new-checkout 25 --environment production
   shipgate flags kill new-checkout --environment production
@@ -201,9 +201,9 @@ environments.<env>.access.flags names), create and archive an admin token.
       "after",
       `
 Examples:
-  shipgate flags create new-checkout --owner team-payments --removal-date 2026-09-30 --description "One-page checkout"
+  shipgate flags create new-checkout --owner team-payments --removal-date 2027-06-30 --description "One-page checkout"
   shipgate flags create payments-kill --owner team-payments --type kill-switch
-  shipgate flags create search-v2 --owner alice --type experiment --removal-date 2026-12-01
+  shipgate flags create search-v2 --owner alice --type experiment --removal-date 2027-03-01
 
 Release flags need a removal date; kill-switch, ops and permission flags may live without one.
 Exit codes: 0 created, 2 invalid input or the key exists.`,
@@ -258,7 +258,7 @@ Examples:
   shipgate flags list --format json
 
 One line per flag, e.g.
-  new-checkout  release  owner team-payments  remove by 2026-09-30  staging: on 100%, production: on 25%`,
+  new-checkout  release  owner team-payments  remove by 2027-06-30  staging: on 100%, production: on 25%`,
     )
     .action(async (opts: { environment?: string; archived?: boolean; format?: string }) => {
       const client = await remote();

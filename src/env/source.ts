@@ -12,9 +12,18 @@ import { runShellCommand } from "../core/exec.js";
 
 export type EnvSourceOverride = { dotenv: string } | { command: string } | { process: true };
 
+/**
+ * The source as findings and summaries name it. A command shows only its program: its arguments
+ * (or leading VAR=value assignments) can carry a token, and these lines reach CI logs.
+ */
 export function describeSource(source: EnvSourceOverride): string {
   if ("dotenv" in source) return `dotenv file ${source.dotenv}`;
-  if ("command" in source) return `command \`${source.command}\``;
+  if ("command" in source) {
+    const words = source.command.trim().split(/\s+/);
+    const at = words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+    if (at < 0) return "command `…`";
+    return `command \`${words[at] as string}${words.length > at + 1 ? " …" : ""}\``;
+  }
   return "the process environment";
 }
 

@@ -500,3 +500,28 @@ describe("--sql-from", () => {
     expect(error.code).toBe("USAGE");
   });
 });
+
+describe("an explicit framework whose layout matches nothing", () => {
+  it("is a usage error naming the files found, not a lint of zero files that passes", async () => {
+    const cwd = await tree({
+      "db/migrations/0001_create_users.sql": "CREATE TABLE users (id int);",
+      "db/migrations/0002_add_email.sql": "ALTER TABLE users ADD COLUMN email text;",
+    });
+    for (const framework of ["prisma", "flyway", "golang-migrate"]) {
+      const error = await failure(discover(cwd, { paths: ["db/migrations"], framework }));
+      expect(error.code).toBe("USAGE");
+      expect(error.message).toMatch(
+        new RegExp(`^db/migrations holds 2 \\.sql files, but none is a ${framework} migration \\(`),
+      );
+      expect(error.details).toEqual([
+        "db/migrations/0001_create_users.sql",
+        "db/migrations/0002_add_email.sql",
+      ]);
+      expect(error.hint).toMatch(/drop --framework/);
+    }
+    // Detected, the same directory lints; and an empty directory is simply empty.
+    expect(paths((await discover(cwd, { paths: ["db/migrations"] })).targets)).toHaveLength(2);
+    const empty = await tree({ "db/migrations/README.md": "none yet" });
+    expect((await discover(empty, { paths: ["db/migrations"], framework: "prisma" })).targets).toEqual([]);
+  });
+});

@@ -628,6 +628,35 @@ async function fromCommand(
   };
 }
 
+/** How each framework names its migration files, for the error when none matches. */
+const frameworkLayouts: Record<Framework, string> = {
+  prisma: "<dir>/<timestamp>_<name>/migration.sql",
+  drizzle: "<dir>/<nnnn>_<name>.sql (with meta/_journal.json)",
+  flyway: "V<version>__<name>.sql",
+  "golang-migrate": "<version>_<name>.up.sql",
+  dbmate: "<version>_<name>.sql with a `-- migrate:up` section",
+  "node-pg-migrate": "<timestamp>_<name>.sql",
+  sql: "*.sql (not *.down.sql or *.undo.sql)",
+};
+
+/**
+ * A directory given with an explicit framework that yields no migration although it holds .sql
+ * files: the framework is wrong, and a lint that checks nothing must not pass the gate.
+ */
+async function refuseEmptyLayout(cwd: string, dir: string, framework: Framework): Promise<void> {
+  const sql = await sqlFilesRecursive(dir);
+  if (sql.length === 0) return;
+  const where = relative(cwd, dir) || ".";
+  throw new ShipgateError(
+    "USAGE",
+    `${where} holds ${sql.length} .sql file${sql.length === 1 ? "" : "s"}, but none is a ${framework} migration (${frameworkLayouts[framework]})`,
+    {
+      details: sql.slice(0, 5).map((f) => relative(cwd, f.abs)),
+      hint: "drop --framework (or migrations.framework) to detect it, or name the framework that wrote these files",
+    },
+  );
+}
+
 async function realpathOr(abs: string): Promise<string> {
   try {
     return await realpath(abs);
@@ -660,7 +689,9 @@ export async function discoverMigrations(options: DiscoverOptions): Promise<Disc
   const files: string[] = [];
   const seen = new Set<string>();
   for (const entry of entries) {
-    for (const abs of entry.kind === "dir" ? await listMigrations(framework, entry.abs) : [entry.abs]) {
+    const listed = entry.kind === "dir" ? await listMigrations(framework, entry.abs) : [entry.abs];
+    if (listed.length === 0 && requested !== undefined) await refuseEmptyLayout(cwd, entry.abs, requested);
+    for (const abs of listed) {
       if (seen.has(abs)) continue;
       seen.add(abs);
       files.push(abs);
