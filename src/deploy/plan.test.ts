@@ -57,6 +57,19 @@ function simulate(steps: PlanStep[], initial: Record<string, number>) {
 }
 
 describe("planDeploy", () => {
+  it("watches after promotion only when there is a previous release to go back to", () => {
+    const watches = (current: string | null) =>
+      planDeploy(
+        { releaseId: current, instances: current ? 2 : 0 },
+        { id: "new", instances: 2 },
+        spec({ name: "blue-green", watchMs: 300_000 }),
+      ).filter((s) => s.type === "watch");
+    expect(watches(null)).toEqual([]);
+    expect(watches("old")).toEqual([
+      { type: "watch", releaseId: "new", baseline: "old", durationMs: 300_000 },
+    ]);
+  });
+
   it("starts, checks through the preview port and switches on a first deploy, whatever the strategy", () => {
     for (const name of ["rolling", "blue-green", "canary"] as const) {
       const steps = planDeploy(

@@ -202,7 +202,10 @@ export function planDeploy(
   } else {
     steps.push(...canarySteps(current, release, strategy));
   }
-  if (strategy.watchMs > 0) insertWatch(steps, release.id, current.releaseId, strategy.watchMs);
+  // A first deploy has nothing to roll back to, so nothing for a watch to act on.
+  if (strategy.watchMs > 0 && current.releaseId !== null && current.releaseId !== release.id) {
+    insertWatch(steps, release.id, current.releaseId, strategy.watchMs);
+  }
   if (strategy.smoke) steps.push({ type: "smoke", releaseId: release.id, via: "public" });
   steps.push({ type: "mark-current", releaseId: release.id });
   if (strategy.tag) steps.push({ type: "tag" });
@@ -214,17 +217,11 @@ export function planDeploy(
  * The watch goes right after the step that gives the new release all traffic, before the old
  * release's instances stop: a trigger then switches back to instances still running.
  */
-function insertWatch(
-  steps: PlanStep[],
-  releaseId: string,
-  previous: string | null,
-  durationMs: number,
-): void {
+function insertWatch(steps: PlanStep[], releaseId: string, previous: string, durationMs: number): void {
   const at = steps.findLastIndex(
     (s) => s.type === "set-traffic" && s.traffic.length === 1 && s.traffic[0]?.releaseId === releaseId,
   );
-  const baseline = previous === releaseId ? null : previous;
-  steps.splice(at + 1, 0, { type: "watch", releaseId, baseline, durationMs });
+  steps.splice(at + 1, 0, { type: "watch", releaseId, baseline: previous, durationMs });
 }
 
 export interface RollbackInput {
