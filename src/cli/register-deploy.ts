@@ -88,8 +88,11 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     });
   }
 
-  /** Opens the environment's context with live step lines on stderr. */
-  async function open(environment: string): Promise<DeployContext> {
+  /**
+   * Opens the environment's context with live step lines on stderr; a read-only one (status,
+   * history, lock status) never starts the local target's agent.
+   */
+  async function open(environment: string, access: "read" | "write" = "write"): Promise<DeployContext> {
     if (program.opts<{ server?: string }>().server || io.env.SHIPGATE_SERVER?.trim()) {
       throw new ShipgateError(
         "USAGE",
@@ -114,6 +117,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
       env: io.env,
       ...(globalOpts().config ? { configPath: globalOpts().config as string } : {}),
       onEvent,
+      ...(access === "read" ? { readOnly: true } : {}),
     });
     return ctx;
   }
@@ -218,7 +222,10 @@ back to the previous release (also when its migrations were refused, with nothin
       "the version (or release id) to go back to (default: the one before the current)",
     )
     .option("--force", "skip smoke tests (emergencies)")
-    .option("--schema", "also run the down migrations of what the current release applied (shown first)")
+    .option(
+      "--schema",
+      "also run the down migrations of what deploys here applied that the target does not ship (shown first)",
+    )
     .option("--dry-run", "print the plan without changing anything")
     .option("--reason <text>", "why, recorded in the ledger")
     .option("--lock-wait <duration>", "wait this long for another deploy's lock")
@@ -231,13 +238,17 @@ Examples:
   shipgate rollback production --to v1 --reason "checkout errors"
   shipgate rollback production --force
   shipgate rollback production --schema --dry-run   # show the down migrations it would run
+  shipgate rollback production --to v1 --schema     # v1 already serves: only run the downs
   SHIPGATE_TOKEN=… shipgate --server https://shipgate.example.com rollback production --to v1
 
 With --server the rollback runs in the team server (--to, --force and --reason are passed on;
 --schema, --dry-run and --lock-wait work locally only).
 
-Exit codes: 0 rolled back (or waiting for approval), 1 LOCKED or FORBIDDEN, 2 usage (e.g. no
-earlier release), 3 the rollback failed.`,
+--to the release that already serves does nothing (exit 0), unless --schema has down migrations to
+run: then only those run. A rollback goes back only to a release that served the environment.
+
+Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED or FORBIDDEN, 2 usage
+(e.g. no earlier release, or --to a release that never served), 3 the rollback failed.`,
     )
     .action(async (environment: string, opts: Opts) => {
       const client = await remoteFor(program, io);
@@ -288,6 +299,7 @@ earlier release), 3 the rollback failed.`,
         setExit(
           result.outcome === "succeeded" ||
             result.outcome === "planned" ||
+            result.outcome === "unchanged" ||
             result.outcome === "aborted" ||
             isAwaiting(result.outcome)
             ? ExitCode.ok
@@ -380,7 +392,7 @@ earlier release), 3 the rollback failed.`,
         setExit(ExitCode.ok);
         return;
       }
-      const ctx = await open(environment);
+      const ctx = await open(environment, "read");
       try {
         const result = await status(ctx);
         io.stdout.write(
@@ -419,7 +431,7 @@ earlier release), 3 the rollback failed.`,
         setExit(ExitCode.ok);
         return;
       }
-      const ctx = await open(environment);
+      const ctx = await open(environment, "read");
       try {
         const entries = await history(ctx, limit);
         io.stdout.write(
@@ -461,7 +473,7 @@ earlier release), 3 the rollback failed.`,
     .argument("<environment>", "environment name")
     .addHelpText("after", "\nExample:\n  shipgate lock status production\n")
     .action(async (environment: string) => {
-      const ctx = await open(environment);
+      const ctx = await open(environment, "read");
       try {
         const held = await ctx.ledger.getLock(environment);
         io.stdout.write(

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { ShipgateError } from "../core/errors.js";
 import { createMemoryLedger } from "../ledger/index.js";
 import type { Deploy, LedgerStore } from "../ledger/types.js";
 import { type ExecutorPorts, restorePrevious, runPlan, type SmokeOutcome } from "./executor.js";
 import { type PlanStep, planDeploy, type StrategySpec } from "./plan.js";
+import { renderEvent } from "./render.js";
 import { createFakeTarget, type FakeTarget } from "./targets/fake-target.js";
 
 const strategy = (name: StrategySpec["name"], overrides: Partial<StrategySpec> = {}): StrategySpec => ({
@@ -237,6 +239,45 @@ describe("runPlan", () => {
     expect(result.outcome).toBe("rolled_back");
     expect(result.deploy.error).toMatch(/not ready within 1000 ms/);
     expect(h.target.counts()).toEqual({ v1: 2 });
+  });
+
+  it("keeps a failed step's details (the instance's last output) and hint (its log) in the journal and the step line", async () => {
+    const h = harness();
+    await withV1(h);
+    const output = Array.from({ length: 12 }, (_, n) => `line ${n + 1}`);
+    h.target.waitReady = async (ids) => {
+      throw new ShipgateError(
+        "TARGET_FAILED",
+        `instance ${ids[0]} of v2 exited with code 1 before it was ready`,
+        {
+          details: output,
+          hint: "Its full log: /state/local/instances/i9.log.",
+        },
+      );
+    };
+    const events: string[] = [];
+    h.ports.onEvent = (event) => {
+      const line = renderEvent(event, (id) => id);
+      if (line) events.push(line);
+    };
+    const plan = planDeploy(
+      { releaseId: "v1", instances: 2 },
+      { id: "v2", instances: 2 },
+      strategy("rolling"),
+    );
+    const id = await start(h, plan, "v2", "v1");
+    expect((await runPlan(h.ports, id)).outcome).toBe("rolled_back");
+    const failed = (await h.ledger.listSteps(id)).find((s) => s.status === "failed");
+    expect(failed?.detail).toEqual({
+      error: expect.stringMatching(/exited with code 1 before it was ready$/),
+      details: output,
+      hint: "Its full log: /state/local/instances/i9.log.",
+    });
+    const line = events.find((e) => e.includes("FAILED")) ?? "";
+    expect(line.split("\n").slice(1)).toEqual([
+      ...output.slice(-10).map((l) => `      | ${l}`),
+      "      Its full log: /state/local/instances/i9.log.",
+    ]);
   });
 });
 

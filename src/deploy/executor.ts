@@ -8,7 +8,7 @@ import { type AnalysisPorts, runCanaryAnalysis, runWatch } from "../analysis/can
 import type { IntervalMeasurement } from "../analysis/judge.js";
 import type { PromQueryOptions, PromQueryResult } from "../analysis/prometheus-query.js";
 import type { AnalysisConfig, WatchConfig } from "../config/analysis-schema.js";
-import { ShipgateError } from "../core/errors.js";
+import { isShipgateError, ShipgateError } from "../core/errors.js";
 import type { AnalysisRun, Deploy, DeployStep, LedgerStore, TrafficSplit } from "../ledger/types.js";
 import type { HookName, PlanStep } from "./plan.js";
 import type {
@@ -71,7 +71,7 @@ export type ExecutorEvent =
       ms: number;
       detail: Record<string, unknown>;
     }
-  | { type: "step-failed"; index: number; total: number; step: PlanStep; error: string }
+  | ({ type: "step-failed"; index: number; total: number; step: PlanStep } & StepFailureDetail)
   | { type: "paused"; index: number }
   | { type: "analysis"; index: number; interval: IntervalMeasurement; run: AnalysisRun }
   | { type: "restore-start"; reason: string }
@@ -85,6 +85,25 @@ export interface RunResult {
 }
 
 class StepFailure extends Error {}
+
+/**
+ * What a failed step journals and reports: the message, and a ShipgateError's details (e.g. the
+ * instance's last output lines, already masked) and hint (e.g. where its full log is).
+ */
+export interface StepFailureDetail {
+  error: string;
+  details?: string[];
+  hint?: string;
+}
+
+function stepFailureDetail(error: unknown): StepFailureDetail {
+  const failure: StepFailureDetail = { error: errorMessage(error) };
+  if (isShipgateError(error)) {
+    if (error.details.length > 0) failure.details = error.details;
+    if (error.hint) failure.hint = error.hint;
+  }
+  return failure;
+}
 
 const iso = (ports: ExecutorPorts) => ports.now().toISOString();
 
@@ -341,18 +360,18 @@ export async function runPlan(ports: ExecutorPorts, deployId: string): Promise<R
         return { deploy, outcome: "paused" };
       }
     } catch (error) {
-      const message = errorMessage(error);
+      const failure = stepFailureDetail(error);
       await journal(ports, {
         deployId,
         index,
         type: step.type,
         status: "failed",
-        detail: { error: message },
+        detail: { ...failure },
         startedAt,
         finishedAt: iso(ports),
       });
-      ports.onEvent?.({ type: "step-failed", index, total, step, error: message });
-      const failedStep = `step ${index + 1}/${total} (${step.type}) failed: ${message}`;
+      ports.onEvent?.({ type: "step-failed", index, total, step, ...failure });
+      const failedStep = `step ${index + 1}/${total} (${step.type}) failed: ${failure.error}`;
       return restorePrevious(ports, deploy, failedStep, "rolled_back");
     }
   }
@@ -374,6 +393,7 @@ export async function restorePrevious(
 ): Promise<RunResult> {
   const { target } = ports;
   ports.onEvent?.({ type: "restore-start", reason });
+  await closeAnalyses(ports, deploy.id, reason);
   const previous = deploy.previousReleaseId;
   try {
     await target.setPreview(null);
@@ -414,6 +434,22 @@ export async function restorePrevious(
       finishedAt: iso(ports),
     });
     return { deploy: updated, outcome: "failed" };
+  }
+}
+
+/**
+ * Ends the deploy's analyses still running (a watch cut short by a failed step, an abort or the
+ * death of the process): none outlives its deploy as "running".
+ */
+async function closeAnalyses(ports: ExecutorPorts, deployId: string, reason: string): Promise<void> {
+  for (const run of await ports.ledger.listAnalyses(deployId)) {
+    if (run.verdict !== "running") continue;
+    await ports.ledger.saveAnalysis({
+      ...run,
+      verdict: "inconclusive",
+      summary: `ended before a verdict: ${reason}`,
+      finishedAt: iso(ports),
+    });
   }
 }
 

@@ -8,6 +8,9 @@ import type { ExecutorEvent } from "./executor.js";
 import { describeStep, type PlanStep } from "./plan.js";
 import type { DeployEvent, DeployResult, HistoryEntry, RollbackResult, StatusResult } from "./service.js";
 
+/** At most this many lines of a failed step's details (an instance's output) are printed. */
+const maxDetailLines = 10;
+
 function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
@@ -23,8 +26,14 @@ export function renderEvent(event: DeployEvent, versionOf: (id: string) => strin
         return `[${e.index + 1}/${e.total}] hook ${e.step.hook}: ${e.detail.ran ? `ran (${seconds(e.ms)})` : "none"}`;
       }
       return `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … ok (${seconds(e.ms)})`;
-    case "step-failed":
-      return `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … FAILED: ${e.error}`;
+    case "step-failed": {
+      // The failure's details (e.g. an instance's last output lines, masked) and hint (its log file).
+      return [
+        `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … FAILED: ${e.error}`,
+        ...(e.details ?? []).slice(-maxDetailLines).map((line) => `      | ${line}`),
+        ...(e.hint ? [`      ${e.hint}`] : []),
+      ].join("\n");
+    }
     case "paused":
       return "paused: waiting for `shipgate promote` (or `shipgate abort`)";
     case "restore-start":
@@ -61,7 +70,11 @@ export function renderPlan(result: DeployResult): string {
   const v = (id: string) => versions.get(id) ?? id;
   const lines = [
     `Plan: ${result.strategy} deploy of ${result.release.version} (${result.release.id}) to ${result.environment}` +
-      (result.previous ? `, replacing ${result.previous.version}` : ", first deploy"),
+      (result.previous === null
+        ? ", first deploy"
+        : result.previous.id === result.release.id
+          ? ", which already serves"
+          : `, replacing ${result.previous.version}`),
     ...result.plan.map(
       ({ index, step }) => `  ${String(index + 1).padStart(2)}. ${describeStep(step as PlanStep, v)}`,
     ),
@@ -93,18 +106,28 @@ export function renderDeployResult(result: DeployResult): string {
 
 export function renderRollbackResult(result: RollbackResult): string {
   const lines: string[] = [];
+  const env = result.environment;
+  const version = result.release.version;
+  // `rollback --to <the current release> --schema`: only the down migrations ran.
+  const schemaOnly = result.previous?.id === result.release.id;
   if (result.outcome === "planned") {
     lines.push(renderPlan(result).trimEnd());
+  } else if (result.outcome === "unchanged") {
+    lines.push(`${version} (${result.release.id}) already serves ${env}: nothing to roll back.`);
+  } else if (result.outcome === "succeeded" && schemaOnly) {
+    lines.push(`Rolled back the schema of ${env}; ${version} keeps serving.`);
   } else if (result.outcome === "succeeded") {
     lines.push(
-      `Rolled back ${result.environment} to ${result.release.version}${result.previous ? ` from ${result.previous.version}` : ""}` +
+      `Rolled back ${env} to ${version}${result.previous ? ` from ${result.previous.version}` : ""}` +
         `${result.switchMs !== null ? `: traffic switched ${seconds(result.switchMs)} after the command started` : ""}` +
         `${result.warm ? " (it was still warm)" : ""}.`,
     );
   } else if (result.outcome === "aborted") {
-    lines.push(`Aborted the deploy in progress; traffic is back on ${result.release.version}.`);
+    lines.push(`Aborted the deploy in progress; traffic is back on ${version}.`);
   } else {
-    lines.push(`Rollback of ${result.environment} to ${result.release.version} FAILED: ${result.error}`);
+    // Traffic stayed where it was: the schema hints below would not hold.
+    lines.push(`Rollback of ${env} to ${version} FAILED: ${result.error}`);
+    return `${lines.join("\n")}\n`;
   }
   if (result.schema.needed && result.downs.length > 0) {
     lines.push(
@@ -113,10 +136,10 @@ export function renderRollbackResult(result: RollbackResult): string {
     );
   } else if (result.schema.needed) {
     lines.push(
-      `Schema: ${result.previous?.version ?? "the current release"} applied migrations ${result.release.version} does not have: ${result.schema.migrations.join(", ")}.`,
-      `They stay (expand-only changes are safe for the older code). To undo them with their down migrations: \`shipgate rollback ${result.environment} --schema\` (add --dry-run first to see them).`,
+      `Schema: deploys here applied migrations ${version} does not ship: ${result.schema.migrations.join(", ")}.`,
+      `They stay (expand-only changes are safe for the older code). To undo them with their down migrations: \`shipgate rollback ${env} --to ${version} --schema\` (add --dry-run first to see them).`,
     );
-  } else if (result.outcome !== "aborted") {
+  } else if (result.outcome !== "aborted" && result.outcome !== "unchanged") {
     lines.push("Schema: no schema rollback needed.");
   }
   return `${lines.join("\n")}\n`;
@@ -158,7 +181,9 @@ export function renderStatus(status: StatusResult): string {
       );
     }
   } else {
-    lines.push("  instances: the target is not running");
+    lines.push(
+      "  target: not running (shipgate down, or the agent stopped) — the next deploy or rollback starts it",
+    );
   }
   if (status.undeployed) {
     lines.push(

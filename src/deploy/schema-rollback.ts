@@ -1,14 +1,15 @@
 /**
- * Schema rollback for `shipgate rollback --schema`: the migrations the current release applied that
- * the target release does not have are undone with their down migrations (found by the framework's
- * convention in the current release's stored artifact), newest first, each in a transaction that
- * also removes its row from shipgate.schema_migrations. Without --schema, rollback only says which
+ * Schema rollback for `shipgate rollback --schema`: the migrations this environment's deploys applied
+ * (the ledger's migrate steps, less what an earlier rollback --schema undid) that the target release
+ * does not ship are undone with their down migrations (found by the framework's convention in the
+ * stored artifact of the release that applied each), newest first, each in a transaction that also
+ * removes its row from shipgate.schema_migrations. Without --schema, rollback only says which
  * migrations these are: the older code runs on the expanded schema.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ShipgateError } from "../core/errors.js";
-import type { Release } from "../ledger/types.js";
+import type { LedgerStore, Release } from "../ledger/types.js";
 import { closeQuietly, connectDatabase, scrubSecrets } from "../migrations/apply/database.js";
 import type { Framework } from "../migrations/discover.js";
 import { findDownMigration } from "../migrations/down.js";
@@ -20,23 +21,56 @@ export interface DownStep {
   /** Where the down is (relative to the artifact). */
   downPath: string;
   sql: string;
+  /** The release that applied the migration: its stored artifact holds the down, its env the database URL. */
+  releaseId: string;
 }
 
-/** The downs undoing `migrations` (file names in the current release's migrations directory), newest first. */
+/** How many of the environment's latest deploys the ledger's account of its schema reads. */
+const schemaHistoryDepth = 500;
+
+/**
+ * The migrations the environment's deploys applied (a succeeded migrate step) that no rollback
+ * --schema undid since: file name → the release that applied it.
+ */
+export async function appliedMigrations(
+  ledger: LedgerStore,
+  environment: string,
+): Promise<Map<string, string>> {
+  const applied = new Map<string, string>();
+  const deploys = await ledger.listDeploys(environment, { limit: schemaHistoryDepth });
+  for (const deploy of deploys.reverse()) {
+    const types = new Set((deploy.plan as { type?: string }[]).map((s) => s.type));
+    if (!types.has("migrate") && !types.has("migrate-down")) continue;
+    for (const step of await ledger.listSteps(deploy.id)) {
+      if (step.status !== "succeeded") continue;
+      const files = (key: string) =>
+        (Array.isArray(step.detail[key]) ? (step.detail[key] as unknown[]) : [])
+          .filter((n): n is string => typeof n === "string")
+          .map((n) => path.posix.basename(n));
+      if (step.type === "migrate") for (const file of files("applied")) applied.set(file, deploy.releaseId);
+      if (step.type === "migrate-down") for (const file of files("undone")) applied.delete(file);
+    }
+  }
+  return applied;
+}
+
+/**
+ * The downs undoing `migrations` (file names in the migrations directory, each with the release that
+ * applied it), newest first.
+ */
 export function planSchemaRollback(
-  current: Release,
+  migrations: { file: string; release: Release }[],
   migrationsDir: string,
-  migrations: string[],
   framework: Framework,
 ): DownStep[] {
-  const cwd = current.artifact.path;
   const missing: string[] = [];
   const steps: DownStep[] = [];
-  for (const file of [...migrations].sort().reverse()) {
+  for (const { file, release } of [...migrations].sort((a, b) => b.file.localeCompare(a.file))) {
+    const cwd = release.artifact.path;
     const rel = path.posix.join(migrationsDir, file);
     const abs = path.join(cwd, rel);
     if (!existsSync(abs)) {
-      missing.push(`${rel} (not in the stored release)`);
+      missing.push(`${rel} (not in the stored release ${release.version})`);
       continue;
     }
     const down = findDownMigration({ path: rel, text: readFileSync(abs, "utf8") }, framework, cwd);
@@ -44,7 +78,7 @@ export function planSchemaRollback(
       missing.push(rel);
       continue;
     }
-    steps.push({ name: rel, downPath: down.source.path, sql: down.source.text });
+    steps.push({ name: rel, downPath: down.source.path, sql: down.source.text, releaseId: release.id });
   }
   if (missing.length > 0) {
     throw new ShipgateError("USAGE", `no down migration for ${missing.join(", ")}`, {
@@ -54,11 +88,21 @@ export function planSchemaRollback(
   return steps;
 }
 
-export async function runSchemaRollback(url: string, steps: DownStep[]): Promise<string[]> {
-  const client = await connectDatabase(url, { applicationName: "shipgate rollback --schema" });
+/** Runs the downs in order, each on the database of the release that applied it (`urlOf`). */
+export async function runSchemaRollback(
+  steps: DownStep[],
+  urlOf: (step: DownStep) => string,
+): Promise<string[]> {
+  const clients = new Map<string, Awaited<ReturnType<typeof connectDatabase>>>();
   const done: string[] = [];
   try {
     for (const step of steps) {
+      const url = urlOf(step);
+      let client = clients.get(url);
+      if (!client) {
+        client = await connectDatabase(url, { applicationName: "shipgate rollback --schema" });
+        clients.set(url, client);
+      }
       try {
         await client.query("BEGIN");
         await client.query(step.sql);
@@ -71,13 +115,13 @@ export async function runSchemaRollback(url: string, steps: DownStep[]): Promise
           "MIGRATION_FAILED",
           `the down migration ${step.downPath} failed: ${scrubSecrets(error instanceof Error ? error.message : String(error), url)}`,
           {
-            hint: `Undone so far: ${done.length > 0 ? done.join(", ") : "nothing"}. Fix the down migration and run \`shipgate rollback --schema\` again.`,
+            hint: `Undone so far: ${done.length > 0 ? done.join(", ") : "nothing"}. Fix the down migration, then run the downs still needed with \`shipgate rollback <environment> --to <the current version> --schema\`.`,
           },
         );
       }
     }
   } finally {
-    await closeQuietly(client);
+    for (const client of clients.values()) await closeQuietly(client);
   }
   return done;
 }

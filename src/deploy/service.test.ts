@@ -1,18 +1,28 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../config/schema.js";
-import type { Deploy, Release } from "../ledger/types.js";
+import type { AnalysisRun, Deploy, Release } from "../ledger/types.js";
 import { fakeDeployContext } from "./fake-context.js";
-import { type DeployContext, reapWarm, recoverInterrupted } from "./service.js";
+import { renderRollbackResult, renderStatus } from "./render.js";
+import { type DeployContext, reapWarm, recoverInterrupted, rollback, status } from "./service.js";
 import type { FakeTarget } from "./targets/fake-target.js";
 
-function context(clock: { t: number }): DeployContext & { target: FakeTarget } {
+function context(
+  clock: { t: number },
+  environment: Record<string, unknown> = {},
+): DeployContext & { target: FakeTarget } {
   const config = configSchema.parse({
-    environments: { local: { target: { type: "local", port: 1 }, blueGreen: { keepWarm: "10m" } } },
+    environments: {
+      local: { target: { type: "local", port: 1 }, blueGreen: { keepWarm: "10m" }, ...environment },
+    },
   });
   return fakeDeployContext({ config, environment: "local", clock });
 }
 
-function release(id: string): Release {
+function release(id: string, overrides: Partial<Release> = {}): Release {
   return {
     id,
     version: id,
@@ -24,6 +34,7 @@ function release(id: string): Release {
     envSealed: null,
     createdAt: new Date(0).toISOString(),
     createdBy: "test",
+    ...overrides,
   };
 }
 
@@ -133,5 +144,233 @@ describe("recoverInterrupted", () => {
     );
     expect(await recoverInterrupted(ctx, "status")).toBeNull();
     expect((await ctx.ledger.getDeploy("d1"))?.status).toBe("running");
+  });
+});
+
+/** A running deploy d1 (green over blue) whose shipgate process is gone: a dead pid holds the lock. */
+async function interruptedDeploy(ctx: DeployContext & { target: FakeTarget }): Promise<void> {
+  for (const id of ["blue", "green"]) await ctx.ledger.saveRelease(release(id));
+  await ctx.ledger.createDeploy(deployRecord({ status: "running", strategy: "rolling", finishedAt: null }));
+  await ctx.ledger.acquireLock(
+    {
+      environment: "local",
+      holder: "ci (d1)",
+      deployId: "d1",
+      hostname: (await import("node:os")).hostname(),
+      pid: 2 ** 22 + 7,
+    },
+    { now: new Date(0).toISOString(), staleAfterMs: 60_000 },
+  );
+}
+
+describe("recoverInterrupted and the post-deploy watch", () => {
+  it("ends the interrupted deploy's running watch with the reason, so status never shows it running", async () => {
+    const ctx = context({ t: 5000 });
+    await interruptedDeploy(ctx);
+    await ctx.target.waitReady(await ctx.target.startInstances(spec("blue"), 1), 1000);
+    await ctx.target.waitReady(await ctx.target.startInstances(spec("green"), 1), 1000);
+    await ctx.ledger.recordStep({
+      deployId: "d1",
+      index: 6,
+      type: "watch",
+      status: "running",
+      detail: {},
+      startedAt: new Date(0).toISOString(),
+      finishedAt: null,
+    });
+    const watch: AnalysisRun = {
+      id: "d1-w6",
+      deployId: "d1",
+      environment: "local",
+      stepIndex: 6,
+      phase: "watch",
+      canaryReleaseId: "green",
+      baselineReleaseId: "blue",
+      verdict: "running",
+      summary: "watched 1 min of 5 min: no trigger held",
+      measurements: [],
+      startedAt: new Date(0).toISOString(),
+      finishedAt: null,
+    };
+    await ctx.ledger.saveAnalysis(watch);
+
+    const result = await status(ctx);
+    expect(result.recovered).toBe("d1");
+    const [run] = await ctx.ledger.listAnalyses("d1");
+    expect(run?.verdict).toBe("inconclusive");
+    expect(run?.finishedAt).not.toBeNull();
+    expect(run?.summary).toMatch(
+      /^ended before a verdict: interrupted at step 7 \(watch\): .*rolled back by `shipgate status`/,
+    );
+    expect(result.analysis).toMatchObject({ deployId: "d1", phase: "watch", verdict: "inconclusive" });
+    expect(renderStatus(result)).toMatch(
+      /post-deploy watch \(d1\): inconclusive — ended before a verdict: interrupted/,
+    );
+    expect(renderStatus(result)).not.toMatch(/: running —/);
+  });
+
+  it("status reports a run a finished deploy left running as ended, not running", async () => {
+    const ctx = context({ t: 0 });
+    await ctx.ledger.createDeploy(deployRecord({ status: "rolled_back" }));
+    await ctx.ledger.saveAnalysis({
+      id: "d1-w3",
+      deployId: "d1",
+      environment: "local",
+      stepIndex: 3,
+      phase: "watch",
+      canaryReleaseId: "green",
+      baselineReleaseId: null,
+      verdict: "running",
+      summary: "watching for 5 min",
+      measurements: [],
+      startedAt: new Date(0).toISOString(),
+      finishedAt: null,
+    });
+    expect((await status(ctx)).analysis).toEqual({
+      deployId: "d1",
+      phase: "watch",
+      verdict: "ended",
+      summary: "ended with the deploy (rolled_back) before a verdict",
+    });
+  });
+});
+
+describe("status", () => {
+  it("never starts a target that is not running: no recovery, no instances, and it says so", async () => {
+    const ctx = context({ t: 5000 });
+    await interruptedDeploy(ctx);
+    const calls: string[] = [];
+    // A read-only local target whose agent is stopped (shipgate down): every call fails.
+    ctx.target.ensureRunning = async () => {
+      calls.push("ensureRunning");
+    };
+    ctx.target.instances = async () => {
+      throw new Error("the local agent of local is not running");
+    };
+    const result = await status(ctx);
+    expect(calls).toEqual([]);
+    expect(result.recovered).toBeNull();
+    expect(result.instances).toBeNull();
+    expect((await ctx.ledger.getDeploy("d1"))?.status).toBe("running");
+    expect(renderStatus(result)).toContain(
+      "target: not running (shipgate down, or the agent stopped) — the next deploy or rollback starts it",
+    );
+  });
+});
+
+describe("rollback", () => {
+  /** blue then green deployed (green serves on 2 instances); `migrate` adds a migrate step to green's deploy that applied these files. */
+  async function blueThenGreen(
+    ctx: DeployContext & { target: FakeTarget },
+    options: { artifact?: string; migrate?: string[] } = {},
+  ): Promise<void> {
+    const artifact = { hash: "h", path: options.artifact ?? "/tmp", bytes: 0, files: 0 };
+    await ctx.ledger.saveRelease(release("blue", { artifact, config: { migrationFiles: ["001_init.sql"] } }));
+    await ctx.ledger.saveRelease(
+      release("green", { artifact, config: { migrationFiles: ["001_init.sql", "002_note.sql"] } }),
+    );
+    await ctx.ledger.createDeploy(
+      deployRecord({
+        id: "d0",
+        releaseId: "blue",
+        previousReleaseId: null,
+        startedAt: new Date(1).toISOString(),
+      }),
+    );
+    await ctx.ledger.createDeploy(
+      deployRecord({
+        id: "d1",
+        plan: options.migrate ? [{ type: "migrate" }] : [],
+        startedAt: new Date(2).toISOString(),
+      }),
+    );
+    if (options.migrate) {
+      await ctx.ledger.recordStep({
+        deployId: "d1",
+        index: 0,
+        type: "migrate",
+        status: "succeeded",
+        detail: { applied: options.migrate },
+        startedAt: new Date(2).toISOString(),
+        finishedAt: new Date(2).toISOString(),
+      });
+    }
+    await ctx.target.waitReady(await ctx.target.startInstances(spec("green"), 2), 1000);
+    await ctx.ledger.setEnvironmentState({
+      environment: "local",
+      currentReleaseId: "green",
+      traffic: [{ releaseId: "green", weight: 100 }],
+      updatedAt: new Date(2).toISOString(),
+    });
+  }
+
+  it("does nothing --to the release that already serves, and refuses one that never served", async () => {
+    const ctx = context({ t: 10_000 });
+    await blueThenGreen(ctx);
+    await ctx.ledger.saveRelease(release("broken"));
+    await ctx.ledger.createDeploy(
+      deployRecord({ id: "d2", releaseId: "broken", previousReleaseId: "green", status: "rolled_back" }),
+    );
+    const log = ctx.target.log.length;
+    const same = await rollback(ctx, { to: "green" });
+    expect(same).toMatchObject({ outcome: "unchanged", deployId: null, plan: [] });
+    expect(renderRollbackResult(same)).toMatch(
+      /^green \(green\) already serves local: nothing to roll back\./,
+    );
+    expect(ctx.target.log.slice(log)).toEqual([]);
+    expect(await ctx.ledger.listDeploys("local")).toHaveLength(3);
+
+    await expect(rollback(ctx, { to: "broken" })).rejects.toMatchObject({
+      code: "USAGE",
+      message: expect.stringMatching(/^broken \(broken\) never served local: no deploy of it succeeded here/),
+      hint: expect.stringContaining("shipgate deploy local --version broken"),
+    });
+    await expect(rollback(ctx, { to: "nope" })).rejects.toMatchObject({ code: "USAGE" });
+    expect((await rollback(ctx, { to: "blue" })).outcome).toBe("succeeded");
+  });
+
+  it("names migrations only when a deploy here applied them, and its hint then runs only their downs", async () => {
+    // The environment does not migrate: green ships a migration v1 lacks, but none was applied.
+    const plain = context({ t: 10_000 });
+    await blueThenGreen(plain);
+    const back = await rollback(plain, {});
+    expect(back.outcome).toBe("succeeded");
+    expect(back.schema).toEqual({ needed: false, migrations: [] });
+    expect(renderRollbackResult(back)).toContain("Schema: no schema rollback needed.");
+
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-schema-"));
+    try {
+      await mkdir(join(dir, "migrations"));
+      writeFileSync(join(dir, "migrations/002_note.sql"), "ALTER TABLE items ADD COLUMN note text;\n");
+      writeFileSync(join(dir, "migrations/002_note.down.sql"), "ALTER TABLE items DROP COLUMN note;\n");
+      const ctx = context({ t: 10_000 }, { databaseUrlEnv: "DATABASE_URL" });
+      await blueThenGreen(ctx, { artifact: dir, migrate: ["migrations/002_note.sql"] });
+      const rolled = await rollback(ctx, {});
+      expect(rolled.outcome).toBe("succeeded");
+      expect(rolled.schema).toEqual({ needed: true, migrations: ["002_note.sql"] });
+      const text = renderRollbackResult(rolled);
+      expect(text).toContain("Schema: deploys here applied migrations blue does not ship: 002_note.sql.");
+      expect(text).toContain("`shipgate rollback local --to blue --schema`");
+
+      // The hinted command, right after: blue keeps serving, only the down runs (here: planned).
+      const hinted = await rollback(ctx, { to: "blue", schema: true, dryRun: true });
+      expect(hinted.outcome).toBe("planned");
+      expect(hinted.release.id).toBe("blue");
+      expect(hinted.downs.map((d) => [d.name, d.downPath, d.releaseId])).toEqual([
+        ["migrations/002_note.sql", "migrations/002_note.down.sql", "green"],
+      ]);
+      expect(hinted.plan.map((p) => p.step.type)).not.toContain("stop-instances");
+      expect(hinted.plan.map((p) => p.step)).toContainEqual({
+        type: "migrate-down",
+        migrations: ["migrations/002_note.sql"],
+      });
+      expect(renderRollbackResult(hinted)).toContain("which already serves");
+      // Without --schema it is nothing to do, and still says what stays.
+      const again = await rollback(ctx, { to: "blue" });
+      expect(again.outcome).toBe("unchanged");
+      expect(renderRollbackResult(again)).toContain("`shipgate rollback local --to blue --schema`");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -309,18 +309,18 @@ function ports(
         ...(result.pushError ? { pushError: result.pushError } : {}),
       };
     },
-    async migrateDown(deploy, migrations) {
-      const from = deploy.previousReleaseId ? releases.get(deploy.previousReleaseId) : undefined;
-      if (!from) throw new ShipgateError("INTERNAL", "the release rolled back from is not loaded");
-      const url = databaseUrlOf(ctx, from);
-      const { planSchemaRollback, runSchemaRollback } = await import("./schema-rollback.js");
-      const downs = planSchemaRollback(
-        from,
-        ctx.config.release.migrations,
+    async migrateDown(_deploy, migrations) {
+      const { appliedMigrations, runSchemaRollback } = await import("./schema-rollback.js");
+      const applied = await appliedMigrations(ctx.ledger, ctx.environment);
+      const downs = await planDowns(
+        ctx,
+        applied,
         migrations.map((m) => path.posix.basename(m)),
-        schemaFramework(ctx),
       );
-      const undone = await runSchemaRollback(url, downs);
+      const sources = await loadReleases(ctx, [...new Set(downs.map((d) => d.releaseId))]);
+      const undone = await runSchemaRollback(downs, (d) =>
+        databaseUrlOf(ctx, sources.get(d.releaseId) as Release),
+      );
       return { undone };
     },
     heartbeat: () => lock.heartbeat(),
@@ -1037,7 +1037,10 @@ export interface RollbackOptions {
 export interface RollbackResult extends DeployResult {
   /** Whether the target was still warm (traffic switched without starting anything). */
   warm: boolean;
-  /** Migrations applied by the current release that the target release does not have. */
+  /**
+   * Migrations this environment's deploys applied (none unless it migrates: databaseUrlEnv) and no
+   * rollback --schema undid, that the target release does not ship.
+   */
   schema: { needed: boolean; migrations: string[] };
   /** The down migrations run (--schema), with their SQL, shown before they run. */
   downs: DownStep[];
@@ -1045,27 +1048,57 @@ export interface RollbackResult extends DeployResult {
   switchMs: number | null;
 }
 
+/**
+ * The release a rollback goes back to: one that served the environment (a deploy or rollback of it
+ * succeeded here) — the newest one named by `to`, else the newest other than the current one.
+ */
 async function rollbackTarget(ctx: DeployContext, currentId: string | null, to?: string): Promise<Release> {
-  if (to) {
-    const byVersion = await ctx.ledger.findReleaseByVersion(to);
-    const release = byVersion ?? (await ctx.ledger.getRelease(to));
-    if (!release) {
-      throw new ShipgateError("USAGE", `no release ${to} in the ledger`, {
-        hint: `See past releases with \`shipgate history ${ctx.environment}\`.`,
-      });
-    }
-    return release;
+  const served = await ctx.ledger.listDeploys(ctx.environment, { status: "succeeded", limit: 500 });
+  for (const id of new Set(served.map((d) => d.releaseId))) {
+    if (!to && id === currentId) continue;
+    const release = await ctx.ledger.getRelease(id);
+    if (release && (!to || release.id === to || release.version === to)) return release;
   }
-  const deploys = await ctx.ledger.listDeploys(ctx.environment, { status: "succeeded", limit: 50 });
-  for (const d of deploys) {
-    if (d.releaseId !== currentId) {
-      const release = await ctx.ledger.getRelease(d.releaseId);
-      if (release) return release;
-    }
+  const env = ctx.environment;
+  if (!to) {
+    throw new ShipgateError("USAGE", `${env} has no earlier release to roll back to`, {
+      hint: `See past deploys with \`shipgate history ${env}\`, or name one with --to <version>.`,
+    });
   }
-  throw new ShipgateError("USAGE", `${ctx.environment} has no earlier release to roll back to`, {
-    hint: `See past deploys with \`shipgate history ${ctx.environment}\`, or name one with --to <version>.`,
+  const known = (await ctx.ledger.findReleaseByVersion(to)) ?? (await ctx.ledger.getRelease(to));
+  if (!known) {
+    throw new ShipgateError("USAGE", `no release ${to} in the ledger`, {
+      hint: `See past releases with \`shipgate history ${env}\`.`,
+    });
+  }
+  throw new ShipgateError(
+    "USAGE",
+    `${known.version} (${known.id}) never served ${env}: no deploy of it succeeded here (each failed, was rolled back or aborted)`,
+    {
+      hint: `A rollback goes back to a release that served; see them with \`shipgate history ${env}\`. To try ${known.version} again, deploy it: \`shipgate deploy ${env} --version ${known.version}\`.`,
+    },
+  );
+}
+
+/** The downs undoing `files` (migration file names), each from the release that applied it. */
+async function planDowns(
+  ctx: DeployContext,
+  applied: ReadonlyMap<string, string>,
+  files: string[],
+): Promise<DownStep[]> {
+  if (files.length === 0) return [];
+  const { planSchemaRollback } = await import("./schema-rollback.js");
+  const sources = await loadReleases(
+    ctx,
+    files.map((f) => applied.get(f)),
+  );
+  const migrations = files.map((file) => {
+    const release = sources.get(applied.get(file) ?? "");
+    if (!release)
+      throw new ShipgateError("INTERNAL", `the release that applied ${file} is not in the ledger`);
+    return { file, release };
   });
+  return planSchemaRollback(migrations, ctx.config.release.migrations, schemaFramework(ctx));
 }
 
 export async function rollback(ctx: DeployContext, options: RollbackOptions): Promise<RollbackResult> {
@@ -1107,21 +1140,36 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
   releases.set(target.id, target);
   ctx.versions.set(target.id, target.version);
   const current = currentId ? (releases.get(currentId) ?? null) : null;
+  const applied = ctx.envConfig.databaseUrlEnv
+    ? await (await import("./schema-rollback.js")).appliedMigrations(ctx.ledger, ctx.environment)
+    : new Map<string, string>();
+  const schema = schemaDifference(applied, target);
+  const schemaOnly = target.id === currentId;
+  if (schemaOnly && !(options.schema && schema.needed)) {
+    // Like deploy's "already serves": nothing to do (with --schema, only the downs run).
+    return {
+      environment: ctx.environment,
+      release: { id: target.id, version: target.version },
+      previous: { id: target.id, version: target.version },
+      strategy: "rollback",
+      plan: [],
+      dryRun: options.dryRun === true,
+      outcome: "unchanged",
+      deployId: null,
+      error: null,
+      recovered: recovered?.id ?? null,
+      warm: false,
+      schema,
+      downs: [],
+      switchMs: null,
+    };
+  }
   if (!options.dryRun) await ctx.target.ensureRunning();
   const instances = options.dryRun
     ? await ctx.target.instances().catch(() => [])
     : await ctx.target.instances();
   const warm = instances.some((i) => i.releaseId === target.id && i.state === "healthy");
-  const schema = schemaDifference(current, target);
-  const downs =
-    options.schema && schema.needed && current
-      ? (await import("./schema-rollback.js")).planSchemaRollback(
-          current,
-          ctx.config.release.migrations,
-          schema.migrations,
-          schemaFramework(ctx),
-        )
-      : [];
+  const downs = options.schema && schema.needed ? await planDowns(ctx, applied, schema.migrations) : [];
   const plan = planRollback({
     downMigrations: downs.map((d) => d.name),
     currentId,
@@ -1188,16 +1236,13 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
   }
 }
 
-/** Migration files shipped in the current release's artifact but not in the target's. */
+/** The migrations applied here (`applied`, by file name) that the target release does not ship. */
 function schemaDifference(
-  current: Release | null,
+  applied: ReadonlyMap<string, string>,
   target: Release,
 ): { needed: boolean; migrations: string[] } {
-  if (!current) return { needed: false, migrations: [] };
-  const list = (r: Release) =>
-    Array.isArray(r.config.migrationFiles) ? (r.config.migrationFiles as string[]) : [];
-  const targetSet = new Set(list(target));
-  const extra = list(current).filter((m) => !targetSet.has(m));
+  const ships = new Set(Array.isArray(target.config.migrationFiles) ? target.config.migrationFiles : []);
+  const extra = [...applied.keys()].filter((file) => !ships.has(file)).sort();
   return { needed: extra.length > 0, migrations: extra };
 }
 
@@ -1291,9 +1336,15 @@ async function liveFigures(
 }
 
 export async function status(ctx: DeployContext): Promise<StatusResult> {
-  const recovered = await recoverInterrupted(ctx, "status");
+  // A read-only context never starts the target: while it is not running (shipgate down), an
+  // interrupted deploy waits for the next deploy or rollback to recover it.
+  const targetUp = await ctx.target.instances().then(
+    () => true,
+    () => false,
+  );
+  const recovered = targetUp ? await recoverInterrupted(ctx, "status") : null;
   await expireApprovalRequest(ctx);
-  await reapWarm(ctx);
+  if (targetUp) await reapWarm(ctx);
   const state = await ctx.ledger.getEnvironmentState(ctx.environment);
   const active = await ctx.ledger.activeDeploy(ctx.environment);
   const last = await ctx.ledger.lastSucceededDeploy(ctx.environment);
@@ -1364,7 +1415,15 @@ async function latestAnalysis(
 ): Promise<StatusResult["analysis"]> {
   if (!deploy) return null;
   const run = (await ctx.ledger.listAnalyses(deploy.id)).at(-1);
-  return run ? { deployId: deploy.id, phase: run.phase, verdict: run.verdict, summary: run.summary } : null;
+  if (!run) return null;
+  // A run left "running" by a deploy that ended (a ledger written before recovery closed them).
+  const orphan = run.verdict === "running" && deploy.status !== "running" && deploy.status !== "paused";
+  return {
+    deployId: deploy.id,
+    phase: run.phase,
+    verdict: orphan ? "ended" : run.verdict,
+    summary: orphan ? `ended with the deploy (${deploy.status}) before a verdict` : run.summary,
+  };
 }
 
 export interface HistoryEntry {

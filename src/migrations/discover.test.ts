@@ -507,7 +507,7 @@ describe("an explicit framework whose layout matches nothing", () => {
       "db/migrations/0001_create_users.sql": "CREATE TABLE users (id int);",
       "db/migrations/0002_add_email.sql": "ALTER TABLE users ADD COLUMN email text;",
     });
-    for (const framework of ["prisma", "flyway", "golang-migrate"]) {
+    for (const framework of ["prisma", "flyway", "golang-migrate"] as const) {
       const error = await failure(discover(cwd, { paths: ["db/migrations"], framework }));
       expect(error.code).toBe("USAGE");
       expect(error.message).toMatch(

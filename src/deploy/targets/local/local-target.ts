@@ -51,8 +51,9 @@ export interface LocalTargetOptions {
   /** How long to wait for a starting agent. Default 30 s. */
   startTimeoutMs?: number;
   /**
-   * Only talk to an agent that already runs; never start one (reads: the team server's status and
-   * live figures must not start processes). Calls fail with TARGET_FAILED when none runs.
+   * Only talk to an agent that already runs; never start one (reads: status, history and the team
+   * server's live figures must not start processes). Calls, and ensureRunning, fail with
+   * TARGET_FAILED when none runs.
    */
   connectOnly?: boolean;
 }
@@ -168,13 +169,6 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   let starting: Promise<void> | null = null;
 
   async function call<T>(method: string, path: string, body?: unknown, timeoutMs = 15_000): Promise<T> {
-    if (agent === null && options.connectOnly) {
-      if (!(await connectExisting())) {
-        throw new ShipgateError("TARGET_FAILED", `the local agent of ${environment} is not running`, {
-          hint: `It starts with the next \`shipgate deploy ${environment}\`.`,
-        });
-      }
-    }
     if (agent === null) await ensureRunning();
     const info = agent as AgentInfo;
     let res: Response;
@@ -288,6 +282,11 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
     agent = null;
     starting ??= (async () => {
       if (await connectExisting()) return;
+      if (options.connectOnly) {
+        throw new ShipgateError("TARGET_FAILED", `the local agent of ${environment} is not running`, {
+          hint: `It starts with the next \`shipgate deploy ${environment}\` or \`shipgate rollback ${environment}\`.`,
+        });
+      }
       await spawnAgent();
     })().finally(() => {
       starting = null;
@@ -308,7 +307,7 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   }
 
   async function failure(instance: InstanceInfo, why: string): Promise<ShipgateError> {
-    const tail = await logs(instance.id, 12).catch(() => []);
+    const tail = await logs(instance.id, 10).catch(() => []);
     return new ShipgateError("TARGET_FAILED", `instance ${instance.id} of ${instance.releaseId} ${why}`, {
       details: tail,
       hint: `Its full log: ${join(paths.instanceLogDir, `${instance.id}.log`)}. For a slow boot, raise environments.${environment}.startDeadline.`,
