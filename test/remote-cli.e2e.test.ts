@@ -168,6 +168,15 @@ describe("shipgate --server (against shipgate serve)", () => {
     const rolled = await as("ada", ["rollback", "staging", "--reason", "errors"]);
     expect(rolled.code, rolled.stderr + serveOutput()).toBe(0);
     expect(rolled.stdout).toContain("Rolled back staging to v1 from v2");
+
+    // --to the release that serves: nothing runs on the server, nothing is recorded.
+    const deploys = JSON.parse((await as("vic", ["history", "staging", "--format", "json"])).stdout).length;
+    const same = await as("ada", ["rollback", "staging", "--to", "v1"]);
+    expect(same.code, same.stderr + serveOutput()).toBe(0);
+    expect(same.stdout).toBe("v1 already serves staging: nothing to roll back.\n");
+    expect(JSON.parse((await as("vic", ["history", "staging", "--format", "json"])).stdout)).toHaveLength(
+      deploys,
+    );
   });
 
   it("role, token and usage errors keep the documented exit codes", async () => {

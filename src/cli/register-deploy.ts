@@ -265,6 +265,15 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
           ...(str(opts.reason) ? { reason: str(opts.reason) as string } : {}),
           ...(opts.force === true ? { force: true } : {}),
         });
+        if (deployId === null) {
+          io.stdout.write(
+            opts.format === "json"
+              ? `${JSON.stringify({ environment, outcome: "unchanged", deployId: null }, null, 2)}\n`
+              : `${str(opts.to)} already serves ${environment}: nothing to roll back.\n`,
+          );
+          setExit(ExitCode.ok);
+          return;
+        }
         const stale = unchangedSince(before);
         setExit(
           await followAndReport({

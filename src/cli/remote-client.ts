@@ -56,10 +56,11 @@ export interface RemoteClient {
   ): Promise<{ deployId: string | null; outcome?: string }>;
   promote(environment: string): Promise<{ deployId: string }>;
   abort(environment: string, body?: { reason?: string }): Promise<{ deployId: string }>;
+  /** 202 `{ deployId }`; 200 `{ deployId: null, outcome: "unchanged" }` when `to` already serves. */
   rollback(
     environment: string,
     body?: { to?: string; reason?: string; force?: boolean },
-  ): Promise<{ deployId: string }>;
+  ): Promise<{ deployId: string | null; outcome?: string }>;
   approve(deployId: string, body?: { comment?: string }): Promise<ApprovalAnswer>;
   reject(deployId: string, body?: { comment?: string }): Promise<ApprovalAnswer>;
   flags(environment: string): Promise<FlagListEntry[]>;

@@ -402,14 +402,18 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     const active = await ledger.activeDeploy(env);
     // Rolling back during a canary aborts it: follow that deploy then.
     const deployId = active && active.status !== "awaiting_approval" ? active.id : newDeployId(now());
-    await startOperation(request, env, "rollback", deployId, (ctx) =>
-      rollback(ctx, {
+    let unchanged = false;
+    await startOperation(request, env, "rollback", deployId, async (ctx) => {
+      const result = await rollback(ctx, {
         deployId,
         ...(body.to ? { to: body.to } : {}),
         ...(body.reason ? { reason: body.reason } : {}),
         ...(body.force ? { force: true } : {}),
-      }),
-    );
+      });
+      unchanged = result.outcome === "unchanged";
+    });
+    // --to the release that already serves: nothing ran, nothing was recorded.
+    if (unchanged) return reply.code(200).send({ deployId: null, outcome: "unchanged" });
     return reply.code(202).send({ deployId });
   });
 
