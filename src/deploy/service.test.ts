@@ -7,7 +7,14 @@ import { configSchema } from "../config/schema.js";
 import type { AnalysisRun, Deploy, Release } from "../ledger/types.js";
 import { fakeDeployContext } from "./fake-context.js";
 import { renderRollbackResult, renderStatus } from "./render.js";
-import { type DeployContext, reapWarm, recoverInterrupted, rollback, status } from "./service.js";
+import {
+  type DeployContext,
+  openContext,
+  reapWarm,
+  recoverInterrupted,
+  rollback,
+  status,
+} from "./service.js";
 import type { FakeTarget } from "./targets/fake-target.js";
 
 function context(
@@ -369,6 +376,21 @@ describe("rollback", () => {
       const again = await rollback(ctx, { to: "blue" });
       expect(again.outcome).toBe("unchanged");
       expect(renderRollbackResult(again)).toContain("`shipgate rollback local --to blue --schema`");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("openContext without a shipgate.yaml", () => {
+  it("says the file is missing and how to write one, instead of an unknown environment", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-no-config-"));
+    try {
+      await expect(openContext({ cwd: dir, environment: "production", env: {} })).rejects.toMatchObject({
+        code: "CONFIG_NOT_FOUND",
+        message: `no shipgate.yaml in ${dir} or any directory above it: environments are declared there`,
+        hint: "Run `shipgate init` to write one, or pass --config <file>.",
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -84,6 +84,13 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
     cwd: options.cwd,
     ...(options.configPath ? { configPath: options.configPath } : {}),
   });
+  if (loaded.path === undefined) {
+    throw new ShipgateError(
+      "CONFIG_NOT_FOUND",
+      `no shipgate.yaml in ${options.cwd} or any directory above it: environments are declared there`,
+      { hint: "Run `shipgate init` to write one, or pass --config <file>." },
+    );
+  }
   const envConfig = environmentConfig(loaded.config, options.environment);
   if (!envConfig.target) {
     throw new ShipgateError("CONFIG_INVALID", `environment "${options.environment}" has no target`, {
