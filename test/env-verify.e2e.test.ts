@@ -106,9 +106,7 @@ describe("shipgate env verify (built CLI)", () => {
   it("passes with a summary when the environment is complete (source: a command)", async () => {
     const r = await shipgate(["env", "verify", "staging"], dir);
     expectNoSecrets(r);
-    expect(r.stdout).toContain(
-      "staging (command `cat …`): 3 required; every required variable is defined",
-    );
+    expect(r.stdout).toContain("staging (command `cat …`): 3 required; every required variable is defined");
     expect(r.code).toBe(0);
   });
 

@@ -52,7 +52,7 @@ describe("shipgate init (built CLI)", () => {
 
     const second = await shipgate(["init"], dir);
     expect(second.code).toBe(0);
-    expect(second.stdout.match(/skipped\s+/g)).toHaveLength(8); // 4 files + 4 hook samples
+    expect(second.stdout.match(/skipped\s+/g)).toHaveLength(9); // 4 files + 4 hook samples + .shipgate/.gitignore
 
     const audit = await shipgate(["pipeline", "audit"], dir);
     expect(audit.stderr).toBe("");
@@ -78,6 +78,7 @@ describe("shipgate init (built CLI)", () => {
       [".shipgate/hooks/pre-traffic.sample", "would-write"],
       [".shipgate/hooks/post-deploy.sample", "would-write"],
       [".shipgate/hooks/post-rollback.sample", "would-write"],
+      [".shipgate/.gitignore", "would-write"],
     ]);
     expect(existsSync(join(dir, "shipgate.yaml"))).toBe(false);
   });

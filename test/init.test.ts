@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditPipeline } from "../src/check/pipeline/index.js";
 import { loadConfig } from "../src/config/load.js";
 import { ShipgateError } from "../src/core/errors.js";
+import { stateGitignoreRules } from "../src/core/state-dir.js";
 import { type InitResult, runInit } from "../src/init/index.js";
 
 const secret = "sk_live_NEVER_COPY_1a2b3c";
@@ -48,10 +49,10 @@ async function expectEveryStage(dir: string): Promise<void> {
   expect(notPassing).toEqual([]);
 }
 
-/** Statuses of the files init writes, hook samples aside (they have their own test). */
+/** Statuses of the files init writes, .shipgate/ aside (hook samples and .gitignore have their own tests). */
 function statuses(result: InitResult): Record<string, string> {
   return Object.fromEntries(
-    result.files.filter((f) => !f.path.includes(".shipgate/hooks/")).map((f) => [f.path, f.status]),
+    result.files.filter((f) => !f.path.includes(".shipgate/")).map((f) => [f.path, f.status]),
   );
 }
 
@@ -235,6 +236,22 @@ describe("shipgate init: deploy hook samples", () => {
     expect(rollback).toMatch(/# .*curl/i);
     expect(statSync(join(dir, ".shipgate/hooks/post-rollback.sample")).mode & 0o111).not.toBe(0);
     expect(existsSync(join(dir, ".shipgate/hooks/post-rollback"))).toBe(false);
+  });
+});
+
+describe("shipgate init: .shipgate/.gitignore", () => {
+  it("writes it, and brings one an older shipgate wrote up to date without --force", async () => {
+    const status = (r: InitResult) => r.files.find((f) => f.path === ".shipgate/.gitignore")?.status;
+    const dir = repo({ "package.json": "{}" });
+    expect(status(await runInit({ cwd: dir }))).toBe("written");
+    expect(read(dir, ".shipgate/.gitignore")).toBe(stateGitignoreRules);
+    expect(status(await runInit({ cwd: dir }))).toBe("skipped-exists");
+
+    writeFileSync(join(dir, ".shipgate/.gitignore"), "secret.key\n");
+    expect(status(await runInit({ cwd: dir, dryRun: true }))).toBe("would-overwrite");
+    expect(read(dir, ".shipgate/.gitignore")).toBe("secret.key\n");
+    expect(status(await runInit({ cwd: dir }))).toBe("overwritten");
+    expect(read(dir, ".shipgate/.gitignore")).toBe(stateGitignoreRules);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { criticalTodos, debugLeftovers } from "./hygiene.js";
+import { addedEnvFiles, criticalTodos, debugLeftovers } from "./hygiene.js";
 
 const lines = (...texts: string[]) => texts.map((text, i) => ({ line: i + 10, text }));
 
@@ -42,6 +42,24 @@ describe("critical TODOs", () => {
     expect(found.map((f) => [f.line, f.message])).toEqual([
       [10, "TODO added in a critical path (src/pay/**)"],
       [12, "FIXME added in a critical path (src/pay/**)"],
+    ]);
+  });
+});
+
+describe("env files added", () => {
+  it("finds .env, .env.* and *.env files, not templates", () => {
+    const found = addedEnvFiles([
+      "deploy/staging.env",
+      ".env.local",
+      "src/app.ts",
+      ".env.example",
+      "deploy/staging.env.example",
+      "deploy/staging.env.sample",
+      "deploy/staging.env.template",
+    ]);
+    expect(found.map((f) => [f.ruleId, f.file, f.severity])).toEqual([
+      ["check-env-file-committed", "deploy/staging.env", "error"],
+      ["check-env-file-committed", ".env.local", "error"],
     ]);
   });
 });

@@ -8,7 +8,7 @@ import path from "node:path";
 import picomatch from "picomatch";
 import type { Finding } from "../core/finding.js";
 import { type AddedLine, gitAddedLines } from "../core/git.js";
-import { isCommittableEnvFile } from "../env-audit/audit.js";
+import { isSecretEnvFile } from "../core/secret-env-file.js";
 import type { Check, CheckContext, CheckItem } from "./types.js";
 
 const docsUrl = "https://github.com/shipgate/shipgate/blob/main/docs/check.md#code-hygiene";
@@ -104,6 +104,18 @@ export function criticalTodos(file: string, lines: readonly AddedLine[], critica
     });
   }
   return out;
+}
+
+/** Env files holding values (`.env`, `.env.*`, `*.env`; not templates) among the files the change adds to. */
+export function addedEnvFiles(files: readonly string[]): Finding[] {
+  return files.filter(isSecretEnvFile).map((file) => ({
+    ruleId: "check-env-file-committed",
+    severity: "error",
+    file,
+    message: `${file} is added in this change; env files hold secrets`,
+    help: `Run \`git rm --cached ${file}\`, add it to .gitignore, and rotate what it held. Commit names only, in .env.example.`,
+    docsUrl,
+  }));
 }
 
 interface SecretlintMessage {
@@ -252,20 +264,7 @@ export const hygieneCheck: Check = {
         .flatMap(([f, lines]) => criticalTodos(f, lines, globs.join(", "))),
     );
     const secrets = await timed(() => hardcodedSecrets(ctx.cwd, byFile));
-    const envFiles = await timed(() =>
-      [...byFile.keys()]
-        .filter((f) => !isCommittableEnvFile(f))
-        .map(
-          (f): Finding => ({
-            ruleId: "check-env-file-committed",
-            severity: "error",
-            file: f,
-            message: `${f} is added in this change; env files hold secrets`,
-            help: `Run \`git rm --cached ${f}\`, add it to .gitignore, and rotate what it held. Commit names only, in .env.example.`,
-            docsUrl,
-          }),
-        ),
-    );
+    const envFiles = await timed(() => addedEnvFiles([...byFile.keys()]));
     return [
       item("hygiene.debug-leftovers", titles.debug, debug, "{n} debug leftovers"),
       globs.length === 0

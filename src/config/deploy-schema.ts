@@ -389,8 +389,10 @@ export const releaseConfigSchema = z
       ),
     exclude: z
       .array(z.string().min(1))
-      .default(["node_modules/**", ".git/**", ".shipgate/**"])
-      .describe("Globs left out of the stored artifact."),
+      .default(["node_modules/**", ".git/**"])
+      .describe(
+        'Globs (relative to the artifact, dotfiles included) left out of the stored artifact. Always left out too, since the release seals the env instead: .shipgate/ and env files holding values (.env, .env.*, *.env at any depth; templates such as .env.example, and .env.vault, stay). A glob starting with ! keeps what it matches, e.g. "!config/app.env" (not inside a directory left out).',
+      ),
   })
   .strict();
 

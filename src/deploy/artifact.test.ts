@@ -225,6 +225,43 @@ describe("storeArtifact", () => {
     );
   });
 
+  it("leaves out env files holding values and .shipgate/ whatever exclude lists; !glob keeps one", async () => {
+    const source = tempDir();
+    sampleTree(source);
+    write(source, ".env", "STRIPE_KEY=sk_live_1\n");
+    write(source, "deploy/staging.env", "STRIPE_KEY=sk_live_2\n");
+    write(source, "config/.env.production", "STRIPE_KEY=sk_live_3\n");
+    write(source, "deploy/staging.env.example", "STRIPE_KEY=\n");
+    write(source, ".shipgate/secret.key", "key\n");
+    write(source, ".shipgate/ledger.db", "db");
+    // A symlink holds a path, not the values: a release may point at env files kept elsewhere.
+    symlinkSync("/etc/app/shared.env", join(source, "shared.env"));
+    const store = tempDir();
+    const files = (root: string): string[] =>
+      readdirSync(root, { recursive: true, encoding: "utf8" })
+        .filter((f) => !lstatSync(join(root, f)).isDirectory())
+        .sort();
+
+    const stored = await storeArtifact({ sourceDir: source, storeDir: store, exclude: [] });
+    expect(files(stored.path)).toEqual([
+      ".env.example",
+      "bin/run.sh",
+      "deploy/staging.env.example",
+      "lib/util.js",
+      "server.js",
+      "shared.env",
+      "util-link.js",
+    ]);
+    expect(stored.hash).toBe((await hashDirectory(source, ["node_modules/**"])).hash);
+
+    const kept = ["!deploy/staging.env"];
+    const withOne = await storeArtifact({ sourceDir: source, storeDir: store, exclude: kept });
+    expect(files(withOne.path)).toContain("deploy/staging.env");
+    expect(files(withOne.path)).not.toContain(".env");
+    expect(withOne.hash).toBe((await hashDirectory(source, kept)).hash);
+    expect(await storeArtifact({ sourceDir: source, storeDir: store, exclude: kept })).toEqual(withOne);
+  });
+
   it("a missing source is FILE_NOT_FOUND with a hint about release.artifact", async () => {
     const error = await expectError(
       storeArtifact({ sourceDir: join(tempDir(), "nope"), storeDir: tempDir(), exclude: [] }),

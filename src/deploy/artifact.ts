@@ -24,6 +24,7 @@ import {
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import { ShipgateError } from "../core/errors.js";
+import { isSecretEnvFile } from "../core/secret-env-file.js";
 
 export interface DirectoryHash {
   /** sha256 (hex) over every entry's path, type, executable bit and content. */
@@ -60,10 +61,27 @@ function missingSource(dir: string, cause?: unknown): ShipgateError {
   });
 }
 
+/** Left out of every artifact besides `exclude`: shipgate's own state (the ledger, the secret key). */
+const alwaysExcluded = [".shipgate/**"];
+
 /**
- * Lists the tree under `root` (sorted, posix paths), leaving out what `exclude` matches. A directory
- * matched by a pattern (e.g. `node_modules/**` matches `node_modules`) is not entered. Symlinks are
- * entries of their own and never followed; sockets, FIFOs and devices are skipped.
+ * Whether a path is left out: it matches a glob of `exclude` or `alwaysExcluded`, or is an env file
+ * holding values (`.env`, `.env.*`, `*.env`, not templates: the release seals the env instead), and
+ * no `!glob` of `exclude` keeps it. Symlinks named like env files are kept: they hold a path only.
+ */
+function exclusion(exclude: readonly string[]): (rel: string, file: boolean) => boolean {
+  const glob = (patterns: string[]) =>
+    patterns.length === 0 ? () => false : picomatch(patterns, { dot: true });
+  const dropped = glob([...alwaysExcluded, ...exclude.filter((p) => !p.startsWith("!"))]);
+  const kept = glob(exclude.filter((p) => p.startsWith("!")).map((p) => p.slice(1)));
+  return (rel, file) => !kept(rel) && (dropped(rel) || (file && isSecretEnvFile(rel)));
+}
+
+/**
+ * Lists the tree under `root` (sorted, posix paths), leaving out what `exclusion(exclude)` does. A
+ * directory left out (e.g. `node_modules/**` matches `node_modules`) is not entered, so `!glob`
+ * cannot keep what is inside it. Symlinks are entries of their own and never followed; sockets,
+ * FIFOs and devices are skipped.
  */
 async function listTree(root: string, exclude: readonly string[]): Promise<Entry[]> {
   let rootStat: Awaited<ReturnType<typeof stat>>;
@@ -78,7 +96,7 @@ async function listTree(root: string, exclude: readonly string[]): Promise<Entry
       hint: "point `release.artifact` in shipgate.yaml at the directory holding what runs (a build output directory, or .)",
     });
   }
-  const excluded = exclude.length === 0 ? () => false : picomatch([...exclude], { dot: true });
+  const excluded = exclusion(exclude);
   const out: Entry[] = [];
   const walk = async (dir: string, prefix: string): Promise<void> => {
     let dirents: Dirent[];
@@ -91,7 +109,7 @@ async function listTree(root: string, exclude: readonly string[]): Promise<Entry
     }
     for (const d of dirents) {
       const rel = prefix === "" ? d.name : `${prefix}/${d.name}`;
-      if (excluded(rel)) continue;
+      if (excluded(rel, d.isFile())) continue;
       const abs = join(dir, d.name);
       if (d.isSymbolicLink()) {
         out.push({ kind: "link", rel, target: toPosix(await readlink(abs)) });
@@ -162,7 +180,8 @@ async function hashEntries(root: string, entries: readonly Entry[]): Promise<Dir
 /**
  * The content hash of a directory: sha256 over the sorted relative paths (posix separators), each
  * file's executable bit and content, and each symlink's target string (links are never followed).
- * `exclude` holds picomatch globs relative to `dir` (dotfiles included). Empty directories are not
+ * `exclude` holds picomatch globs relative to `dir` (dotfiles included; `!glob` keeps what it
+ * matches); env files and `.shipgate/` are left out too (see `exclusion`). Empty directories are not
  * part of an artifact.
  */
 export async function hashDirectory(
@@ -263,7 +282,7 @@ export async function storeArtifact(options: {
     await copyEntries(sourceRoot, temp, entries);
     await chmod(temp, 0o555);
     // Hash what was stored: if the source changed while copying, the name still matches the content.
-    const stored = await hashEntries(temp, await listTree(temp, []));
+    const stored = await hashEntries(temp, await listTree(temp, exclude));
     const finalPath = join(storeRoot, stored.hash);
     if (await exists(finalPath)) {
       await removeStoredArtifact(temp);

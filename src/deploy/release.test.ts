@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "tar";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
+import { stateGitignoreRules } from "../core/state-dir.js";
 import { removeStoredArtifact } from "./artifact.js";
 import { prepareRelease } from "./release.js";
 
@@ -18,10 +19,10 @@ function project(): string {
   return dir;
 }
 
-const options = (dir: string, artifact: string) => ({
+const options = (dir: string, artifact: string, dotenv = "env") => ({
   config: configSchema.parse({
     release: { artifact, start: "node server.js" },
-    environments: { prod: { target: { type: "local", port: 1 }, env: { dotenv: "env" } } },
+    environments: { prod: { target: { type: "local", port: 1 }, env: { dotenv } } },
   }),
   configDir: dir,
   environment: "prod",
@@ -65,5 +66,39 @@ describe("prepareRelease", () => {
     const error = await prepareRelease(options(dir, "broken.tgz")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ShipgateError);
     expect((error as ShipgateError).message).toMatch(/broken\.tgz is not a readable tarball/);
+  });
+
+  it("makes the version part of the release: the same content as v2 and v3 is two releases, one artifact", async () => {
+    const dir = project();
+    const v3 = await prepareRelease(options(dir, "app"));
+    const v2 = await prepareRelease({ ...options(dir, "app"), version: "v2" });
+    const dryV9 = await prepareRelease({ ...options(dir, "app"), version: "v9", dryRun: true });
+    expect(new Set([v3.id, v2.id, dryV9.id]).size).toBe(3);
+    expect([v3.version, v2.version, dryV9.version]).toEqual(["v1", "v2", "v9"]);
+    expect(v2.artifact).toEqual(v3.artifact);
+    expect(dryV9.artifact.hash).toBe(v3.artifact.hash);
+    // The same version with the same content, config and env is the same release.
+    expect((await prepareRelease({ ...options(dir, "app"), version: "v2" })).id).toBe(v2.id);
+    await removeStoredArtifact(v3.artifact.path);
+  });
+
+  it("stores no env file of the project, and keeps .shipgate/ out of git", async () => {
+    const dir = project();
+    writeFileSync(join(dir, ".env"), "TOKEN=local-s3cret\n");
+    mkdirSync(join(dir, "deploy"));
+    writeFileSync(join(dir, "deploy/staging.env"), "TOKEN=staging-s3cret\n");
+    writeFileSync(join(dir, "deploy/staging.env.example"), "TOKEN=\n");
+    const base = options(dir, ".", "deploy/staging.env");
+    await prepareRelease({ ...base, dryRun: true });
+    expect(existsSync(join(dir, ".shipgate"))).toBe(false);
+
+    const release = await prepareRelease(base);
+    const stored = readdirSync(release.artifact.path, { recursive: true, encoding: "utf8" });
+    expect(stored).toContain("deploy/staging.env.example");
+    expect(stored.filter((f) => f === ".env" || f.endsWith("staging.env"))).toEqual([]);
+    // The env still reaches the release, sealed.
+    expect(release.envKeys).toEqual(["TOKEN"]);
+    expect(readFileSync(join(dir, ".shipgate/.gitignore"), "utf8")).toBe(stateGitignoreRules);
+    await removeStoredArtifact(release.artifact.path);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Assembling a release: build (optional), store the artifact by content hash, snapshot the
- * environment's config and env (sealed), and derive the content-addressed release id. Rollback
- * restores code and config together because both live in the release.
+ * environment's config and env (sealed), and derive the release id from the version and all of
+ * those. Rollback restores code and config together because both live in the release.
  */
 import { createHash, createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -11,6 +11,7 @@ import { parse as parseDotenv } from "dotenv";
 import { extract } from "tar";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
+import { ensureStateDir, stateDirName } from "../core/state-dir.js";
 import { type EnvSourceOverride, readEnvironment } from "../env/source.js";
 import type { Release } from "../ledger/types.js";
 import { hashDirectory, runBuild, storeArtifact } from "./artifact.js";
@@ -48,7 +49,7 @@ export function artifactDirFor(config: ShipgateConfig, configDir: string, versio
 }
 
 export function artifactStoreDir(configDir: string): string {
-  return path.join(configDir, ".shipgate", "artifacts");
+  return path.join(configDir, stateDirName, "artifacts");
 }
 
 export function environmentConfig(config: ShipgateConfig, name: string): EnvironmentConfig {
@@ -114,6 +115,7 @@ export async function prepareRelease(options: PrepareReleaseOptions): Promise<Re
   const unpacked = isTarball(sourceDir) ? await unpackTarball(sourceDir) : null;
   const contentDir = unpacked ?? sourceDir;
   try {
+    if (!options.dryRun) ensureStateDir(configDir);
     const artifact = options.dryRun
       ? { ...(await hashDirectory(contentDir, exclude)), path: sourceDir }
       : await storeArtifact({ sourceDir: contentDir, storeDir: artifactStoreDir(configDir), exclude });
@@ -168,8 +170,10 @@ async function assemble(
     migrationFiles,
   };
   const envDigest = createHmac("sha256", options.key).update(stableJson(env)).digest("hex");
+  // The version is part of the identity: the same content deployed as v2 and as v3 is two releases
+  // (sharing one stored artifact), so history, status and the plan show the version deployed.
   const id = `r-${createHash("sha256")
-    .update(stableJson([artifact.hash, config.release.start, configSnapshot, envDigest]))
+    .update(stableJson([version, artifact.hash, config.release.start, configSnapshot, envDigest]))
     .digest("hex")
     .slice(0, 16)}`;
   const keys = Object.keys(env).sort();

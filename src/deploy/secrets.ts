@@ -8,6 +8,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ShipgateError } from "../core/errors.js";
+import { ensureStateDir } from "../core/state-dir.js";
 
 export const secretKeyEnvVar = "SHIPGATE_SECRET_KEY";
 /** The key file, relative to the config file's directory. */
@@ -60,6 +61,8 @@ export async function loadSecretKey(options: {
   }
 
   const path = join(options.configDir, secretKeyFile);
+  // Keeps the key (and the rest of .shipgate/) out of commits, also in folders an older shipgate made.
+  ensureStateDir(options.configDir);
   let text: string | undefined;
   try {
     text = await readFile(path, "utf8");
@@ -115,8 +118,6 @@ async function createKeyFile(configDir: string, path: string): Promise<Buffer> {
   } finally {
     await unlink(temp).catch(() => {});
   }
-  // Keep the key out of commits when .shipgate/ itself is not ignored.
-  await writeFile(join(dir, ".gitignore"), "secret.key\n", { flag: "wx" }).catch(() => {});
   return key;
 }
 

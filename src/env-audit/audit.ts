@@ -8,6 +8,7 @@
 import { posix } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { compareFindings, type Finding } from "../core/finding.js";
+import { isSecretEnvFile } from "../core/secret-env-file.js";
 import { type EnvRead, findJsEnvReads } from "./js-reads.js";
 import { findPythonEnvReads } from "./python-reads.js";
 
@@ -101,14 +102,9 @@ export function isEnvExampleFile(path: string): boolean {
   );
 }
 
-/**
- * An env file that holds values and must not be committed: `.env` or `.env.<anything>`, except
- * example files and `.env.vault` (dotenv-vault's encrypted file, made to be committed).
- */
+/** Whether a tracked file may be committed: not an env file holding values (core/secret-env-file.ts). */
 export function isCommittableEnvFile(path: string): boolean {
-  const name = baseName(path);
-  if (!/^\.env(?:\..+)?$/.test(name)) return true;
-  return isEnvExampleFile(path) || name === ".env.vault";
+  return !isSecretEnvFile(path);
 }
 
 /** `.env.<name>.example` and `.env.example.<name>`: the variants env-parity compares. */

@@ -1,14 +1,16 @@
 /**
  * `shipgate init`: read → assemble → apply. Detects the project (detect.ts), assembles the files to
- * write (shipgate.yaml, .env.example, the CI workflows) as data, then writes each one unless it
- * exists (`force` overwrites) — or, with `dryRun`, writes nothing and returns what it would write.
+ * write (shipgate.yaml, .env.example, the CI workflows, hook samples, .shipgate/.gitignore) as data,
+ * then writes each one unless it exists (`force` overwrites; .shipgate/.gitignore is brought up to
+ * date, keeping its lines) — or, with `dryRun`, writes nothing and returns what it would write.
  */
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "node:path";
 import { loadConfig } from "../config/load.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitInsideWorkTree, gitRepoRoot } from "../core/git.js";
+import { stateDirName, stateGitignoreText } from "../core/state-dir.js";
 import { hookSamples } from "../deploy/hooks.js";
 import { stackCommands } from "./commands.js";
 import { describeStack, renderShipgateYaml } from "./config-file.js";
@@ -139,7 +141,8 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   const env = await envExampleText(root);
   const { configFile, envExample } = existingConfig(root);
 
-  const planned: { path: string; description: string; content: string }[] = [
+  // merged: the content keeps every line of the file there, so it is brought up to date without --force.
+  const planned: { path: string; description: string; content: string; merged?: true }[] = [
     {
       path: configFile,
       description: "shipgate config",
@@ -180,13 +183,23 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
       content: sample.content,
     });
   }
+  // .shipgate/ holds this machine's state too (once deploys run): only the hooks are committed.
+  const gitignore = join(root, stateDirName, ".gitignore");
+  planned.push({
+    path: `${stateDirName}/.gitignore`,
+    description: "keeps the ledger, secret key, artifacts and run files out of git (the hooks are committed)",
+    content: stateGitignoreText(existsSync(gitignore) ? readFileSync(gitignore, "utf8") : undefined),
+    merged: true,
+  });
 
   const files: InitFile[] = [];
   for (const p of planned) {
     const abs = join(root, ...p.path.split("/"));
     const exists = existsSync(abs);
+    // A merged file is skipped only when it holds what init would write already.
+    const keep = exists && (p.merged !== true || readFileSync(abs, "utf8") === p.content);
     let status: InitFileStatus;
-    if (exists && !options.force) status = "skipped-exists";
+    if (keep && !options.force) status = "skipped-exists";
     else if (options.dryRun) status = exists ? "would-overwrite" : "would-write";
     else {
       try {

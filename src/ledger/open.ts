@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 import { ShipgateError } from "../core/errors.js";
+import { ensureStateDirOf } from "../core/state-dir.js";
 import { maskUrlPasswords } from "../env/mask.js";
 import { createMemoryLedger } from "./memory.js";
 import type { PostgresLedgerOptions } from "./postgres.js";
@@ -61,6 +62,8 @@ export async function openLedger(url: string, baseDir: string): Promise<LedgerSt
     case "memory":
       return createMemoryLedger();
     case "sqlite":
+      // The default ledger lives in .shipgate/: keep it out of commits.
+      ensureStateDirOf(location.file);
       return await createSqliteLedger(location.file);
     case "postgres":
       return await createPostgresLedger(location.url);

@@ -8,7 +8,7 @@ import type { ApiTokenRecord, FlagAuditEntry, FlagDefinition, FlagEnvironmentSta
 
 /** A release: one version of the application, immutable once recorded. */
 export interface Release {
-  /** Content-addressed id: `r-` + the first 16 hex digits of sha256(artifact hash, start command, config). */
+  /** `r-` + the first 16 hex digits of sha256(version, artifact hash, start command, config snapshot, env HMAC). */
   id: string;
   /** What people call it: a tag such as v2, or a short git SHA. */
   version: string;

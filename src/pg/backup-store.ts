@@ -5,12 +5,14 @@
  * leaves a backup that looks usable. Backups hold production data: directories are created 0700
  * and files 0600.
  */
+
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { ShipgateError } from "../core/errors.js";
+import { ensureStateDirOf } from "../core/state-dir.js";
 import type { TableDefinition } from "./backup-definition.js";
 
 export const backupFormatVersion = 1;
@@ -105,6 +107,7 @@ export function createLocalBackupStore(dir: string): BackupStore {
     location: dir,
     async begin(id) {
       checkId(id);
+      ensureStateDirOf(dir); // database dumps: never committed
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const partial = join(dir, `${id}.partial`);
       await mkdir(join(partial, "data"), { recursive: true, mode: 0o700 });

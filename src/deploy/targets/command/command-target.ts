@@ -5,11 +5,13 @@
  * traffic) or the environment's url. State (which releases were deployed, the traffic) is kept in
  * <stateDir>/<env>/command-target.json so another shipgate process can continue or recover.
  */
+
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CommandTargetConfig } from "../../../config/deploy-schema.js";
 import { ShipgateError } from "../../../core/errors.js";
+import { ensureStateDirOf } from "../../../core/state-dir.js";
 import type { TrafficSplit } from "../../../ledger/types.js";
 import type { DeployTarget, DrainOptions, InstanceInfo, InstanceSpec } from "../types.js";
 
@@ -52,6 +54,7 @@ export function createCommandTarget(options: CommandTargetOptions): DeployTarget
     }
   };
   const write = (state: StateFile) => {
+    ensureStateDirOf(path.dirname(file));
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
     renameSync(`${file}.tmp`, file);

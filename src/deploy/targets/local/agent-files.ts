@@ -7,9 +7,11 @@
  *   agent.log       the agent's own output
  *   instances/      one line-oriented log per instance: <id>.log
  */
+
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LocalTargetConfig, ProbeConfig } from "../../../config/deploy-schema.js";
+import { ensureStateDirOf } from "../../../core/state-dir.js";
 import type { TrafficSplit } from "../../../ledger/types.js";
 import type { StickyConfig } from "../types.js";
 
@@ -39,6 +41,7 @@ export function agentPaths(
 }
 
 export function ensureAgentDirs(paths: AgentPaths): void {
+  ensureStateDirOf(paths.instanceLogDir);
   mkdirSync(paths.instanceLogDir, { recursive: true, mode: 0o700 });
 }
 
