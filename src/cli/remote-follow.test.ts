@@ -128,9 +128,18 @@ describe("followDeploy / followAndReport", () => {
 
   it("exits 3 with the failed step and the rollback when the deploy was rolled back", async () => {
     const client = scripted([
-      detail("rolled_back", [step(0, "succeeded"), step(1, "failed", { error: "not ready in 30 s" })], {
-        error: "v2 was not ready in 30 s",
-      }),
+      detail(
+        "rolled_back",
+        [
+          step(0, "succeeded"),
+          step(1, "failed", {
+            error: "not ready in 30 s",
+            details: ["booting", "fatal: no DATABASE_URL"],
+            hint: "Its full log: .shipgate/run/production/instances/i1.log.",
+          }),
+        ],
+        { error: "v2 was not ready in 30 s" },
+      ),
     ]);
     const stdout = sink();
     const stderr = sink();
@@ -144,7 +153,11 @@ describe("followDeploy / followAndReport", () => {
       sleep: noSleep,
     });
     expect(code).toBe(ExitCode.deployRolledBack);
-    expect(stderr.text).toContain("[2/3] wait until v2 is ready (deadline 30 s) … FAILED: not ready in 30 s");
+    expect(stderr.text).toContain(
+      "[2/3] wait until v2 is ready (deadline 30 s) … FAILED: not ready in 30 s\n" +
+        "      | booting\n      | fatal: no DATABASE_URL\n" +
+        "      Its full log: .shipgate/run/production/instances/i1.log.",
+    );
     expect(stderr.text).toContain("rolling back: v2 was not ready in 30 s");
     expect(stdout.text).toContain("FAILED and was rolled back: v2 was not ready in 30 s");
   });

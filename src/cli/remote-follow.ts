@@ -68,7 +68,20 @@ class StepPrinter {
         this.write(`[${s.index + 1}/${total}] ${describeStep(step, versionOf)} … skipped`);
       } else if (s.status === "failed") {
         const error = typeof s.detail.error === "string" ? s.detail.error : (detail.deploy.error ?? "failed");
-        line({ type: "step-failed", index: s.index, total, step, error });
+        // The step's recorded failure detail (e.g. an instance's last output lines and its log file).
+        const details = Array.isArray(s.detail.details)
+          ? s.detail.details.filter((d): d is string => typeof d === "string")
+          : undefined;
+        const hint = typeof s.detail.hint === "string" ? s.detail.hint : undefined;
+        line({
+          type: "step-failed",
+          index: s.index,
+          total,
+          step,
+          error,
+          ...(details ? { details } : {}),
+          ...(hint ? { hint } : {}),
+        });
       } else {
         const ms = s.finishedAt ? Math.max(0, Date.parse(s.finishedAt) - Date.parse(s.startedAt)) : 0;
         line({ type: "step-done", index: s.index, total, step, ms, detail: s.detail });

@@ -51,8 +51,11 @@ export function renderEvent(event: DeployEvent, versionOf: (id: string) => strin
             : `${m.metric}: ${m.detail}`,
         )
         .join("; ");
-      const what = e.run.phase === "watch" ? "watch" : "analysis";
-      return `      ${what} interval ${i.index}: ${i.verdict} (${i.canaryRequests} canary / ${i.baselineRequests} baseline requests) ${figures}`;
+      // The watch compares the new release with the previous one (after promotion both may still
+      // serve), the canary analysis the canary with the stable release.
+      const [what, subject, baseline] =
+        e.run.phase === "watch" ? ["watch", "new", "previous"] : ["analysis", "canary", "baseline"];
+      return `      ${what} interval ${i.index}: ${i.verdict} (${i.canaryRequests} ${subject} / ${i.baselineRequests} ${baseline} requests) ${figures}`;
     }
     case "info":
       return e.message;
