@@ -8,8 +8,10 @@ import type { AnalysisRun, Deploy, Release } from "../ledger/types.js";
 import { fakeDeployContext } from "./fake-context.js";
 import { renderRollbackResult, renderStatus } from "./render.js";
 import {
+  abort,
   type DeployContext,
   openContext,
+  promote,
   reapWarm,
   recoverInterrupted,
   rollback,
@@ -394,5 +396,21 @@ describe("openContext without a shipgate.yaml", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("promote and abort with nothing in progress", () => {
+  it("refuse with CONFLICT (exit 1), as the team server does", async () => {
+    const ctx = context({ t: 0 });
+    await expect(promote(ctx)).rejects.toMatchObject({
+      code: "CONFLICT",
+      exitCode: 1,
+      message: "no deploy to promote in local",
+    });
+    await expect(abort(ctx)).rejects.toMatchObject({
+      code: "CONFLICT",
+      exitCode: 1,
+      message: "no deploy to abort in local",
+    });
   });
 });

@@ -910,7 +910,8 @@ async function requireDeploy(ctx: DeployContext, id: string): Promise<Deploy> {
 async function requireActive(ctx: DeployContext, verb: string): Promise<Deploy> {
   const active = await ctx.ledger.activeDeploy(ctx.environment);
   if (!active) {
-    throw new ShipgateError("USAGE", `no deploy to ${verb} in ${ctx.environment}`, {
+    // CONFLICT (exit 1) as the team server answers it: the state, not the command, is wrong.
+    throw new ShipgateError("CONFLICT", `no deploy to ${verb} in ${ctx.environment}`, {
       hint: `See what runs with \`shipgate status ${ctx.environment}\`.`,
     });
   }
