@@ -72,7 +72,7 @@ export function renderApplyResult(r: ApplyResult): string {
   }
   if (r.backup) {
     out.push(
-      `Backup ${r.backup.id} in ${r.backup.dir}: ${r.backup.tables.map((t) => `${t.name} (${plural(t.rows, "row")}, ${formatBytes(t.bytes)})`).join(", ")}`,
+      `Backup ${r.backup.id} in ${r.backup.dir}: ${r.backup.tables.map((t) => `${t.name} (${plural(t.rows, "row")}, ${formatBytes(t.bytes)} gzipped)`).join(", ")}`,
     );
   }
   if (r.backupSkipped) out.push(`No backup: ${r.backupSkipped}`);
@@ -112,7 +112,7 @@ export function renderBackups(list: readonly BackupSummary[], location: string):
   const out = [`Backups in ${location}:`];
   for (const b of list) {
     out.push(
-      `  ${b.id}  ${b.createdAt}  ${plural(b.tables.length, "table")}, ${plural(b.rows, "row")}, ${formatBytes(b.bytes)}  ${b.tables.join(", ")}`,
+      `  ${b.id}  ${b.createdAt}  ${plural(b.tables.length, "table")}, ${plural(b.rows, "row")}, ${formatBytes(b.bytes)} on disk  ${b.tables.join(", ")}`,
     );
     if (b.migrations.length > 0) out.push(`      before: ${b.migrations.join(", ")}`);
   }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { formatBytes, renderBackups } from "./render.js";
+
+describe("backup sizes", () => {
+  it("formats bytes in binary units", () => {
+    expect(formatBytes(32)).toBe("32 B");
+    expect(formatBytes(1946)).toBe("1.9 KiB");
+  });
+
+  it("lists a backup's size as what it takes on disk (data, schema and manifest)", () => {
+    const text = renderBackups(
+      [
+        {
+          id: "b-1",
+          createdAt: "2026-11-22T10:00:00.000Z",
+          database: "postgres://app:***@db/app",
+          tables: ["public.users"],
+          rows: 2,
+          bytes: 1946,
+          migrations: ["002_drop_nickname.sql"],
+        },
+      ],
+      ".shipgate/backups",
+    );
+    expect(text).toBe(
+      "Backups in .shipgate/backups:\n" +
+        "  b-1  2026-11-22T10:00:00.000Z  1 table, 2 rows, 1.9 KiB on disk  public.users\n" +
+        "      before: 002_drop_nickname.sql\n",
+    );
+  });
+});
