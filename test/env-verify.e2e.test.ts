@@ -119,6 +119,27 @@ describe("shipgate env verify (built CLI)", () => {
     const ok = await shipgate(["env", "verify", "anything", "--process-env"], dir, processEnv);
     expect(ok.code).toBe(0);
     expectNoSecrets(ok);
+    // A name shipgate.yaml does not declare passes, with a warning that catches a typo.
+    expect(ok.stdout).toContain(
+      'environment "anything" is not declared in shipgate.yaml (declared: production, staging); verified with the given source anyway',
+    );
+    const typo = await shipgate(
+      ["env", "verify", "prodution", "--process-env", "--format", "json"],
+      dir,
+      processEnv,
+    );
+    expect(typo.code).toBe(0);
+    const findings = (JSON.parse(typo.stdout) as { findings: { ruleId: string; severity: string }[] })
+      .findings;
+    expect(findings).toEqual([
+      expect.objectContaining({ ruleId: "env-undeclared-environment", severity: "warning" }),
+    ]);
+    const declared = await shipgate(
+      ["env", "verify", "production", "--process-env", "--format", "json"],
+      dir,
+      processEnv,
+    );
+    expect((JSON.parse(declared.stdout) as { findings: unknown[] }).findings).toEqual([]);
     const missing = await shipgate(
       ["env", "verify", "production", "--dotenv", "deploy/staging.env", "--process-env"],
       dir,

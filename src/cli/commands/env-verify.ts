@@ -24,6 +24,8 @@ export const envVerifyRules = {
   "env-missing":
     "A variable the version requires that the target environment does not define (or defines empty).",
   "env-invalid": "A variable the target environment defines in a format the env schema rejects.",
+  "env-undeclared-environment":
+    "An environment name shipgate.yaml does not declare, verified with a source from the command line: a typo?",
 } as const satisfies Record<string, string>;
 
 export interface EnvVerifyOptions {
@@ -168,6 +170,19 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
       });
     }
   }
+  const declaredNames = Object.keys(loaded.config.environments);
+  if (declared === undefined && declaredNames.length > 0) {
+    // Verifying an environment only from the command line (e.g. `ci --process-env`) is fine, but a
+    // misspelt production must not pass unnoticed.
+    findings.push({
+      ruleId: "env-undeclared-environment",
+      severity: "warning",
+      ...(loaded.path ? { file: path.relative(cwd, loaded.path) || loaded.path } : {}),
+      message: `environment "${environment}" is not declared in shipgate.yaml (declared: ${declaredNames.join(", ")}); verified with the given source anyway`,
+      help: "If you meant a declared environment, fix the name; an environment verified only from the command line needs no declaration.",
+      docsUrl: envAuditDocsUrl,
+    });
+  }
   findings.sort(compareFindings);
   return {
     report: {
@@ -187,6 +202,6 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
       missing: missing.sort(),
       invalid: invalid.sort(),
     },
-    failed: findings.length > 0,
+    failed: findings.some((f) => f.severity === "error"),
   };
 }
