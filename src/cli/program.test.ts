@@ -28,10 +28,12 @@ function io(
 }
 
 describe("runCli", () => {
-  it("prints the version and exits 0", async () => {
-    const out = io(process.cwd());
-    expect(await runCli(["--version"], out)).toBe(ExitCode.ok);
-    expect(out.stdout.text.trim()).toBe(toolVersion);
+  it("prints the version and exits 0, for --version, -v and commander's usual -V", async () => {
+    for (const flag of ["--version", "-v", "-V"]) {
+      const out = io(process.cwd());
+      expect(await runCli([flag], out)).toBe(ExitCode.ok);
+      expect(out.stdout.text.trim()).toBe(toolVersion);
+    }
   });
 
   it("exits 2 on an unknown command", async () => {

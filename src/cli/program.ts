@@ -32,9 +32,9 @@ export interface CliIo {
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command("shipgate")
     .description("Safe production deploys: migration safety, config and API compatibility, releases, flags.")
-    // `-v, --version` is handled by runCli when it is the first argument, not as a program option:
+    // `-v, -V, --version` is handled by runCli when it is the first argument, not as a program option:
     // commander would otherwise take `deploy <env> --version v2` as the program's version flag.
-    .addHelpText("after", "\nshipgate -v, --version prints the version.")
+    .addHelpText("after", "\nshipgate -v, -V, --version prints the version.")
     .option(
       "-c, --config <path>",
       "shipgate.yaml to use (default: found by walking up from the current directory)",
@@ -391,7 +391,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = buildProgram(io, (c) => {
     code = c;
   });
-  if (argv[0] === "--version" || argv[0] === "-v") {
+  if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "-V") {
     io.stdout.write(`${toolVersion}\n`);
     return ExitCode.ok;
   }
