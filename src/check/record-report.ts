@@ -16,7 +16,6 @@ import { defaultActor } from "../core/process-identity.js";
 import { maskUrlPasswords } from "../env/mask.js";
 import { maskLedgerUrl, openLedger, parseLedgerUrl } from "../ledger/index.js";
 import type { GateReportRecord } from "../ledger/types.js";
-import type { CheckReport } from "../server/wire-types.js";
 import { ledgerUrlOf } from "./ledger-read.js";
 import { toJsonCheckRun } from "./render.js";
 import type { CheckRun } from "./run.js";
@@ -96,7 +95,7 @@ export async function recordCheckReport(options: RecordCheckReportOptions): Prom
     environment: run.environment ?? null,
     passed: !run.failed,
     summary: gateSummary(run),
-    report: toJsonCheckRun(run) satisfies CheckReport, // what GET /api/releases/:id/gate serves
+    report: toJsonCheckRun(run), // a CheckReport: what GET /api/releases/:id/gate serves
     createdAt: (options.now ?? new Date()).toISOString(),
     createdBy: defaultActor(env),
   };

@@ -8,6 +8,7 @@ import { createColors } from "picocolors";
 import { type Finding, failingFindings } from "../core/finding.js";
 import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
 import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
+import type { CheckReport } from "../server/wire-types.js";
 import type { CheckRun } from "./run.js";
 import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGroupTitles } from "./types.js";
 
@@ -122,18 +123,8 @@ export function renderCheckPretty(run: CheckRun, color: boolean): string {
   return `${out.join("\n").trimEnd()}\n`;
 }
 
-export interface JsonCheckRun {
-  command: "check";
-  failed: boolean;
-  base: string | null;
-  baseLabel: string | null;
-  environment: string | null;
-  durationMs: number;
-  counts: Record<CheckStatus, number>;
-  items: (Omit<CheckItem, "durationMs"> & { durationMs: number })[];
-}
-
-export function toJsonCheckRun(run: CheckRun): JsonCheckRun {
+/** The report `--format json` prints, the ledger stores per commit and the team server serves. */
+export function toJsonCheckRun(run: CheckRun): CheckReport {
   return {
     command: "check",
     failed: run.failed,
