@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CheckReport } from "../src/server/wire-types.js";
+import type { CheckReport } from "../src/api/wire-types.js";
 import { launchBrowser } from "./support/browser.js";
 import { repoRoot, runShipgate } from "./support/cli.js";
 import { copyDeployFixture } from "./support/deploy-fixture.js";

@@ -5,10 +5,10 @@
  * reporters.
  */
 import { createColors } from "picocolors";
+import type { CheckReport } from "../api/wire-types.js";
 import { type Finding, failingFindings } from "../core/finding.js";
 import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
 import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
-import type { CheckReport } from "../server/wire-types.js";
 import type { CheckRun } from "./run.js";
 import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGroupTitles } from "./types.js";
 

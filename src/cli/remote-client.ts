@@ -5,13 +5,14 @@
  * codes are the same against a server as locally. The token travels only in the Authorization
  * header: it is never part of a message, a hint or a cause.
  */
+
+import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../api/wire-types.js";
 import { type ErrorCode, ShipgateError } from "../core/errors.js";
 import type { ApprovalResult, StatusResult } from "../deploy/service.js";
 import type { FlagChangeResult, FlagDetails, FlagListEntry } from "../flags/service.js";
 import type { TargetingRule, Variant } from "../flags/types.js";
 import type { AuditRecord, AuditVerification } from "../ledger/types.js";
 import type { ApiTokenSummary } from "../server/api-token.js";
-import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../server/wire-types.js";
 
 export type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me };
 

@@ -4,7 +4,7 @@
  * ApiError carrying the server's `error.message` and `error.hint`. A 401 calls the handler the app
  * installs (it shows the login form).
  */
-import type { Me, SessionAnswer } from "../server/wire-types.js";
+import type { Me, SessionAnswer } from "../api/wire-types.js";
 
 export class ApiError extends Error {
   readonly status: number;

@@ -7,7 +7,7 @@
  * keyboard focus stays where it is.
  */
 
-import type { DeployDetail, LiveSeries, Me, StatusResult } from "../server/wire-types.js";
+import type { DeployDetail, LiveSeries, Me, StatusResult } from "../api/wire-types.js";
 import { ApiError, api } from "./api-client.js";
 import { confirmAction } from "./confirm-dialog.js";
 import { announce, errorBox, h, idFor, replace } from "./dom.js";

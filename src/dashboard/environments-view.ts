@@ -3,7 +3,7 @@
  * and the status of its active deploy ("awaiting approval 1/2", "canary paused at 25%").
  */
 
-import type { DeployDetail, EnvironmentSummary } from "../server/wire-types.js";
+import type { DeployDetail, EnvironmentSummary } from "../api/wire-types.js";
 import { api } from "./api-client.js";
 import { h, replace } from "./dom.js";
 import { describeActive, formatAgo, formatTime } from "./format.js";

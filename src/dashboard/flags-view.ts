@@ -4,7 +4,7 @@
  * commits on change) through PATCH /api/environments/:env/flags/:key. Disabled for viewers.
  */
 
-import type { FlagListEntry, FlagState, Me } from "../server/wire-types.js";
+import type { FlagListEntry, FlagState, Me } from "../api/wire-types.js";
 import { ApiError, api } from "./api-client.js";
 import { announce, errorBox, h, idFor, replace } from "./dom.js";
 import { subNav } from "./environment-view.js";

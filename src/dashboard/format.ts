@@ -2,7 +2,7 @@
  * How the dashboard words things: times, durations, rates, and the one-line status of an active
  * deploy ("awaiting approval 1/2", "canary paused at 25%").
  */
-import type { DeployDetail, PlanStep } from "../server/wire-types.js";
+import type { DeployDetail, PlanStep } from "../api/wire-types.js";
 
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "—";

@@ -4,13 +4,7 @@
  * findings (rule, place, message, the safe alternative) — then manual, passed and skipped items.
  */
 
-import type {
-  CheckReport,
-  CheckReportItem,
-  CheckStatus,
-  Finding,
-  ReleaseGate,
-} from "../server/wire-types.js";
+import type { CheckReport, CheckReportItem, CheckStatus, Finding, ReleaseGate } from "../api/wire-types.js";
 import { ApiError, api } from "./api-client.js";
 import { h, replace } from "./dom.js";
 

@@ -4,7 +4,7 @@
  * the flags changed since the previous deploy.
  */
 
-import type { HistoryEntryWithDiff } from "../server/wire-types.js";
+import type { HistoryEntryWithDiff } from "../api/wire-types.js";
 import { api } from "./api-client.js";
 import { h, replace } from "./dom.js";
 import { subNav } from "./environment-view.js";

@@ -5,7 +5,7 @@
  * version, plus a table of the latest figures as the charts' text alternative.
  */
 
-import type { LiveSeries } from "../server/wire-types.js";
+import type { LiveSeries } from "../api/wire-types.js";
 import { h, replace } from "./dom.js";
 import { formatMs, formatPercent } from "./format.js";
 

@@ -3,7 +3,7 @@
  * POST /auth/login once and is never kept; the session cookie and the in-memory CSRF token are.
  */
 
-import type { Me } from "../server/wire-types.js";
+import type { Me } from "../api/wire-types.js";
 import { login } from "./api-client.js";
 import { errorBox, h, replace } from "./dom.js";
 

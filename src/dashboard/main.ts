@@ -8,7 +8,7 @@
  * It restores the session on load (GET /auth/session) and shows the login form on any 401.
  */
 
-import type { Me } from "../server/wire-types.js";
+import type { Me } from "../api/wire-types.js";
 import { ApiError, logout, restoreSession, setUnauthorizedHandler } from "./api-client.js";
 import { announce, errorBox, h, replace } from "./dom.js";
 import { renderEnvironment } from "./environment-view.js";

@@ -5,7 +5,7 @@
  * deployer, and an environment-scoped token acts only on its environment. Per-environment rules
  * (environments.<env>.access) are enforced by the server alone: a 403 shows its message.
  */
-import type { Me, Role } from "../server/wire-types.js";
+import type { Me, Role } from "../api/wire-types.js";
 
 const order: Role[] = ["viewer", "deployer", "approver", "admin"];
 

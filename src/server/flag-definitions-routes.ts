@@ -15,13 +15,13 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type { FlagListEntry } from "../api/wire-types.js";
 import { ShipgateError } from "../core/errors.js";
 import type { FlagService } from "../flags/service.js";
 import { flagTypes } from "../flags/types.js";
 import { sendApiError } from "./api-error.js";
 import { principalOf, requirePermission } from "./auth/index.js";
 import { describeRequestIssues, requestActor } from "./flags-admin-routes.js";
-import type { FlagListEntry } from "./wire-types.js";
 
 export interface FlagDefinitionsRoutesOptions {
   /** One service for every request: the actor and source are passed per call. */

@@ -13,6 +13,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type * as Wire from "../api/wire-types.js";
 import { ShipgateError } from "../core/errors.js";
 import {
   type FlagActor,
@@ -26,7 +27,6 @@ import { ruleOperators } from "../flags/types.js";
 import type { LedgerStore } from "../ledger/types.js";
 import { sendApiError } from "./api-error.js";
 import { principalOf } from "./auth/index.js";
-import type * as Wire from "./wire-types.js";
 
 export interface FlagsAdminRoutesOptions {
   /** One service for every request: the actor and source are passed per call. */

@@ -8,9 +8,9 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
+import type { CheckReport, ReleaseGate } from "../api/wire-types.js";
 import { ShipgateError } from "../core/errors.js";
 import type { GateReportRecord, LedgerStore } from "../ledger/types.js";
-import type { CheckReport, ReleaseGate } from "./wire-types.js";
 
 export interface GateRoutesOptions {
   ledger: LedgerStore;

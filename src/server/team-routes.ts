@@ -8,6 +8,14 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
+import type {
+  DeployDetail,
+  EnvironmentSummary,
+  HistoryEntryWithDiff,
+  LiveSeries,
+  Me,
+  StatusResult,
+} from "../api/wire-types.js";
 import { loadConfig } from "../config/load.js";
 import type { ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
@@ -17,14 +25,6 @@ import type { ContextOptions, DeployContext, HistoryEntry } from "../deploy/serv
 import type { Deploy, LedgerStore, Release } from "../ledger/types.js";
 import { principalOf, requirePermission } from "./auth/index.js";
 import type { Operations } from "./operations.js";
-import type {
-  DeployDetail,
-  EnvironmentSummary,
-  HistoryEntryWithDiff,
-  LiveSeries,
-  Me,
-  StatusResult,
-} from "./wire-types.js";
 
 export interface ProjectOptions {
   /** The directory shipgate.yaml is found from. */

@@ -9,7 +9,7 @@
  * - admin:    + API tokens, create/archive flags, verify the audit chain.
  */
 
-import type { Role } from "../wire-types.js";
+import type { Role } from "../../api/wire-types.js";
 
 export type { Role };
 /** Every role, lowest first (a role the wire type lacks, or one missing here, fails to compile). */
