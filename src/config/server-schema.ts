@@ -40,7 +40,7 @@ export const serverConfigSchema = z
       .max(10_000)
       .default(10)
       .describe(
-        "Failed authentications (unknown or revoked tokens, stale sessions, failed logins) allowed per client address per minute; further credentialed requests get 429 with Retry-After until the minute passes.",
+        "Failed authentications (unknown or revoked tokens, stale sessions, failed logins) allowed per client address per minute; further failures get 429 with Retry-After until the minute passes. Requests with valid credentials are never refused by it.",
       ),
     trustProxy: z
       .union([z.boolean(), z.array(z.string().min(1)).min(1)])

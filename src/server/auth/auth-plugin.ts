@@ -16,7 +16,7 @@ import { z } from "zod";
 import { ShipgateError } from "../../core/errors.js";
 import type { ApiTokenRecord } from "../../flags/types.js";
 import type { LedgerStore } from "../../ledger/types.js";
-import { sendApiError } from "../api-error.js";
+import { apiError, sendApiError } from "../api-error.js";
 import { allEnvironments, hashApiToken } from "../api-token.js";
 import { bearerToken } from "../token-auth.js";
 import { createFailureLimiter, type FailureLimiter } from "./failure-limiter.js";
@@ -249,15 +249,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     return typeof presented === "string" && sameSecret(presented, session.csrfToken) && sameOrigin(request);
   }
 
-  function rateLimited(request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
-    const verdict = limiter.check(request.ip, now().getTime());
-    if (!verdict.blocked) return null;
-    reply.header("retry-after", String(verdict.retryAfterSeconds));
-    return sendApiError(reply, 429, "RATE_LIMITED", "too many failed authentications from this address", {
-      hint: `Wait ${verdict.retryAfterSeconds} s, then retry with a valid token (\`shipgate tokens list\` shows which are revoked).`,
-    });
-  }
-
   app.addHook("onRequest", async (request, reply) => {
     const url = request.routeOptions.url;
     if (url === undefined) return; // no route: the not-found handler answers
@@ -268,9 +259,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
         hint: "This is a bug in shipgate: every route must declare config.permission. Please report it.",
       });
     }
-    if (permission === "public" && !authPaths.has(url)) return;
-    const limited = rateLimited(request, reply);
-    if (limited !== null) return limited;
     if (permission === "public" || permission === "sdk") return;
 
     const resolution = await resolve(request, true);
@@ -291,15 +279,27 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   });
 
   // Every 401 answered to a request that presented credentials (a token, a session cookie, a login)
-  // is a failure of its address. Requests without credentials are not: they guess nothing.
+  // is a failure of its address; requests without credentials guess nothing and are not counted.
+  // Past the limit, failures answer 429 with Retry-After. Valid credentials are never refused: one
+  // client with a revoked token (or every client behind a proxy without trustProxy) must not lock
+  // the healthy ones out, and a 256-bit token cannot be guessed whatever the rate.
   app.addHook("onSend", async (request, reply, payload) => {
     if (reply.statusCode !== 401) return payload;
     const presented =
       request.headers.authorization !== undefined ||
       request.cookies?.[sessionCookieName] !== undefined ||
       request.routeOptions.url === "/auth/login";
-    if (presented) limiter.recordFailure(request.ip, now().getTime());
-    return payload;
+    if (!presented) return payload;
+    const at = now().getTime();
+    const verdict = limiter.check(request.ip, at); // before this failure: the first `limit` answer 401
+    limiter.recordFailure(request.ip, at);
+    if (!verdict.blocked) return payload;
+    reply.code(429).header("retry-after", String(verdict.retryAfterSeconds));
+    return JSON.stringify(
+      apiError("RATE_LIMITED", "too many failed authentications from this address", {
+        hint: `Wait ${verdict.retryAfterSeconds} s, then retry with a valid token (\`shipgate tokens list\` shows which are revoked).`,
+      }),
+    );
   });
 
   app.post("/auth/login", { config: { permission: "public" } }, async (request, reply) => {
