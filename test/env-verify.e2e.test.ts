@@ -171,7 +171,7 @@ describe("shipgate env example (built CLI)", () => {
   it("writes .env.example from the schema, and --check tells when it is stale", async () => {
     const dir = makeProject();
     const first = await shipgate(["env", "example"], dir);
-    expect(first.stdout).toBe("wrote .env.example: 4 variables, 1 secrets left empty\n");
+    expect(first.stdout).toBe("wrote .env.example: 4 variables, 1 secret left empty\n");
     const text = readFileSync(join(dir, ".env.example"), "utf8");
     // Round trip: dotenv reads back every schema key; the secret is empty, examples and defaults filled.
     expect(parseDotenv(text)).toEqual({ DATABASE_URL: "", PORT: "3000", LOG_LEVEL: "info", SENTRY_DSN: "" });

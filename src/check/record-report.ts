@@ -12,6 +12,7 @@ import type { ShipgateConfig } from "../config/schema.js";
 import { isShipgateError } from "../core/errors.js";
 import { failingFindings } from "../core/finding.js";
 import { gitInsideWorkTree, gitResolveCommit } from "../core/git.js";
+import { plural } from "../core/plural.js";
 import { defaultActor } from "../core/process-identity.js";
 import { maskUrlPasswords } from "../env/mask.js";
 import { maskLedgerUrl, openLedger, parseLedgerUrl } from "../ledger/index.js";
@@ -38,8 +39,6 @@ export interface RecordCheckReportOptions {
   now?: Date;
   newId?: () => string;
 }
-
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * The one-line verdict stored with a report: "failed: 2 errors, 1 warning" or

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, isShipgateError } from "../core/errors.js";
+import { plural } from "../core/plural.js";
 import { createProgress } from "../core/progress.js";
 import { toolVersion } from "../core/version.js";
 import { chooseFormat, formatOption, useColor } from "./output.js";
@@ -324,7 +325,7 @@ Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config
       switch (outcome.kind) {
         case "written":
           io.stdout.write(
-            `${outcome.unchanged ? "unchanged" : "wrote"} ${outcome.path}: ${outcome.variables} variables, ${outcome.secrets} secrets left empty\n`,
+            `${outcome.unchanged ? "unchanged" : "wrote"} ${outcome.path}: ${plural(outcome.variables, "variable")}, ${plural(outcome.secrets, "secret")} left empty\n`,
           );
           break;
         case "up-to-date":

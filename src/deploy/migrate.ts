@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ShipgateError } from "../core/errors.js";
 import { type Finding, failingFindings } from "../core/finding.js";
+import { plural } from "../core/plural.js";
 import { toolVersion } from "../core/version.js";
 import type { Deploy, Release } from "../ledger/types.js";
 import {
@@ -142,10 +143,6 @@ export async function runMigrationsForDeploy(
 
 function describe(f: Finding): string {
   return `${f.file ?? "?"}:${f.line ?? 1} ${f.ruleId} ${f.message}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  * alternatives in a collapsible section, and the approved findings with their reasons.
  */
 import { type Finding, failingFindings, type MigrationClass, migrationClassRank } from "../finding.js";
+import { plural } from "../plural.js";
 import type { Report } from "../report.js";
 import { summarizeFindings } from "./json.js";
 import { describeLock, groupFindings } from "./pretty.js";
@@ -57,10 +58,6 @@ function code(text: string): string {
 }
 
 const severityIcon: Record<Finding["severity"], string> = { error: "🔴", warning: "🟠", info: "🔵" };
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
 
 function verdict(report: Report): string {
   const s = summarizeFindings(report.findings);

@@ -13,6 +13,7 @@ import {
   migrationClassRank,
   type Severity,
 } from "../finding.js";
+import { plural } from "../plural.js";
 import type { RenderOptions, Report } from "../report.js";
 import { summarizeFindings } from "./json.js";
 
@@ -98,10 +99,6 @@ function location(f: Finding): string {
   if (f.line === undefined || f.line < 1) return f.file;
   if (f.column === undefined || f.column < 1) return `${f.file}:${f.line}`;
   return `${f.file}:${f.line}:${f.column}`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 function indent(text: string, prefix: string): string {

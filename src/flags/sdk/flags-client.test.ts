@@ -4,6 +4,7 @@
  * bootstrap and cache files. Waits poll for a condition; the only timing assertion is the issue's
  * "an SSE update reaches the SDK in under a second".
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -245,6 +246,9 @@ describe("createFlagsClient", () => {
     expect(() =>
       createFlagsClient({ url: server.url, token, offline: true, bootstrap: join(dir, "missing.json") }),
     ).toThrow(/Cannot read the bootstrap file/);
+    // An unset $SHIPGATE_SDK_TOKEN says so, instead of a refused token from the server.
+    expect(() => createFlagsClient({ url: server.url, token: "" })).toThrow(/^no SDK token: /);
+    createFlagsClient({ url: server.url, token: "", offline: true, bootstrap: flagSet(1, []) });
   });
 
   it("writes the cache file atomically and uses it at the next start with the server down", async () => {
@@ -263,6 +267,15 @@ describe("createFlagsClient", () => {
     await second.ready();
     expect(second.isEnabled("cached-flag", { userId: "u" })).toBe(true);
     expect(second.status).toBe("stale");
+  });
+
+  it("writes the cache once the server confirms a bootstrap that already held its revision", async () => {
+    const cacheFile = join(dir, "cache", "flags.json");
+    const bootstrap = flagSet(1, [flagConfig("new-checkout"), flagConfig("dark-mode", { enabled: false })]);
+    const c = client({ cacheFile, bootstrap });
+    await waitFor(() => existsSync(cacheFile), "the cache file");
+    await c.close();
+    expect((JSON.parse(await readFile(cacheFile, "utf8")) as FlagSet).revision).toBe(1);
   });
 
   it("polls with If-None-Match while the stream is down and handles 304", async () => {

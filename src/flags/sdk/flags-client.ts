@@ -112,6 +112,8 @@ class ShipgateFlagsClient extends EventEmitter implements FlagsClient {
   private metricsTimer: NodeJS.Timeout | null = null;
   private wakeReconnect: (() => void) | null = null;
   private cacheWrite: Promise<void> = Promise.resolve();
+  /** The revision last written to the cache file (null: none this run). */
+  private cachedRevision: number | null = null;
   private metricsStart = new Date();
   private readonly readyPromise: Promise<void>;
   private resolveReady!: () => void;
@@ -120,6 +122,11 @@ class ShipgateFlagsClient extends EventEmitter implements FlagsClient {
 
   constructor(private readonly options: FlagsClientOptions) {
     super();
+    if (!options.offline && options.token.trim() === "") {
+      throw new ShipgateError("USAGE", "no SDK token: the flags client was given an empty `token`", {
+        hint: "Pass the environment's SDK token (e.g. from $SHIPGATE_SDK_TOKEN; `shipgate tokens create --environment <env> --name <app>` makes one), or set offline: true with a bootstrap.",
+      });
+    }
     this.baseUrl = options.url.replace(/\/+$/, "");
     this.doFetch = options.fetch ?? fetch;
     this.reportError = options.onError ?? defaultOnError;
@@ -215,7 +222,13 @@ class ShipgateFlagsClient extends EventEmitter implements FlagsClient {
     const previous = this.current;
     const changed = changedKeys(previous, flags);
     if (previous !== null && changed.length === 0 && previous.revision === flags.revision) {
-      if (source === "server") this.markFresh();
+      if (source === "server") {
+        // The server confirmed what a bootstrap or cache held: it is the last known good now.
+        if (this.cachedRevision !== flags.revision && this.options.cacheFile !== undefined) {
+          this.writeCache(flags);
+        }
+        this.markFresh();
+      }
       return;
     }
     const entries = new Map<string, Entry>();
@@ -264,6 +277,7 @@ class ShipgateFlagsClient extends EventEmitter implements FlagsClient {
 
   private writeCache(flags: FlagSet): void {
     const path = this.options.cacheFile as string;
+    this.cachedRevision = flags.revision;
     this.cacheWrite = this.cacheWrite
       .then(() => writeFlagSetFile(path, flags))
       .catch((error: unknown) => this.fail(error as Error));

@@ -3,6 +3,7 @@
  * format is the result objects themselves (toJson).
  */
 import { isShipgateError } from "../../core/errors.js";
+import { plural } from "../../core/plural.js";
 import type { BackupSummary } from "../../pg/backup-store.js";
 import type { ApplyResult } from "./apply.js";
 import type { PlannedFile } from "./plan.js";
@@ -15,10 +16,6 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
 }
 
 function renderPlanFile(file: PlannedFile, i: number): string[] {

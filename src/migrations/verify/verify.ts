@@ -8,6 +8,7 @@
  */
 import type pg from "pg";
 import type { Finding } from "../../core/finding.js";
+import { plural } from "../../core/plural.js";
 import {
   type CatalogDifference,
   type CatalogSnapshot,
@@ -120,10 +121,6 @@ function traces(result: PhaseResult): StatementTrace[] {
   const out = result.executed.map((e) => e.trace);
   if (result.failed && !result.executed.includes(result.failed)) out.push(result.failed.trace);
   return out;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 interface DropCount {
