@@ -6,10 +6,10 @@
  */
 import type { Command } from "commander";
 import { ExitCode, ShipgateError } from "../core/errors.js";
-import type { ApprovalResult, DeployContext, DeployEvent } from "../deploy/service.js";
+import type { ApprovalResult } from "../deploy/service.js";
 import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
-import { remoteFor } from "./register-deploy.js";
+import { openLocalContext, remoteFor } from "./register-deploy.js";
 import type { RemoteClient } from "./remote-client.js";
 
 interface ApproveCliOptions {
@@ -75,22 +75,8 @@ export function registerApprove(program: Command, io: CliIo, setExit: (code: num
   const globalOpts = () => program.opts<{ config?: string }>();
 
   async function runLocal(environment: string, decision: Decision, opts: ApproveCliOptions): Promise<void> {
-    const [{ openContext, approve }, { renderEvent }] = await Promise.all([
-      import("../deploy/service.js"),
-      import("../deploy/render.js"),
-    ]);
-    let ctx: DeployContext | undefined;
-    const onEvent = (event: DeployEvent) => {
-      const line = renderEvent(event, (id) => ctx?.versions.get(id) ?? id);
-      if (line) io.stderr.write(`${line}\n`);
-    };
-    ctx = await openContext({
-      cwd: io.cwd,
-      environment,
-      env: io.env,
-      ...(globalOpts().config ? { configPath: globalOpts().config as string } : {}),
-      onEvent,
-    });
+    const { approve } = await import("../deploy/service.js");
+    const ctx = await openLocalContext(io, globalOpts().config, environment);
     try {
       const result = await approve(ctx, {
         decision,

@@ -63,6 +63,35 @@ async function activeBefore(
   return p ? { id: p.id, status: p.status, step: p.step } : null;
 }
 
+/**
+ * Opens the environment's deploy context on this machine's ledger and target, printing each step as
+ * it runs on stderr; a read-only one (status, history, lock status) never starts the local agent.
+ */
+export async function openLocalContext(
+  io: CliIo,
+  configPath: string | undefined,
+  environment: string,
+  access: "read" | "write" = "write",
+): Promise<DeployContext> {
+  const [{ openContext }, { renderEvent }] = await Promise.all([
+    import("../deploy/service.js"),
+    import("../deploy/render.js"),
+  ]);
+  let ctx: DeployContext | undefined;
+  const onEvent = (event: DeployEvent) => {
+    const line = renderEvent(event, (id) => ctx?.versions.get(id) ?? id);
+    if (line) io.stderr.write(`${line}\n`);
+  };
+  ctx = await openContext({
+    cwd: io.cwd,
+    environment,
+    env: io.env,
+    ...(configPath ? { configPath } : {}),
+    onEvent,
+    ...(access === "read" ? { readOnly: true } : {}),
+  });
+  return ctx;
+}
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const globalOpts = () => program.opts<{ config?: string }>();
 
@@ -102,24 +131,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
         },
       );
     }
-    const [{ openContext }, { renderEvent }] = await Promise.all([
-      import("../deploy/service.js"),
-      import("../deploy/render.js"),
-    ]);
-    let ctx: DeployContext | undefined;
-    const onEvent = (event: DeployEvent) => {
-      const line = renderEvent(event, (id) => ctx?.versions.get(id) ?? id);
-      if (line) io.stderr.write(`${line}\n`);
-    };
-    ctx = await openContext({
-      cwd: io.cwd,
-      environment,
-      env: io.env,
-      ...(globalOpts().config ? { configPath: globalOpts().config as string } : {}),
-      onEvent,
-      ...(access === "read" ? { readOnly: true } : {}),
-    });
-    return ctx;
+    return openLocalContext(io, globalOpts().config, environment, access);
   }
 
   program

@@ -58,15 +58,19 @@ function feedAscii(h: number, k: number, n: number, text: string): boolean {
   return true;
 }
 
-function finish(h: number, k: number, n: number, length: number): number {
-  let x = n > 0 ? h ^ scramble(k) : h;
-  x ^= length;
+/** MurmurHash3's finalizer ("fmix32"): avalanches every input bit into every output bit. */
+export function fmix32(h: number): number {
+  let x = h;
   x ^= x >>> 16;
   x = Math.imul(x, 0x85ebca6b);
   x ^= x >>> 13;
   x = Math.imul(x, 0xc2b2ae35);
   x ^= x >>> 16;
   return x >>> 0;
+}
+
+function finish(h: number, k: number, n: number, length: number): number {
+  return fmix32((n > 0 ? h ^ scramble(k) : h) ^ length);
 }
 
 /** The state after also feeding `text`; null when `text` is not ASCII (its bytes are not its char codes). */

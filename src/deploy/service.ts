@@ -603,6 +603,32 @@ async function currentState(ctx: DeployContext, instances: InstanceInfo[]): Prom
   return { releaseId: current, instances: current ? liveOf(current).length : 0, others };
 }
 
+/** A deploy or rollback as the ledger records it when it starts: by this actor, now, at step 0. */
+function newDeployRecord(
+  ctx: DeployContext,
+  fields: Pick<
+    Deploy,
+    | "id"
+    | "kind"
+    | "releaseId"
+    | "previousReleaseId"
+    | "previousTraffic"
+    | "strategy"
+    | "status"
+    | "reason"
+    | "plan"
+  >,
+): Deploy {
+  return {
+    ...fields,
+    environment: ctx.environment,
+    actor: ctx.actor,
+    nextStep: 0,
+    error: null,
+    startedAt: ctx.now().toISOString(),
+    finishedAt: null,
+  };
+}
 export async function deploy(ctx: DeployContext, options: DeployOptions): Promise<DeployResult> {
   const recovered = options.dryRun ? null : await waitForActive(ctx, "deploy", options.lockWaitMs ?? 0);
   const gitSha = options.gitSha === undefined ? await gitHead(ctx.configDir) : options.gitSha;
@@ -650,23 +676,18 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
 
   await ctx.ledger.saveRelease(release);
   const id = options.deployId ?? newDeployId(ctx.now());
-  const record = (status: Deploy["status"], previousTraffic: Deploy["previousTraffic"]): Deploy => ({
-    id,
-    environment: ctx.environment,
-    kind: "deploy",
-    releaseId: release.id,
-    previousReleaseId: current.releaseId,
-    previousTraffic,
-    strategy,
-    status,
-    actor: ctx.actor,
-    reason: options.reason ?? null,
-    plan,
-    nextStep: 0,
-    error: null,
-    startedAt: ctx.now().toISOString(),
-    finishedAt: null,
-  });
+  const record = (status: Deploy["status"], previousTraffic: Deploy["previousTraffic"]): Deploy =>
+    newDeployRecord(ctx, {
+      id,
+      kind: "deploy",
+      releaseId: release.id,
+      previousReleaseId: current.releaseId,
+      previousTraffic,
+      strategy,
+      status,
+      reason: options.reason ?? null,
+      plan,
+    });
   if (ctx.envConfig.approval.required > 0) {
     // Nothing runs until enough approvals: the deploy waits in the ledger (active, so no other
     // deploy of the environment starts meanwhile) and whoever gives the last approval runs it.
@@ -1203,23 +1224,19 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
   const id = options.deployId ?? newDeployId(ctx.now());
   const lock = await takeLock(ctx, id, options.lockWaitMs ?? 0);
   try {
-    await ctx.ledger.createDeploy({
-      id,
-      environment: ctx.environment,
-      kind: "rollback",
-      releaseId: target.id,
-      previousReleaseId: currentId,
-      previousTraffic: state?.traffic ?? [],
-      strategy: "rollback",
-      status: "running",
-      actor: ctx.actor,
-      reason: options.reason ?? null,
-      plan,
-      nextStep: 0,
-      error: null,
-      startedAt: ctx.now().toISOString(),
-      finishedAt: null,
-    });
+    await ctx.ledger.createDeploy(
+      newDeployRecord(ctx, {
+        id,
+        kind: "rollback",
+        releaseId: target.id,
+        previousReleaseId: currentId,
+        previousTraffic: state?.traffic ?? [],
+        strategy: "rollback",
+        status: "running",
+        reason: options.reason ?? null,
+        plan,
+      }),
+    );
     for (const down of downs) {
       ctx.options.onEvent?.({
         type: "info",

@@ -12,19 +12,10 @@
  */
 import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
+import { fmix32 } from "../core/murmur-hash.js";
 
 const fnvOffset = 0x811c9dc5;
 const seed2 = 0x9747b28c;
-
-function fmix32(h: number): number {
-  let x = h;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
 
 export class RowChecksum {
   rows = 0;
