@@ -47,7 +47,13 @@ export interface EnvironmentSummary {
 /** `GET /api/environments/:env`: what runs there (the fields clients read of `shipgate status`). */
 export interface StatusResult {
   environment: string;
-  url: string;
+  /** environments.<env>.url, else the target's public URL (null: neither, e.g. no target). */
+  url: string | null;
+  /**
+   * The environment's target (null: none configured, e.g. a flags-only setup: nothing runs or
+   * deploys there). Absent only from a server that predates this field.
+   */
+  target?: { type: "local" | "command" } | null;
   current: {
     id: string;
     version: string;

@@ -7,7 +7,7 @@
  */
 import { type Command, Option } from "commander";
 import { ExitCode, ShipgateError } from "../core/errors.js";
-import type { DeployContext, DeployEvent } from "../deploy/service.js";
+import type { ContextOptions, DeployContext, ReadContext } from "../deploy/service.js";
 import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
 import type { RemoteClient } from "./remote-client.js";
@@ -63,33 +63,57 @@ async function activeBefore(
   return p ? { id: p.id, status: p.status, step: p.step } : null;
 }
 
+/** Context options on this machine's ledger and target, printing each step as it runs on stderr. */
+async function localContextOptions(
+  io: CliIo,
+  configPath: string | undefined,
+  environment: string,
+  versionOf: (id: string) => string | undefined,
+): Promise<ContextOptions> {
+  const { renderEvent } = await import("../deploy/render.js");
+  return {
+    cwd: io.cwd,
+    environment,
+    env: io.env,
+    ...(configPath ? { configPath } : {}),
+    onEvent: (event) => {
+      const line = renderEvent(event, (id) => versionOf(id) ?? id);
+      if (line) io.stderr.write(`${line}\n`);
+    },
+  };
+}
+
 /**
  * Opens the environment's deploy context on this machine's ledger and target, printing each step as
- * it runs on stderr; a read-only one (status, history, lock status) never starts the local agent.
+ * it runs on stderr. An environment without a target is refused (CONFIG_INVALID, with the hint).
  */
 export async function openLocalContext(
   io: CliIo,
   configPath: string | undefined,
   environment: string,
-  access: "read" | "write" = "write",
 ): Promise<DeployContext> {
-  const [{ openContext }, { renderEvent }] = await Promise.all([
-    import("../deploy/service.js"),
-    import("../deploy/render.js"),
-  ]);
+  const { openContext } = await import("../deploy/service.js");
   let ctx: DeployContext | undefined;
-  const onEvent = (event: DeployEvent) => {
-    const line = renderEvent(event, (id) => ctx?.versions.get(id) ?? id);
-    if (line) io.stderr.write(`${line}\n`);
-  };
-  ctx = await openContext({
-    cwd: io.cwd,
-    environment,
-    env: io.env,
-    ...(configPath ? { configPath } : {}),
-    onEvent,
-    ...(access === "read" ? { readOnly: true } : {}),
-  });
+  ctx = await openContext(
+    await localContextOptions(io, configPath, environment, (id) => ctx?.versions.get(id)),
+  );
+  return ctx;
+}
+
+/**
+ * Opens a context to read the environment (status, history, lock status): it never starts the local
+ * agent, and an environment without a target (a flags-only setup) opens too, its target null.
+ */
+export async function openLocalReadContext(
+  io: CliIo,
+  configPath: string | undefined,
+  environment: string,
+): Promise<ReadContext> {
+  const { openReadContext } = await import("../deploy/service.js");
+  let ctx: ReadContext | undefined;
+  ctx = await openReadContext(
+    await localContextOptions(io, configPath, environment, (id) => ctx?.versions.get(id)),
+  );
   return ctx;
 }
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -117,11 +141,8 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     });
   }
 
-  /**
-   * Opens the environment's context with live step lines on stderr; a read-only one (status,
-   * history, lock status) never starts the local target's agent.
-   */
-  async function open(environment: string, access: "read" | "write" = "write"): Promise<DeployContext> {
+  /** Refuses --server for the commands that work on the local ledger and target only. */
+  function refuseServer(): void {
     if (program.opts<{ server?: string }>().server || io.env.SHIPGATE_SERVER?.trim()) {
       throw new ShipgateError(
         "USAGE",
@@ -131,7 +152,21 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
         },
       );
     }
-    return openLocalContext(io, globalOpts().config, environment, access);
+  }
+
+  /** Opens the environment's context with live step lines on stderr (it needs a target). */
+  async function open(environment: string): Promise<DeployContext> {
+    refuseServer();
+    return openLocalContext(io, globalOpts().config, environment);
+  }
+
+  /**
+   * Opens a context to read the environment (status, history, lock status): never starts the local
+   * target's agent, and opens for an environment without a target too.
+   */
+  async function openRead(environment: string): Promise<ReadContext> {
+    refuseServer();
+    return openLocalReadContext(io, globalOpts().config, environment);
   }
 
   program
@@ -413,7 +448,7 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
         setExit(ExitCode.ok);
         return;
       }
-      const ctx = await open(environment, "read");
+      const ctx = await openRead(environment);
       try {
         const result = await status(ctx);
         io.stdout.write(
@@ -452,7 +487,7 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
         setExit(ExitCode.ok);
         return;
       }
-      const ctx = await open(environment, "read");
+      const ctx = await openRead(environment);
       try {
         const entries = await history(ctx, limit);
         io.stdout.write(
@@ -494,7 +529,7 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
     .argument("<environment>", "environment name")
     .addHelpText("after", "\nExample:\n  shipgate lock status production\n")
     .action(async (environment: string) => {
-      const ctx = await open(environment, "read");
+      const ctx = await openRead(environment);
       try {
         const held = await ctx.ledger.getLock(environment);
         io.stdout.write(

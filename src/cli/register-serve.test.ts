@@ -3,21 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { outputSink } from "../../test/support/cli.js";
 import { ExitCode } from "../core/errors.js";
 import { openLedger } from "../ledger/index.js";
 import { type CliIo, runCli } from "./program.js";
-
-function sink(): NodeJS.WriteStream & { text: string } {
-  const s = {
-    text: "",
-    isTTY: false,
-    write(chunk: string) {
-      s.text += chunk;
-      return true;
-    },
-  };
-  return s as unknown as NodeJS.WriteStream & { text: string };
-}
 
 let dir: string;
 beforeEach(() => {
@@ -29,9 +18,9 @@ afterEach(() => {
 });
 
 async function run(args: string[]) {
-  const io: CliIo & { stdout: ReturnType<typeof sink>; stderr: ReturnType<typeof sink> } = {
-    stdout: sink(),
-    stderr: sink(),
+  const io: CliIo & { stdout: ReturnType<typeof outputSink>; stderr: ReturnType<typeof outputSink> } = {
+    stdout: outputSink(),
+    stderr: outputSink(),
     env: { NO_COLOR: "1", SHIPGATE_ACTOR: "ana" },
     cwd: dir,
   };

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { outputSink } from "../../test/support/cli.js";
 import { ExitCode, ShipgateError } from "../core/errors.js";
 import type { StatusResult } from "../deploy/service.js";
 import type { DeployStep } from "../ledger/types.js";
@@ -83,18 +84,6 @@ function scripted(answers: (DeployDetail | ShipgateError)[]) {
   };
 }
 
-function sink(): NodeJS.WriteStream & { text: string } {
-  const s = {
-    text: "",
-    isTTY: false,
-    write(chunk: string) {
-      s.text += chunk;
-      return true;
-    },
-  };
-  return s as unknown as NodeJS.WriteStream & { text: string };
-}
-
 const noSleep = async () => {};
 
 describe("followDeploy / followAndReport", () => {
@@ -104,8 +93,8 @@ describe("followDeploy / followAndReport", () => {
       detail("running", [step(0, "succeeded"), step(1, "running")]),
       detail("succeeded", [step(0, "succeeded"), step(1, "succeeded"), step(2, "succeeded")]),
     ]);
-    const stdout = sink();
-    const stderr = sink();
+    const stdout = outputSink();
+    const stderr = outputSink();
     const code = await followAndReport({
       client,
       verb: "deploy",
@@ -141,8 +130,8 @@ describe("followDeploy / followAndReport", () => {
         { error: "v2 was not ready in 30 s" },
       ),
     ]);
-    const stdout = sink();
-    const stderr = sink();
+    const stdout = outputSink();
+    const stderr = outputSink();
     const code = await followAndReport({
       client,
       verb: "deploy",
@@ -163,14 +152,14 @@ describe("followDeploy / followAndReport", () => {
   });
 
   it("stops at awaiting_approval and says how to approve, with the dashboard URL (exit 0)", async () => {
-    const stdout = sink();
+    const stdout = outputSink();
     const code = await followAndReport({
       client: scripted([detail("awaiting_approval", [], { nextStep: 0 })]),
       verb: "deploy",
       deployId: "d-1",
       format: "pretty",
       stdout,
-      stderr: sink(),
+      stderr: outputSink(),
       sleep: noSleep,
     });
     expect(code).toBe(ExitCode.ok);
@@ -181,8 +170,8 @@ describe("followDeploy / followAndReport", () => {
   });
 
   it("stops at a pause and says how to promote (exit 0); --format json prints the DeployResult", async () => {
-    const stdout = sink();
-    const stderr = sink();
+    const stdout = outputSink();
+    const stderr = outputSink();
     const code = await followAndReport({
       client: scripted([detail("paused", [step(0, "succeeded")], { nextStep: 1 })]),
       verb: "deploy",
@@ -205,8 +194,8 @@ describe("followDeploy / followAndReport", () => {
       detail("running", [step(0, "succeeded"), step(1, "running")]),
       detail("succeeded", [step(0, "succeeded"), step(1, "succeeded"), step(2, "succeeded")]),
     ]);
-    const stdout = sink();
-    const stderr = sink();
+    const stdout = outputSink();
+    const stderr = outputSink();
     const stale = unchangedSince({ id: "d-1", status: "paused", step: 1 });
     const code = await followAndReport({
       client,
@@ -267,7 +256,7 @@ describe("followDeploy / followAndReport", () => {
   });
 
   it("abort: aborted exits 0; a failed rollback exits 3", async () => {
-    const out = sink();
+    const out = outputSink();
     expect(
       await followAndReport({
         client: scripted([detail("aborted", [])]),
@@ -275,12 +264,12 @@ describe("followDeploy / followAndReport", () => {
         deployId: "d-1",
         format: "pretty",
         stdout: out,
-        stderr: sink(),
+        stderr: outputSink(),
         sleep: noSleep,
       }),
     ).toBe(ExitCode.ok);
     expect(out.text).toBe("Aborted deploy d-1; traffic is back on the previous release.\n");
-    const rb = sink();
+    const rb = outputSink();
     expect(
       await followAndReport({
         client: scripted([detail("failed", [], { kind: "rollback", error: "boom" })]),
@@ -288,7 +277,7 @@ describe("followDeploy / followAndReport", () => {
         deployId: "d-1",
         format: "pretty",
         stdout: rb,
-        stderr: sink(),
+        stderr: outputSink(),
         sleep: noSleep,
       }),
     ).toBe(ExitCode.deployRolledBack);
@@ -332,8 +321,13 @@ beforeEach(() => {
 });
 
 function cliIo(env: NodeJS.ProcessEnv = { SHIPGATE_TOKEN: token }) {
-  const io = { stdout: sink(), stderr: sink(), env: { NO_COLOR: "1", ...env }, cwd: process.cwd() };
-  return io as CliIo & { stdout: ReturnType<typeof sink>; stderr: ReturnType<typeof sink> };
+  const io = {
+    stdout: outputSink(),
+    stderr: outputSink(),
+    env: { NO_COLOR: "1", ...env },
+    cwd: process.cwd(),
+  };
+  return io as CliIo & { stdout: ReturnType<typeof outputSink>; stderr: ReturnType<typeof outputSink> };
 }
 
 const statusResult = (inProgress: StatusResult["inProgress"]): StatusResult => ({

@@ -63,7 +63,15 @@ function summarySection(status: StatusResult): HTMLElement {
           : "—",
       ),
       h("dt", {}, "URL"),
-      h("dd", {}, status.url),
+      h("dd", {}, status.url ?? "—"),
+      status.target === null ? h("dt", {}, "Target") : null,
+      status.target === null
+        ? h(
+            "dd",
+            { id: "no-target" },
+            `none configured (add environments.${status.environment}.target to shipgate.yaml to deploy)`,
+          )
+        : null,
       h("dt", {}, "Gate report"),
       h(
         "dd",
@@ -407,7 +415,13 @@ export function renderEnvironment(main: HTMLElement, env: string, me: Me): () =>
       : null;
     if (stopped) return;
     const versions = versionsOf(status, detail);
-    const summaryKey = JSON.stringify([status.current, status.traffic, status.analysis, status.url]);
+    const summaryKey = JSON.stringify([
+      status.current,
+      status.traffic,
+      status.analysis,
+      status.url,
+      status.target,
+    ]);
     if (summaryKey !== keys.summary) {
       keys.summary = summaryKey;
       replace(summary, summarySection(status));

@@ -149,7 +149,7 @@ export function renderRollbackResult(result: RollbackResult): string {
 }
 
 export function renderStatus(status: StatusResult): string {
-  const lines = [`${status.environment}  ${status.url}`];
+  const lines = [status.url ? `${status.environment}  ${status.url}` : status.environment];
   if (status.recovered) lines.push(`  recovered an interrupted deploy: ${status.recovered}`);
   if (!status.current) lines.push("  current: nothing deployed yet");
   else {
@@ -177,7 +177,11 @@ export function renderStatus(status: StatusResult): string {
       );
     }
   }
-  if (status.instances) {
+  if (status.target === null) {
+    lines.push(
+      `  target: none configured (add environments.${status.environment}.target to shipgate.yaml to deploy)`,
+    );
+  } else if (status.instances) {
     for (const i of status.instances.filter((x) => x.state !== "stopped")) {
       lines.push(
         `  instance ${i.id}: ${i.state}, port ${i.port}${i.pid !== null ? `, pid ${i.pid}` : ""}, restarts ${i.restarts}`,

@@ -4,13 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../config/schema.js";
+import { createMemoryLedger } from "../ledger/index.js";
 import type { AnalysisRun, Deploy, Release } from "../ledger/types.js";
 import { fakeDeployContext } from "./fake-context.js";
 import { renderRollbackResult, renderStatus } from "./render.js";
 import {
   abort,
   type DeployContext,
+  history,
   openContext,
+  openReadContext,
   promote,
   reapWarm,
   recoverInterrupted,
@@ -396,6 +399,71 @@ describe("openContext without a shipgate.yaml", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("an environment without a target (shipgate init's flags-only setup)", () => {
+  const yaml = "environments:\n  staging: {}\n  flagged:\n    approval: { required: 1 }\n";
+
+  async function withProject(use: (dir: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-no-target-"));
+    try {
+      writeFileSync(join(dir, "shipgate.yaml"), yaml);
+      await use(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("opens for reading: status says no target is configured, history lists no deploys", async () => {
+    await withProject(async (dir) => {
+      for (const environment of ["staging", "flagged"]) {
+        const ledger = createMemoryLedger();
+        const ctx = await openReadContext({ cwd: dir, environment, env: {}, ledger });
+        try {
+          expect(ctx.target).toBeNull();
+          const result = await status(ctx);
+          expect(result).toMatchObject({
+            environment,
+            url: null,
+            target: null,
+            current: null,
+            traffic: [],
+            inProgress: null,
+            instances: null,
+            live: null,
+            recovered: null,
+          });
+          const text = renderStatus(result);
+          expect(text).toContain(
+            `target: none configured (add environments.${environment}.target to shipgate.yaml to deploy)`,
+          );
+          expect(text).not.toContain("not running");
+          expect(text.split("\n")[0]).toBe(environment);
+          expect(await history(ctx)).toEqual([]);
+        } finally {
+          await ctx.close();
+        }
+      }
+    });
+  });
+
+  it("still refuses to open for a change, naming the missing target and how to add one", async () => {
+    await withProject(async (dir) => {
+      await expect(
+        openContext({ cwd: dir, environment: "flagged", env: {}, ledger: createMemoryLedger() }),
+      ).rejects.toMatchObject({
+        code: "CONFIG_INVALID",
+        message: 'environment "flagged" has no target',
+        hint: expect.stringContaining("Add environments.flagged.target to shipgate.yaml"),
+      });
+    });
+  });
+
+  it("status of an environment with a target names the target's type", async () => {
+    const result = await status(context({ t: 0 }));
+    expect(result.target).toEqual({ type: "local" });
+    expect(renderStatus(result)).not.toContain("none configured");
   });
 });
 

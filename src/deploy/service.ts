@@ -2,6 +2,8 @@
  * The release use cases behind `shipgate deploy | rollback | promote | abort | status | history | lock`.
  * Each opens a context (config, ledger, target, secret key), first recovers a deploy whose process
  * died (traffic back on the previous release), takes the environment's lock, and returns data.
+ * The reads (status, history, live figures) take a ReadContext, which an environment without a
+ * target (a flags-only setup) also has: its target is null, and only the ledger is read.
  */
 import { hostname } from "node:os";
 import path from "node:path";
@@ -51,8 +53,6 @@ export interface ContextOptions {
   source?: string;
   /** An open ledger to use (the server's); it stays open on close(). Default: the config's ledger. */
   ledger?: LedgerStore;
-  /** Reads only: talk to the local target's agent if it runs, never start it. */
-  readOnly?: boolean;
 }
 
 export type DeployEvent =
@@ -60,13 +60,15 @@ export type DeployEvent =
   | { type: "recovered"; deployId: string; reason: string }
   | { type: "lock-wait"; holder: string };
 
-export interface DeployContext {
+/** What the reads (status, history, live figures) need: the target may be absent. */
+export interface ReadContext {
   config: ShipgateConfig;
   configDir: string;
   environment: string;
   envConfig: EnvironmentConfig;
   ledger: LedgerStore;
-  target: DeployTarget;
+  /** null: the environment declares no target (a flags-only setup): nothing runs, nothing deploys. */
+  target: DeployTarget | null;
   key: Buffer;
   actor: string;
   /** From where the actor acts (the audit log's source). */
@@ -79,7 +81,46 @@ export interface DeployContext {
   close(): Promise<void>;
 }
 
+/** What deploy, rollback, promote, abort and approve need: an environment with a target. */
+export interface DeployContext extends ReadContext {
+  target: DeployTarget;
+}
+
+/** A context to change the environment: refuses one without a target (CONFIG_INVALID, with the hint). */
 export async function openContext(options: ContextOptions): Promise<DeployContext> {
+  const project = loadProject(options);
+  const declared = project.envConfig.target;
+  if (!declared) {
+    throw new ShipgateError("CONFIG_INVALID", `environment "${options.environment}" has no target`, {
+      hint: `Add environments.${options.environment}.target to shipgate.yaml: { type: local, port: 8080 } or { type: command, deploy: …, switch: …, rollback: … } (docs/deploy.md).`,
+    });
+  }
+  return assemble(options, project, createTarget(options, project, declared, "start"));
+}
+
+/**
+ * A context to read the environment (status, history, live figures, lock status): never starts the
+ * local target's agent, and opens for an environment without a target too (target null).
+ */
+export async function openReadContext(options: ContextOptions): Promise<ReadContext> {
+  const project = loadProject(options);
+  const declared = project.envConfig.target;
+  return assemble(options, project, declared ? createTarget(options, project, declared, "connect") : null);
+}
+
+/** Whether the environment has a target: narrows a read context to one the write paths accept. */
+export function hasTarget(ctx: ReadContext): ctx is DeployContext {
+  return ctx.target !== null;
+}
+
+interface Project {
+  config: ShipgateConfig;
+  dir: string;
+  path: string;
+  envConfig: EnvironmentConfig;
+}
+
+function loadProject(options: ContextOptions): Project {
   const loaded = loadConfig({
     cwd: options.cwd,
     ...(options.configPath ? { configPath: options.configPath } : {}),
@@ -92,36 +133,48 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
     );
   }
   const envConfig = environmentConfig(loaded.config, options.environment);
-  if (!envConfig.target) {
-    throw new ShipgateError("CONFIG_INVALID", `environment "${options.environment}" has no target`, {
-      hint: `Add environments.${options.environment}.target to shipgate.yaml: { type: local, port: 8080 } or { type: command, deploy: …, switch: …, rollback: … } (docs/deploy.md).`,
-    });
-  }
-  const ledgerUrl = options.env.SHIPGATE_LEDGER_URL || loaded.config.ledger.url; // CI sets an unset secret to ""
-  const ledger = options.ledger ?? (await openLedger(ledgerUrl, loaded.dir));
-  const target =
-    envConfig.target.type === "local"
-      ? createLocalTarget({
-          configDir: loaded.dir,
-          environment: options.environment,
-          target: envConfig.target,
-          ...(loaded.path ? { configPath: loaded.path } : {}),
-          ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}),
-          ...(options.readOnly ? { connectOnly: true } : {}),
-        })
-      : createCommandTarget({
-          configDir: loaded.dir,
-          environment: options.environment,
-          target: envConfig.target,
-          url: envConfig.url,
-          readinessPath: envConfig.readiness.path,
-        });
-  const key = await loadSecretKey({ configDir: loaded.dir, env: options.env });
+  return { config: loaded.config, dir: loaded.dir, path: loaded.path, envConfig };
+}
+
+/** The environment's target; "connect": the local target talks to its agent if it runs, never starts it. */
+function createTarget(
+  options: ContextOptions,
+  project: Project,
+  declared: NonNullable<EnvironmentConfig["target"]>,
+  agent: "start" | "connect",
+): DeployTarget {
+  return declared.type === "local"
+    ? createLocalTarget({
+        configDir: project.dir,
+        environment: options.environment,
+        target: declared,
+        configPath: project.path,
+        ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}),
+        ...(agent === "connect" ? { connectOnly: true } : {}),
+      })
+    : createCommandTarget({
+        configDir: project.dir,
+        environment: options.environment,
+        target: declared,
+        url: project.envConfig.url,
+        readinessPath: project.envConfig.readiness.path,
+      });
+}
+
+/** The context around a target (or none): the ledger, the secret key, the actor and the clock. */
+async function assemble<T extends DeployTarget | null>(
+  options: ContextOptions,
+  project: Project,
+  target: T,
+): Promise<ReadContext & { target: T }> {
+  const ledgerUrl = options.env.SHIPGATE_LEDGER_URL || project.config.ledger.url; // CI sets an unset secret to ""
+  const ledger = options.ledger ?? (await openLedger(ledgerUrl, project.dir));
+  const key = await loadSecretKey({ configDir: project.dir, env: options.env });
   return {
-    config: loaded.config,
-    configDir: loaded.dir,
+    config: project.config,
+    configDir: project.dir,
     environment: options.environment,
-    envConfig,
+    envConfig: project.envConfig,
     ledger,
     target,
     key,
@@ -351,7 +404,7 @@ function ports(
 
 /** One row of the hash-chained audit log about a deploy, by the context's actor and source. */
 async function auditDeploy(
-  ctx: DeployContext,
+  ctx: ReadContext,
   action: string,
   deploy: Deploy,
   before: unknown,
@@ -446,7 +499,7 @@ function instanceSpec(ctx: DeployContext, release: Release): InstanceSpec {
 }
 
 async function loadReleases(
-  ctx: DeployContext,
+  ctx: ReadContext,
   ids: (string | null | undefined)[],
 ): Promise<Map<string, Release>> {
   const map = new Map<string, Release>();
@@ -753,7 +806,7 @@ export function countApprovals(
  * Ends the environment's approval request when it has waited longer than approval.expiresAfter
  * (nothing ran: traffic is untouched). Returns the expired deploy, if one was.
  */
-async function expireApprovalRequest(ctx: DeployContext): Promise<Deploy | null> {
+async function expireApprovalRequest(ctx: ReadContext): Promise<Deploy | null> {
   const active = await ctx.ledger.activeDeploy(ctx.environment);
   if (active?.status !== "awaiting_approval") return null;
   const expiresAt = Date.parse(active.startedAt) + ctx.envConfig.approval.expiresAfter;
@@ -1276,7 +1329,13 @@ function schemaDifference(
 
 export interface StatusResult {
   environment: string;
-  url: string;
+  /** environments.<env>.url, else the target's public URL (null: neither, e.g. no target). */
+  url: string | null;
+  /**
+   * The environment's target (null: none configured, e.g. a flags-only setup: nothing runs or
+   * deploys there). Absent only in the answer of a team server that predates this field.
+   */
+  target?: { type: "local" | "command" } | null;
   current: {
     id: string;
     version: string;
@@ -1321,12 +1380,8 @@ export interface StatusResult {
 
 const liveSeconds = 60;
 
-async function liveFigures(
-  ctx: DeployContext,
-  releases: Map<string, Release>,
-): Promise<StatusResult["live"]> {
-  if (!ctx.target.series) return null;
-  const series = await ctx.target.series(liveSeconds).catch(() => null);
+async function liveFigures(ctx: ReadContext, releases: Map<string, Release>): Promise<StatusResult["live"]> {
+  const series = ctx.target?.series ? await ctx.target.series(liveSeconds).catch(() => null) : null;
   if (series === null) return null;
   const thresholds = { errorRate: ctx.envConfig.alerts.errorRate, p99Ms: ctx.envConfig.alerts.p99 };
   await loadReleases(ctx, Object.keys(series)).then((more) => {
@@ -1360,16 +1415,20 @@ async function liveFigures(
   };
 }
 
-export async function status(ctx: DeployContext): Promise<StatusResult> {
-  // A read-only context never starts the target: while it is not running (shipgate down), an
-  // interrupted deploy waits for the next deploy or rollback to recover it.
-  const targetUp = await ctx.target.instances().then(
-    () => true,
-    () => false,
-  );
-  const recovered = targetUp ? await recoverInterrupted(ctx, "status") : null;
+export async function status(ctx: ReadContext): Promise<StatusResult> {
+  // A read-only context never starts the target: while it is not running (shipgate down), or when
+  // the environment has none, an interrupted deploy waits for the next deploy or rollback.
+  const running =
+    hasTarget(ctx) &&
+    (await ctx.target.instances().then(
+      () => true,
+      () => false,
+    ))
+      ? ctx
+      : null;
+  const recovered = running ? await recoverInterrupted(running, "status") : null;
   await expireApprovalRequest(ctx);
-  if (targetUp) await reapWarm(ctx);
+  if (running) await reapWarm(running);
   const state = await ctx.ledger.getEnvironmentState(ctx.environment);
   const active = await ctx.ledger.activeDeploy(ctx.environment);
   const last = await ctx.ledger.lastSucceededDeploy(ctx.environment);
@@ -1379,7 +1438,7 @@ export async function status(ctx: DeployContext): Promise<StatusResult> {
     ...(state?.traffic ?? []).map((t) => t.releaseId),
   ]);
   const currentRelease = state?.currentReleaseId ? releases.get(state.currentReleaseId) : undefined;
-  const instances = await ctx.target.instances().catch(() => null);
+  const instances = ctx.target ? await ctx.target.instances().catch(() => null) : null;
   const undeployed: StatusResult["undeployed"] = currentRelease?.gitSha
     ? await gitCommitsInRange(ctx.configDir, currentRelease.gitSha)
         .then((commits) => commits.map((c) => ({ sha: c.sha, subject: c.subject })))
@@ -1387,7 +1446,8 @@ export async function status(ctx: DeployContext): Promise<StatusResult> {
     : null;
   return {
     environment: ctx.environment,
-    url: ctx.envConfig.url ?? ctx.target.publicUrl,
+    url: ctx.envConfig.url ?? ctx.target?.publicUrl ?? null,
+    target: ctx.envConfig.target ? { type: ctx.envConfig.target.type } : null,
     current: currentRelease
       ? {
           id: currentRelease.id,
@@ -1435,7 +1495,7 @@ export async function status(ctx: DeployContext): Promise<StatusResult> {
 }
 
 async function latestAnalysis(
-  ctx: DeployContext,
+  ctx: ReadContext,
   deploy: Deploy | undefined,
 ): Promise<StatusResult["analysis"]> {
   if (!deploy) return null;
@@ -1465,7 +1525,7 @@ export interface HistoryEntry {
   finishedAt: string | null;
 }
 
-export async function history(ctx: DeployContext, limit = 20): Promise<HistoryEntry[]> {
+export async function history(ctx: ReadContext, limit = 20): Promise<HistoryEntry[]> {
   const deploys = await ctx.ledger.listDeploys(ctx.environment, { limit });
   const releases = await loadReleases(
     ctx,

@@ -21,7 +21,7 @@ import type { ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange } from "../core/git.js";
 import type { PlanStep } from "../deploy/plan.js";
-import type { ContextOptions, DeployContext, HistoryEntry } from "../deploy/service.js";
+import type { ContextOptions, DeployContext, HistoryEntry, ReadContext } from "../deploy/service.js";
 import type { Deploy, LedgerStore, Release } from "../ledger/types.js";
 import { principalOf, requirePermission } from "./auth/index.js";
 import type { Operations } from "./operations.js";
@@ -95,40 +95,52 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     }
   }
 
-  /**
-   * A deploy context for the caller on the server's ledger; the caller closes it. Reads never start
-   * the local target's agent (a viewer's GET must not start processes).
-   */
-  async function open(
-    request: FastifyRequest,
-    environment: string,
-    access: "read" | "write" = "write",
-  ): Promise<DeployContext> {
+  /** Context options for the caller on the server's ledger. */
+  function contextOptions(request: FastifyRequest, environment: string): ContextOptions {
     knownEnvironment(environment);
-    const { openContext } = await import("../deploy/service.js");
-    const principal = principalOf(request);
-    const contextOptions: ContextOptions = {
+    return {
       cwd: options.project.cwd,
       environment,
       env: options.project.env,
-      actor: principal.name,
+      actor: principalOf(request).name,
       source: request.ip,
       ledger,
       now,
-      ...(access === "read" ? { readOnly: true } : {}),
       ...(options.project.configPath ? { configPath: options.project.configPath } : {}),
       ...(options.cliEntry ? { cliEntry: options.cliEntry } : {}),
     };
-    return openContext(contextOptions);
+  }
+
+  /** A deploy context for the caller (the environment needs a target); the caller closes it. */
+  async function open(request: FastifyRequest, environment: string): Promise<DeployContext> {
+    const { openContext } = await import("../deploy/service.js");
+    return openContext(contextOptions(request, environment));
   }
 
   async function withContext<T>(
     request: FastifyRequest,
     environment: string,
     use: (ctx: DeployContext) => Promise<T>,
-    access: "read" | "write" = "write",
   ): Promise<T> {
-    const ctx = await open(request, environment, access);
+    const ctx = await open(request, environment);
+    try {
+      return await use(ctx);
+    } finally {
+      await ctx.close();
+    }
+  }
+
+  /**
+   * Runs a read with a read context: it never starts the local target's agent (a viewer's GET must
+   * not start processes), and an environment without a target (flags only) has one too.
+   */
+  async function withReadContext<T>(
+    request: FastifyRequest,
+    environment: string,
+    use: (ctx: ReadContext) => Promise<T>,
+  ): Promise<T> {
+    const { openReadContext } = await import("../deploy/service.js");
+    const ctx = await openReadContext(contextOptions(request, environment));
     try {
       return await use(ctx);
     } finally {
@@ -242,28 +254,23 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
   app.get("/environments/:env", { config: { permission: "read" } }, async (request) => {
     const { env } = parse(envParams, request.params, "path");
     const { status } = await import("../deploy/service.js");
-    return withContext<StatusResult>(request, env, (ctx) => status(ctx), "read");
+    return withReadContext<StatusResult>(request, env, (ctx) => status(ctx));
   });
 
   app.get("/environments/:env/history", { config: { permission: "read" } }, async (request) => {
     const { env } = parse(envParams, request.params, "path");
     const { limit } = parse(historyQuery, request.query, "query");
     const { history } = await import("../deploy/service.js");
-    return withContext(
-      request,
-      env,
-      async (ctx) => {
-        const entries = await history(ctx, limit);
-        const deploys = await ledger.listDeploys(env, { limit: limit + 1 });
-        return { entries: await withDiffs(ctx, entries, deploys) };
-      },
-      "read",
-    );
+    return withReadContext(request, env, async (ctx) => {
+      const entries = await history(ctx, limit);
+      const deploys = await ledger.listDeploys(env, { limit: limit + 1 });
+      return { entries: await withDiffs(ctx, entries, deploys) };
+    });
   });
 
   /** Commits, migrations and flag changes between each deploy and the one before it. */
   async function withDiffs(
-    ctx: DeployContext,
+    ctx: ReadContext,
     entries: HistoryEntry[],
     deploys: Deploy[],
   ): Promise<HistoryEntryWithDiff[]> {
@@ -314,26 +321,22 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
   app.get("/environments/:env/live", { config: { permission: "read" } }, async (request) => {
     const { env } = parse(envParams, request.params, "path");
     const { seconds } = parse(liveQuery, request.query, "query");
-    return withContext<LiveSeries>(
-      request,
-      env,
-      async (ctx) => {
-        const thresholds = { errorRate: ctx.envConfig.alerts.errorRate, p99Ms: ctx.envConfig.alerts.p99 };
-        const series = ctx.target.series ? await ctx.target.series(seconds).catch(() => null) : null;
-        if (series === null) return { seconds, thresholds, releases: [] };
-        const releases = await releaseVersions(Object.keys(series));
-        return {
-          seconds,
-          thresholds,
-          releases: Object.entries(series).map(([releaseId, s]) => ({
-            releaseId,
-            version: releases.get(releaseId)?.version ?? releaseId,
-            points: s.points.map((p) => ({ t: p.t, rps: p.rps, errorRate: p.errorRate, p99Ms: p.p99Ms })),
-          })),
-        };
-      },
-      "read",
-    );
+    return withReadContext<LiveSeries>(request, env, async (ctx) => {
+      const thresholds = { errorRate: ctx.envConfig.alerts.errorRate, p99Ms: ctx.envConfig.alerts.p99 };
+      // No target (flags only): no series, an empty answer.
+      const series = ctx.target?.series ? await ctx.target.series(seconds).catch(() => null) : null;
+      if (series === null) return { seconds, thresholds, releases: [] };
+      const releases = await releaseVersions(Object.keys(series));
+      return {
+        seconds,
+        thresholds,
+        releases: Object.entries(series).map(([releaseId, s]) => ({
+          releaseId,
+          version: releases.get(releaseId)?.version ?? releaseId,
+          points: s.points.map((p) => ({ t: p.t, rps: p.rps, errorRate: p.errorRate, p99Ms: p.p99Ms })),
+        })),
+      };
+    });
   });
 
   app.get("/deploys/:id", { config: { permission: "read" } }, async (request): Promise<DeployDetail> => {

@@ -41,3 +41,16 @@ export function writeFile(dir: string, file: string, text: string): void {
   mkdirSync(dirname(join(dir, file)), { recursive: true });
   writeFileSync(join(dir, file), text);
 }
+
+/** A stdout/stderr for runCli in process: not a TTY, records what is written in `text`. */
+export function outputSink(): NodeJS.WriteStream & { text: string } {
+  const s = {
+    text: "",
+    isTTY: false,
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
+  };
+  return s as unknown as NodeJS.WriteStream & { text: string };
+}
