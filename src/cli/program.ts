@@ -303,8 +303,8 @@ Examples:
   shipgate env example --schema src/env.schema.ts --output config/.env.example
   shipgate env example --check                       in CI: fail when .env.example is stale
 
-The schema module exports a record of shipgate/env specs (export const envSchema = { ... }) and must
-not validate the environment on import. Secrets are written empty; descriptions become comments.
+The schema module exports a record of shipgate/env specs (export const envSchema = { ... }); what it
+prints on import is ignored. Secrets are written empty; descriptions become comments.
 
 Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config error.`,
     )

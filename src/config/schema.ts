@@ -164,7 +164,7 @@ export const envConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        "The module exporting the env schema (a record of shipgate/env `env.*` specs), relative to the config file, e.g. src/env.schema.ts or src/env.ts#envSchema. Without #name: the export named envSchema, else the default export. The module must not validate on import. Used by env example, env verify and env audit.",
+        "The module exporting the env schema (a record of shipgate/env `env.*` specs), relative to the config file, e.g. src/env.schema.ts or src/env.ts#envSchema. Without #name: the export named envSchema, else the default export. What the module prints on import is ignored. Used by env example, env verify and env audit.",
       ),
   })
   .strict();

@@ -4,9 +4,12 @@
  * the fly, so no build step is needed. The reference is `path` or `path#exportName`; without a name
  * the export `envSchema` is used, else the default export.
  *
- * The module must declare the schema without validating the environment on import (keep
- * `defineEnvOrExit(envSchema)` in another module). An import that exits or throws is reported as a
- * config error with that advice instead of ending the CLI.
+ * The CLI reads the schema, it does not start the app: a module that also validates the environment
+ * on import (`export const config = defineEnvOrExit(envSchema)`) would check the CLI's own
+ * environment, which is not the app's. While the module is imported, what it writes to stdout and
+ * stderr is dropped and process.exit() does not end the CLI (it returns), so such a module still
+ * yields its schema and prints no report. An import that throws, or exits without exporting a
+ * schema, is reported as a config error with advice instead of ending the CLI.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -28,10 +31,55 @@ export function parseSchemaReference(reference: string): { file: string; exportN
   return { file: reference.slice(0, hash), exportName: reference.slice(hash + 1) || undefined };
 }
 
-class ExitDuringImport extends Error {
-  constructor(readonly code: unknown) {
-    super("process.exit() called while importing the env schema module");
-  }
+/** What importing the module produced, and whether it called process.exit() on the way. */
+interface QuietImport {
+  mod: Record<string, unknown> | undefined;
+  error: unknown;
+  exited: boolean;
+}
+
+type Write = NodeJS.WriteStream["write"];
+
+/** A stream write that drops its chunk and still calls the caller's callback. */
+const dropWrite = ((...args: unknown[]): boolean => {
+  const callback = args.find((arg): arg is () => void => typeof arg === "function");
+  if (callback) queueMicrotask(callback);
+  return true;
+}) as Write;
+
+// Imports patch process-wide hooks, so they run one at a time.
+let importQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Imports `abs` with the app's start-up side effects neutralised: output dropped, process.exit()
+ * returning instead of exiting, process.exitCode kept. The module is evaluated once: it does not
+ * throw on exit, so jiti has no failed native import to retry by transpiling and evaluating again
+ * (which printed a validating module's report twice).
+ */
+function importQuietly(importModule: (abs: string) => Promise<unknown>, abs: string): Promise<QuietImport> {
+  const run = importQueue.then(async (): Promise<QuietImport> => {
+    const { stdout, stderr } = process;
+    const saved = { exit: process.exit, exitCode: process.exitCode, out: stdout.write, err: stderr.write };
+    let exited = false;
+    process.exit = (() => {
+      exited = true;
+    }) as unknown as typeof process.exit; // returns: the module goes on and keeps its exports
+    stdout.write = dropWrite;
+    stderr.write = dropWrite;
+    try {
+      const mod = (await importModule(abs)) as Record<string, unknown>;
+      return { mod, error: undefined, exited };
+    } catch (error) {
+      return { mod: undefined, error, exited };
+    } finally {
+      process.exit = saved.exit;
+      process.exitCode = saved.exitCode;
+      stdout.write = saved.out;
+      stderr.write = saved.err;
+    }
+  });
+  importQueue = run;
+  return run;
 }
 
 /** Imports `reference` (relative to `baseDir`) and returns its env schema. */
@@ -49,40 +97,36 @@ export async function loadEnvSchema(baseDir: string, reference: string): Promise
     moduleCache: false,
     interopDefault: false,
   });
-  const realExit = process.exit;
-  let mod: Record<string, unknown>;
-  try {
-    process.exit = ((code?: unknown) => {
-      throw new ExitDuringImport(code);
-    }) as typeof process.exit;
-    mod = (await jiti.import(abs)) as Record<string, unknown>;
-  } catch (error) {
-    const exited = error instanceof ExitDuringImport;
+  const { mod, error, exited } = await importQuietly((id) => jiti.import(id), abs);
+  const separateHint =
+    "Declare the schema in a module of its own that only exports it (export const envSchema = { ... }), and call defineEnvOrExit(envSchema) in another module.";
+  const exitedMessage = `env schema module ${file} exited while being imported (it validates the environment on import)`;
+  if (mod === undefined) {
     throw new ShipgateError(
       "CONFIG_INVALID",
       exited
-        ? `env schema module ${file} exited while being imported (it validates the environment on import)`
+        ? exitedMessage
         : `env schema module ${file} failed to import: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-      {
-        cause: error,
-        hint: "Declare the schema in a module of its own that only exports it (export const envSchema = { ... }), and call defineEnvOrExit(envSchema) in another module.",
-      },
+      { cause: error, hint: separateHint },
     );
-  } finally {
-    process.exit = realExit;
   }
   const candidates = exportName ? [exportName] : ["envSchema", "default"];
   const name = candidates.find((n) => mod[n] !== undefined);
   const value = name === undefined ? undefined : mod[name];
   if (name === undefined || !isEnvSchema(value)) {
-    const exports = Object.keys(mod).filter((k) => k !== "__esModule");
+    const exported = Object.keys(mod).filter((k) => k !== "__esModule");
+    const exports = `The module exports: ${exported.join(", ") || "nothing"}.`;
+    // A module that exits without exporting a schema is the app's config module, not the schema's.
+    if (exited) {
+      throw new ShipgateError("CONFIG_INVALID", exitedMessage, { hint: `${separateHint} ${exports}` });
+    }
     throw new ShipgateError(
       "CONFIG_INVALID",
       name === undefined
         ? `env schema module ${file} has no export named ${candidates.join(" or ")}`
         : `export ${name} of ${file} is not an env schema (a record of env.* specs)`,
       {
-        hint: `Export the schema object (e.g. export const envSchema = { PORT: env.port() }) or name the export: env.schema: ${file}#<export>. The module exports: ${exports.join(", ") || "nothing"}.`,
+        hint: `Export the schema object (e.g. export const envSchema = { PORT: env.port() }) or name the export: env.schema: ${file}#<export>. ${exports}`,
       },
     );
   }

@@ -4,9 +4,57 @@
  * fastify's own request errors (malformed JSON, a body over the limit, an unsupported content
  * type) keep their 4xx status under a stable code; anything else is a logged 500 that reveals no
  * detail. Request headers (the Authorization token) are never part of a reply or a log line.
+ *
+ * A hint in an HTTP answer names what to do over the API (the method and path, or the field to
+ * change), never a CLI command. The domain errors a route lets through (the flag service, API
+ * tokens, the auth layer) carry the CLI's hints ("Run `shipgate flags list`"): a route declares
+ * its own for them by error code (`config.apiHints`, authApiHints for the auth layer's refusals),
+ * which replaces such a hint in every error reply of that route. A hint that names no CLI command
+ * is sent as it is.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
-import { isShipgateError } from "../core/errors.js";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type ErrorCode, isShipgateError } from "../core/errors.js";
+
+/**
+ * A route's hint for HTTP clients: text, or made from the request (e.g. the key in its path) and
+ * the domain's hint (e.g. to keep the environments it lists).
+ */
+export type ApiHint = string | ((request: FastifyRequest, domainHint: string) => string);
+
+/** A route's hints by error code, replacing the CLI hints of the domain errors it lets through. */
+export type ApiHints = Partial<Record<ErrorCode, ApiHint>>;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route's hints for errors whose own hint names a CLI command (api-error.ts). */
+    apiHints?: ApiHints;
+  }
+}
+
+/** Whether a hint names a CLI command (`shipgate flags list`) or option (`--environment`). */
+export function namesCliCommand(hint: string): boolean {
+  return /\bshipgate [a-z]/.test(hint) || /(?:^|[\s(`'])--[a-z]/.test(hint);
+}
+
+/**
+ * The API's hints for the auth layer's refusals, for routes to spread into their apiHints (the auth
+ * layer's own hints name `shipgate tokens …`): what a caller without a fitting token does.
+ */
+export const authApiHints = {
+  UNAUTHORIZED:
+    "Send `Authorization: Bearer <token>` with a valid role token (an admin creates one with POST /api/tokens; GET /api/tokens shows which are revoked), or log in on the dashboard.",
+  FORBIDDEN:
+    'Use a token whose role and environment allow this: an admin creates one with POST /api/tokens {"role", "name", "environment"?} (without "environment" it covers every environment).',
+} as const satisfies ApiHints;
+
+/** The hint an HTTP answer carries for an error with `code` and the domain's `hint`. */
+function apiHintFor(code: string, hint: string, request: FastifyRequest): string {
+  if (!namesCliCommand(hint)) return hint;
+  const routeHint = request.routeOptions?.config?.apiHints?.[code as ErrorCode];
+  if (routeHint !== undefined) return typeof routeHint === "string" ? routeHint : routeHint(request, hint);
+  // No API hint declared (or no API equivalent, e.g. `shipgate check` runs in CI): sent as it is.
+  return hint;
+}
 
 export interface ApiErrorBody {
   error: { code: string; message: string; hint?: string; details?: string[] };
@@ -42,7 +90,7 @@ export function apiError(
   };
 }
 
-/** Sends an error reply (for handlers and hooks that answer an error themselves). */
+/** Sends an error reply (for handlers and hooks that answer an error themselves), with the route's API hints. */
 export function sendApiError(
   reply: FastifyReply,
   status: number,
@@ -53,7 +101,12 @@ export function sendApiError(
   return reply
     .code(status)
     .header("cache-control", "no-store")
-    .send(apiError(code, message, extra));
+    .send(
+      apiError(code, message, {
+        ...extra,
+        ...(extra.hint ? { hint: apiHintFor(code, extra.hint, reply.request) } : {}),
+      }),
+    );
 }
 
 /** Installs the error and not-found handlers on the root instance. */

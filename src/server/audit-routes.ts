@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import type { LedgerStore } from "../ledger/types.js";
-import { sendApiError } from "./api-error.js";
+import { authApiHints, sendApiError } from "./api-error.js";
 import { describeRequestIssues } from "./flags-admin-routes.js";
 
 export interface AuditRoutesOptions {
@@ -47,7 +47,7 @@ export const auditQuerySchema = z
 export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, options) => {
   const { ledger } = options;
 
-  app.get("/", { config: { permission: "read" } }, async (request, reply) => {
+  app.get("/", { config: { permission: "read", apiHints: authApiHints } }, async (request, reply) => {
     const parsed = auditQuerySchema.safeParse(request.query ?? {});
     if (!parsed.success) {
       return sendApiError(reply, 400, "BAD_REQUEST", "invalid audit query", {
@@ -64,5 +64,9 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
     return { entries };
   });
 
-  app.get("/verify", { config: { permission: "admin" } }, async () => await ledger.verifyAudit());
+  app.get(
+    "/verify",
+    { config: { permission: "admin", apiHints: authApiHints } },
+    async () => await ledger.verifyAudit(),
+  );
 };

@@ -283,3 +283,86 @@ describe("permissions", () => {
     for (const token of Object.values(api.tokens)) expect(text).not.toContain(token);
   });
 });
+
+describe("error hints", () => {
+  // The flag service and the auth layer name CLI commands in their hints (the CLI prints them); an
+  // HTTP answer names what to do over the API instead.
+  const cliCommand = /\bshipgate [a-z]|(?:^|[\s(`'])--[a-z]/;
+
+  async function expectApiHints(replies: [LightMyRequestResponse, number][]): Promise<void> {
+    for (const [res, status] of replies) {
+      const { error } = res.json<{ error: { code: string; hint?: string } }>();
+      const label = `${res.statusCode} ${error.code}: ${error.hint}`;
+      expect(res.statusCode, label).toBe(status);
+      expect(error.hint, label).toEqual(expect.any(String));
+      expect(error.hint, label).not.toMatch(cliCommand);
+    }
+  }
+
+  it("name API requests and fields, never a shipgate command, in every error answer", async () => {
+    const list = await call("GET", "/api/flag-definitions?environment=prod", { as: "viewer" });
+    expect(list.json().error.hint).toMatch(/Declared environments: staging, production\. Use \?environment=/);
+    const missing = await call("GET", "/api/flag-definitions/nope", { as: "viewer" });
+    expect(missing.json().error.hint).toMatch(/GET \/api\/flag-definitions lists the flags/);
+    const taken = await create({ key: "new-checkout", owner: "y", type: "ops" });
+    expect(taken.json().error.hint).toMatch(/GET \/api\/flag-definitions\/new-checkout shows/);
+    const archive = (key: string, as: Caller = "admin") =>
+      call("POST", `/api/flag-definitions/${key}/archive`, { as, body: {} });
+    await expectApiHints([
+      [list, 400],
+      [await call("GET", "/api/flag-definitions?archived=yes", { as: "viewer" }), 400],
+      [await call("GET", "/api/flag-definitions", { as: null }), 401],
+      [await call("GET", "/api/flag-definitions", { token: "sg_api_unknown" }), 401],
+      [await call("GET", "/api/flag-definitions?environment=production", { as: "stagingAdmin" }), 403],
+      [missing, 404],
+      [await call("GET", "/api/flag-definitions/new-checkout", { as: null }), 401],
+      [await create({ key: "dark-mode", owner: "team-web", type: "ops" }, "viewer"), 403],
+      [await create({}), 400],
+      [await create({ key: "dark-mode", owner: " ", type: "ops" }), 400],
+      [await create({ key: "dark-mode", owner: "team-web" }), 400],
+      [await create({ key: "dark-mode", owner: "team-web", removalDate: "2026-13-45" }), 400],
+      [taken, 409],
+      [await archive("new-checkout", "stagingAdmin"), 403],
+      [await archive("new-checkout", "deployer"), 403],
+      [await archive("nope"), 404],
+      [await archive("old-search"), 409],
+    ]);
+  });
+
+  it("names the audit check over the API when a change cannot be audited", async () => {
+    // The service's ledger refuses audit rows; the auth hook keeps the real one.
+    const refusing = new Proxy(ledger, {
+      get: (target, property, receiver) =>
+        property === "appendAudit"
+          ? async () => {
+              throw new Error("disk full");
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const app = await startRouteApp({
+      ledger,
+      knownEnvironments: environments,
+      as: "admin",
+      tokens: { admin: ["admin", "root"] },
+      routes: async (server) => {
+        const flags = createFlagService({ ledger: refusing, environments, now });
+        await server.register(flagDefinitionsRoutes, { prefix: "/api/flag-definitions", flags });
+      },
+    });
+    try {
+      const created = await app.call("POST", "/api/flag-definitions", {
+        body: { key: "dark-mode", owner: "team-web", type: "ops" },
+      });
+      const archived = await app.call("POST", "/api/flag-definitions/new-checkout/archive", { body: {} });
+      await expectApiHints([
+        [created, 503],
+        [archived, 503],
+      ]);
+      expect(created.json().error.hint).toMatch(
+        /GET \/api\/audit\/verify; GET \/api\/flag-definitions\/dark-mode/,
+      );
+    } finally {
+      await app.app.close();
+    }
+  });
+});

@@ -11,7 +11,8 @@
  * - POST /:key/archive  (admin)  → `{ change: FlagChangeResult }` (409 when already archived).
  *   Archiving turns the flag off in every environment, so it needs a token for every environment.
  * Changes go through the FlagService with the principal's name as actor and the request's address
- * as source (the flag's history and the hash-chained audit log).
+ * as source (the flag's history and the hash-chained audit log). Error hints name API requests:
+ * the service's, which name CLI commands, are replaced by each route's `config.apiHints`.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -19,9 +20,14 @@ import type { FlagListEntry } from "../api/wire-types.js";
 import { ShipgateError } from "../core/errors.js";
 import type { FlagService } from "../flags/service.js";
 import { flagTypes } from "../flags/types.js";
-import { sendApiError } from "./api-error.js";
+import { type ApiHints, authApiHints, sendApiError } from "./api-error.js";
 import { principalOf, requirePermission } from "./auth/index.js";
-import { describeRequestIssues, requestActor } from "./flags-admin-routes.js";
+import {
+  describeRequestIssues,
+  flagApiHints,
+  flagCreateExample,
+  requestActor,
+} from "./flags-admin-routes.js";
 
 export interface FlagDefinitionsRoutesOptions {
   /** One service for every request: the actor and source are passed per call. */
@@ -60,8 +66,18 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
 ) => {
   const { flags } = options;
   const keyOf = (request: FastifyRequest): string => keyParams.parse(request.params).key;
+  const keyHints = flagApiHints((request) => keyParams.safeParse(request.params).data?.key ?? "<key>");
+  const bodyKey = (request: FastifyRequest): string =>
+    flagCreateBodySchema.safeParse(request.body).data?.key ?? "<key>";
+  const createHint = `Send {"key", "owner", "description"?, "type"?, "removalDate"?}, e.g. ${flagCreateExample}. A release flag (the default type) needs "removalDate" (YYYY-MM-DD, from today on); kill-switch, ops and permission flags may leave it out.`;
 
-  app.get("/", { config: { permission: "read" } }, async (request, reply) => {
+  const listHints: ApiHints = {
+    ...authApiHints,
+    // An environment shipgate.yaml does not declare: the service's hint lists the declared ones.
+    USAGE: (_request, domainHint) =>
+      `${/^Declared environments: [^\n]*?\.(?= |$)/.exec(domainHint)?.[0] ?? "GET /api/environments lists the environments."} Use ?environment=<name>, or leave it out for every environment.`,
+  };
+  app.get("/", { config: { permission: "read", apiHints: listHints } }, async (request, reply) => {
     const parsed = listQuerySchema.safeParse(request.query ?? {});
     if (!parsed.success) {
       return sendApiError(reply, 400, "BAD_REQUEST", "invalid flag list query", {
@@ -76,14 +92,25 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
     return { flags: list } satisfies { flags: FlagListEntry[] };
   });
 
-  app.get("/:key", { config: { permission: "read" } }, async (request) => await flags.show(keyOf(request)));
+  app.get(
+    "/:key",
+    { config: { permission: "read", apiHints: { ...authApiHints, NOT_FOUND: keyHints.NOT_FOUND } } },
+    async (request) => await flags.show(keyOf(request)),
+  );
 
-  app.post("/", { config: { permission: "admin" } }, async (request, reply) => {
+  const createHints: ApiHints = {
+    ...authApiHints,
+    USAGE: createHint,
+    CONFLICT: (request) =>
+      `Keys are never reused: GET /api/flag-definitions/${encodeURIComponent(bodyKey(request))} shows that flag; send another "key".`,
+    LEDGER_FAILED: flagApiHints(bodyKey).LEDGER_FAILED,
+  };
+  app.post("/", { config: { permission: "admin", apiHints: createHints } }, async (request, reply) => {
     const parsed = flagCreateBodySchema.safeParse(request.body);
     if (!parsed.success) {
       return sendApiError(reply, 400, "BAD_REQUEST", "invalid flag", {
         details: describeRequestIssues(parsed.error, "body"),
-        hint: 'Send {"key", "owner", "description"?, "type"?, "removalDate"?}, e.g. {"key":"new-checkout","owner":"team-payments","type":"release","removalDate":"2026-09-30"}.',
+        hint: createHint,
       });
     }
     const body = parsed.data;
@@ -101,7 +128,10 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
     return { change };
   });
 
-  app.post("/:key/archive", { config: { permission: "admin" } }, async (request) => {
+  const archiveRoute = {
+    config: { permission: "admin" as const, apiHints: { ...authApiHints, ...keyHints } },
+  };
+  app.post("/:key/archive", archiveRoute, async (request) => {
     const key = keyOf(request);
     const principal = principalOf(request);
     if (principal.environment !== null) {
@@ -109,7 +139,7 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
         "FORBIDDEN",
         `archiving turns "${key}" off in every environment; the token "${principal.name}" may act on ${principal.environment} only`,
         {
-          hint: `Use an admin token for every environment (\`shipgate tokens create --role admin --name ${principal.name}\` without --environment).`,
+          hint: 'Use an admin token for every environment: an admin creates one with POST /api/tokens {"role":"admin","name":"<name>"} (no "environment").',
         },
       );
     }

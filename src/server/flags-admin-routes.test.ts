@@ -323,6 +323,21 @@ describe("PATCH /api/environments/:env/flags/:key", () => {
     expect(await ledger.listAudit()).toHaveLength(baseline);
   });
 
+  it("answers hints that name API requests, never a shipgate command", async () => {
+    const replies = [
+      await patch(url("production", "nope"), { enabled: true }),
+      await patch(url("production", "old-search"), { enabled: true }),
+      await patch(url("production", "new-checkout"), { enabled: true }, "viewer"),
+      await call("PATCH", url("production", "new-checkout"), { as: null, body: { enabled: true } }),
+    ];
+    expect(replies.map((r) => r.statusCode)).toEqual([404, 409, 403, 401]);
+    const hints = replies.map((r) => r.json<{ error: { hint: string } }>().error.hint);
+    for (const hint of hints) expect(hint).not.toMatch(/\bshipgate [a-z]|(?:^|[\s(`'])--[a-z]/);
+    expect(hints[0]).toMatch(/GET \/api\/flag-definitions lists the flags; create "nope" with POST/);
+    expect(hints[1]).toMatch(/create a new flag with POST \/api\/flag-definitions/);
+    expect(hints[2]).toMatch(/POST \/api\/tokens/);
+  });
+
   it("never puts a token in a reply or an audit row", async () => {
     const replies = [
       await patch(url("staging", "new-checkout"), { enabled: true }),

@@ -10,6 +10,7 @@
  * Changes go through the FlagService with the principal's name as actor and the request's address
  * as source, so each one lands in the flag's history and in the hash-chained audit log. The whole
  * body is validated (with the service's rule and variant schemas) before the first change.
+ * The service's errors name CLI commands in their hints; flagApiHints gives the API's instead.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -25,7 +26,7 @@ import {
 } from "../flags/service.js";
 import { ruleOperators } from "../flags/types.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { sendApiError } from "./api-error.js";
+import { type ApiHints, authApiHints, sendApiError } from "./api-error.js";
 import { principalOf } from "./auth/index.js";
 
 export interface FlagsAdminRoutesOptions {
@@ -74,6 +75,25 @@ export function requestActor(request: FastifyRequest): Exclude<FlagActor, string
   return { name: principalOf(request).name, source: request.ip };
 }
 
+/** The create body the hints show: a release flag needs a removal date, other types may leave it out. */
+export const flagCreateExample =
+  '{"key":"new-checkout","owner":"team-payments","type":"release","removalDate":"2026-09-30"}';
+
+/**
+ * The API's hints for the flag service's errors about the flag `keyOf(request)` (the service's own
+ * hints name `shipgate flags …` commands): an unknown flag, an archived one, an unaudited change.
+ */
+export function flagApiHints(keyOf: (request: FastifyRequest) => string): ApiHints {
+  return {
+    NOT_FOUND: (request) =>
+      `GET /api/flag-definitions lists the flags; create "${keyOf(request)}" with POST /api/flag-definitions, e.g. ${flagCreateExample}.`,
+    CONFLICT: (request) =>
+      `Archived flags are off everywhere and read-only. Remove ${keyOf(request)} from code, or create a new flag with POST /api/flag-definitions.`,
+    LEDGER_FAILED: (request) =>
+      `Check the audit log with GET /api/audit/verify; GET /api/flag-definitions/${encodeURIComponent(keyOf(request))} shows the change.`,
+  };
+}
+
 const paramsSchema = z.object({ env: z.string(), key: z.string().optional() });
 
 export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = async (app, options) => {
@@ -98,12 +118,16 @@ export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = asy
     return { definition, states: [{ environment, state: await ledger.getFlagState(key, environment) }] };
   }
 
-  app.get("/:env/flags", { config: { permission: "read" } }, async (request) => {
+  app.get("/:env/flags", { config: { permission: "read", apiHints: authApiHints } }, async (request) => {
     const environment = environmentOf(request);
     return { flags: await flags.list(environment) } satisfies { flags: Wire.FlagListEntry[] };
   });
 
-  app.patch("/:env/flags/:key", { config: { permission: "flags" } }, async (request, reply) => {
+  const patchHints = flagApiHints((request) => paramsSchema.safeParse(request.params).data?.key ?? "<key>");
+  const patchRoute = {
+    config: { permission: "flags" as const, apiHints: { ...authApiHints, ...patchHints } },
+  };
+  app.patch("/:env/flags/:key", patchRoute, async (request, reply) => {
     const environment = environmentOf(request);
     const key = paramsSchema.parse(request.params).key ?? "";
     const parsed = flagPatchBodySchema.safeParse(request.body);
@@ -143,7 +167,11 @@ export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = asy
     if (enabled === true) changes.push(await flags.enable(key, environment, actor));
     if (killed === false) changes.push(await flags.unkill(key, environment, actor));
     const flag = await entryOf(key, environment);
-    if (flag === null) throw new ShipgateError("NOT_FOUND", `no flag "${key}"`);
+    if (flag === null) {
+      throw new ShipgateError("NOT_FOUND", `no flag "${key}"`, {
+        hint: "GET /api/flag-definitions lists the flags.",
+      });
+    }
     return { flag, changes };
   });
 };

@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { CheckReport, ReleaseGate } from "../api/wire-types.js";
 import { ShipgateError } from "../core/errors.js";
 import type { GateReportRecord, LedgerStore } from "../ledger/types.js";
+import { authApiHints } from "./api-error.js";
 
 export interface GateRoutesOptions {
   ledger: LedgerStore;
@@ -34,7 +35,10 @@ function badRequest(message: string): ShipgateError {
   });
 }
 
-/** The hint of a release without a stored report: what puts one there. */
+/**
+ * The hint of a release without a stored report: what puts one there. It names the CLI on purpose:
+ * reports come from `shipgate check` runs in CI, and no API request makes one.
+ */
 function noReportHint(environment: string | undefined): string {
   return `run shipgate check --environment ${environment ?? "<env>"} in CI before deploying; its report is stored by commit`;
 }
@@ -42,7 +46,8 @@ function noReportHint(environment: string | undefined): string {
 export const gateRoutes: FastifyPluginAsync<GateRoutesOptions> = async (app, options) => {
   const { ledger } = options;
 
-  app.get("/releases/:id/gate", { config: { permission: "read" } }, async (request): Promise<ReleaseGate> => {
+  const route = { config: { permission: "read" as const, apiHints: authApiHints } };
+  app.get("/releases/:id/gate", route, async (request): Promise<ReleaseGate> => {
     const params = paramsSchema.safeParse(request.params ?? {});
     if (!params.success) throw badRequest("invalid release id");
     const query = gateQuerySchema.safeParse(request.query ?? {});
@@ -57,7 +62,7 @@ export const gateRoutes: FastifyPluginAsync<GateRoutesOptions> = async (app, opt
     const release = await ledger.getRelease(id);
     if (!release) {
       throw new ShipgateError("NOT_FOUND", `release ${id} is not in the ledger`, {
-        hint: "Run `shipgate history <env>` (or GET /api/environments/<env>/history) to see the releases deployed.",
+        hint: "GET /api/environments/<env>/history lists the releases deployed to an environment.",
       });
     }
     const summary = { id: release.id, version: release.version, gitSha: release.gitSha };

@@ -132,8 +132,13 @@ describe("tokensRoutes", () => {
       const response = await call("POST", "/api/tokens", { body: payload });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
     }
+    const unknownEnvironment = await call("POST", "/api/tokens", {
+      body: { role: "viewer", name: "x", environment: "nowhere" },
+    });
+    expect(unknownEnvironment.json().error.hint).not.toMatch(/shipgate [a-z]/);
+    expect(unknownEnvironment.json().error.hint).toMatch(/"environment" is one of/);
     const missing = await call("DELETE", "/api/tokens/tok_nope");
     expect(missing.statusCode).toBe(404);
-    expect(missing.json().error.hint).toContain("shipgate tokens list");
+    expect(missing.json().error.hint).toBe("GET /api/tokens lists the token ids.");
   });
 });

@@ -1,12 +1,14 @@
 /**
  * /api/tokens: API tokens over HTTP, for admins — list (never a token or its hash), create (a role
  * token, or an SDK token for one environment; the token is in the answer once), revoke. Every
- * creation and revocation is audited with the caller as actor and its address as source.
+ * creation and revocation is audited with the caller as actor and its address as source. The
+ * token functions' hints name `shipgate tokens …` commands; the routes' apiHints name the API's.
  */
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import { ShipgateError } from "../core/errors.js";
 import type { LedgerStore } from "../ledger/types.js";
+import { type ApiHints, authApiHints } from "./api-error.js";
 import {
   createApiToken,
   createSdkToken,
@@ -36,11 +38,15 @@ const createBodySchema = z.union([
 export const tokensRoutes: FastifyPluginAsync<TokensRoutesOptions> = async (app, options) => {
   const { ledger, knownEnvironments } = options;
   const now = options.now ?? (() => new Date());
-  const admin = { config: { permission: "admin" as const } };
+  const admin = { config: { permission: "admin" as const, apiHints: authApiHints } };
 
   app.get("/", admin, async () => ({ tokens: await listApiTokens(ledger) }));
 
-  app.post("/", admin, async (request, reply) => {
+  const createHints: ApiHints = {
+    ...authApiHints,
+    USAGE: `Send {"role": "viewer|deployer|approver|admin", "name", "environment"?} or {"scope": "sdk", "name", "environment"}: "name" says who or what uses it (1 to 100 characters), "environment" is one of ${knownEnvironments.join(", ") || "the environments shipgate.yaml declares"}.`,
+  };
+  app.post("/", { config: { ...admin.config, apiHints: createHints } }, async (request, reply) => {
     const body = createBodySchema.safeParse(request.body);
     if (!body.success) {
       throw new ShipgateError(
@@ -65,11 +71,15 @@ export const tokensRoutes: FastifyPluginAsync<TokensRoutesOptions> = async (app,
     return { token: created.token, record: summarizeApiToken(created.record) };
   });
 
-  app.delete<{ Params: { id: string } }>("/:id", admin, async (request) =>
-    revokeApiToken(ledger, request.params.id, {
-      actor: principalOf(request).name,
-      source: request.ip,
-      now,
-    }),
+  const revokeHints: ApiHints = { ...authApiHints, NOT_FOUND: "GET /api/tokens lists the token ids." };
+  app.delete<{ Params: { id: string } }>(
+    "/:id",
+    { config: { ...admin.config, apiHints: revokeHints } },
+    async (request) =>
+      revokeApiToken(ledger, request.params.id, {
+        actor: principalOf(request).name,
+        source: request.ip,
+        now,
+      }),
   );
 };

@@ -74,7 +74,6 @@ export interface AuthState {
 
 const defaultSessionTtlMs = 8 * 3_600_000;
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
-const authPaths = new Set(["/auth/login", "/auth/session", "/auth/logout"]);
 
 const unauthorizedHint =
   "Send `Authorization: Bearer <token>` with a token from `shipgate tokens create --role viewer --name <you>`, or log in on the dashboard.";
