@@ -74,7 +74,7 @@ export function parseConfig(
       `${source} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"})`,
       {
         details: problems,
-        hint: "Fix the keys listed above; `shipgate migrations rules` lists the rule ids, and the JSON Schema in the shipgate package (schema/shipgate.schema.json) describes every key.",
+        hint: `Fix the keys listed above; ${problems.some((p) => p.includes("rule id")) ? "`shipgate migrations rules` lists the rule ids, and " : ""}the config reference (docs/config.md) and the JSON Schema in the shipgate package (schema/shipgate.schema.json) describe every key.`,
       },
     );
   }

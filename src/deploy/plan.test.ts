@@ -93,6 +93,29 @@ describe("planDeploy", () => {
     }
   });
 
+  it("runs the pre-traffic hook once the new release is ready and smoke-tested, before it gets traffic, with every strategy", () => {
+    for (const name of ["rolling", "blue-green", "canary"] as const) {
+      for (const rolling of [
+        { maxSurge: 1, maxUnavailable: 0 },
+        { maxSurge: 0, maxUnavailable: 1 },
+      ]) {
+        const steps = planDeploy(
+          { releaseId: "old", instances: 2 },
+          { id: "new", instances: 2 },
+          spec({ name, rolling }),
+        );
+        const hook = steps.findIndex((s) => s.type === "hook" && s.hook === "pre-traffic");
+        const firstSmoke = steps.findIndex((s) => s.type === "smoke");
+        const firstTrafficToNew = steps.findIndex(
+          (s) => s.type === "set-traffic" && s.traffic.some((t) => t.releaseId === "new" && t.weight > 0),
+        );
+        expect(steps.filter((s) => s.type === "hook" && s.hook === "pre-traffic")).toHaveLength(1);
+        expect(hook, name).toBeGreaterThan(firstSmoke);
+        expect(hook, name).toBeLessThan(firstTrafficToNew);
+      }
+    }
+  });
+
   it("rolling with maxSurge 1 replaces one instance at a time, never below the desired count", () => {
     const steps = planDeploy({ releaseId: "old", instances: 3 }, { id: "new", instances: 3 }, spec());
     const { up, traffic, maxTotal, minServing } = simulate(steps, { old: 3 });

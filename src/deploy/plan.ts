@@ -100,7 +100,7 @@ function rollingSteps(current: CurrentState, release: PlannedRelease, strategy: 
   const oldId = current.releaseId as string;
   const desired = release.instances;
   const { maxSurge, maxUnavailable } = strategy.rolling;
-  const steps: PlanStep[] = [{ type: "hook", hook: "pre-traffic" }];
+  const steps: PlanStep[] = [];
   let newUp = 0;
   let oldUp = current.instances;
   // Traffic always moves before instances leave, so no request is sent to a draining instance.
@@ -118,7 +118,9 @@ function rollingSteps(current: CurrentState, release: PlannedRelease, strategy: 
     const batch = Math.max(1, Math.min(desired - newUp, desired + maxSurge - (newUp + oldUp)));
     steps.push(
       ...(newUp === 0
-        ? startAndCheck(release, batch, strategy)
+        ? // The first batch is checked (readiness, smoke tests through the preview port), then the
+          // pre-traffic hook runs, before any user request reaches the new release.
+          [...startAndCheck(release, batch, strategy), { type: "hook", hook: "pre-traffic" } as const]
         : [
             { type: "start-instances", releaseId: release.id, count: batch } as const,
             { type: "wait-ready", releaseId: release.id, deadlineMs: strategy.startDeadlineMs } as const,

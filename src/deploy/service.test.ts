@@ -316,6 +316,36 @@ describe("rollback", () => {
     });
   }
 
+  it("shows a hook's output as progress, line by line, named after the hook", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-hook-output-"));
+    try {
+      await mkdir(join(dir, ".shipgate", "hooks"), { recursive: true });
+      writeFileSync(
+        join(dir, ".shipgate", "hooks", "post-rollback.mjs"),
+        'console.log("purged the cache for " + process.env.SHIPGATE_VERSION);\nconsole.log("done");\n',
+      );
+      const events: string[] = [];
+      const config = configSchema.parse({ environments: { local: { target: { type: "local", port: 1 } } } });
+      const ctx = fakeDeployContext({
+        config,
+        environment: "local",
+        clock: { t: 10_000 },
+        configDir: dir,
+        onEvent: (e) => {
+          if (e.type === "info") events.push(e.message);
+        },
+      });
+      await blueThenGreen(ctx);
+      expect((await rollback(ctx, {})).outcome).toBe("succeeded");
+      expect(events).toEqual([
+        "      post-rollback | purged the cache for blue",
+        "      post-rollback | done",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("does nothing --to the release that already serves, and refuses one that never served", async () => {
     const ctx = context({ t: 10_000 });
     await blueThenGreen(ctx);

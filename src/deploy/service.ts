@@ -12,6 +12,7 @@ import { loadConfig } from "../config/load.js";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange, gitResolveCommit } from "../core/git.js";
+import { plural } from "../core/plural.js";
 import { defaultActor, pidAlive } from "../core/process-identity.js";
 import { openLedger } from "../ledger/index.js";
 import type { Approval, Deploy, DeployLock, LedgerStore, Release } from "../ledger/types.js";
@@ -322,6 +323,8 @@ function ports(
         name: hook,
         hooksDir: path.join(ctx.configDir, ".shipgate", "hooks"),
         cwd: ctx.configDir,
+        // The hook's output is deploy progress (docs/deploy-hooks.md), line by line as it runs.
+        onLine: (line) => ctx.options.onEvent?.({ type: "info", message: `      ${hook} | ${line}` }),
         context: {
           environment: ctx.environment,
           version: release?.version ?? "",
@@ -904,7 +907,7 @@ export async function decideApproval(ctx: DeployContext, options: ApproveOptions
   const before = countApprovals(deploy, await ctx.ledger.listApprovals(deploy.id), settings, ctx.now());
   if (options.decision === "approved" && before.approvers.includes(ctx.actor)) {
     throw new ShipgateError("CONFLICT", `${ctx.actor} has already approved deploy ${deploy.id}`, {
-      hint: `It needs ${settings.required - before.valid} more approval(s) from other people.`,
+      hint: `It needs ${plural(settings.required - before.valid, "more approval")} from other people.`,
     });
   }
   const at = ctx.now();

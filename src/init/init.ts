@@ -10,6 +10,7 @@ import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from "no
 import { loadConfig } from "../config/load.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitInsideWorkTree, gitRepoRoot } from "../core/git.js";
+import { plural } from "../core/plural.js";
 import { stateDirName, stateGitignoreText } from "../core/state-dir.js";
 import { hookSamples } from "../deploy/hooks.js";
 import { stackCommands } from "./commands.js";
@@ -150,7 +151,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
     },
     {
       path: envExample,
-      description: `${env.count} env variable name(s), values empty`,
+      description: `${plural(env.count, "env variable name")}, values empty`,
       content: env.text,
     },
   ];
@@ -221,7 +222,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   for (const [stage, why] of Object.entries(commands.missing)) notes.push(`no ${stage} step written: ${why}`);
   if (env.dynamic > 0) {
     notes.push(
-      `${env.dynamic} env read(s) use a computed name (e.g. process.env[key]) and are not in .env.example`,
+      `${plural(env.dynamic, "env read")} ${env.dynamic === 1 ? "uses" : "use"} a computed name (e.g. process.env[key]) and are not in .env.example`,
     );
   }
   if (!project.migrations)

@@ -14,6 +14,7 @@ import { availableParallelism } from "node:os";
 import type { z } from "zod";
 import type { LocalTargetConfig } from "../../../config/deploy-schema.js";
 import { isShipgateError, ShipgateError } from "../../../core/errors.js";
+import { plural } from "../../../core/plural.js";
 import { toolVersion } from "../../../core/version.js";
 import type { TrafficSplit } from "../../../ledger/types.js";
 import {
@@ -240,7 +241,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   });
   const publicUrl = `http://${urlHost(target.host)}:${proxy.publicPort}`;
   const previewUrl = `http://${urlHost(target.host)}:${proxy.previewPort}`;
-  log(`proxy on ${publicUrl} (preview ${previewUrl}), ${proxy.workers} worker(s)`);
+  log(`proxy on ${publicUrl} (preview ${previewUrl}), ${plural(proxy.workers, "worker")}`);
 
   async function targetMetrics(): Promise<TargetMetrics> {
     signals.observeInstances(supervisor.list());
