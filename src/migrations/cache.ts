@@ -19,7 +19,8 @@ export interface CacheStore {
   save(run: CachedRun): void;
 }
 
-const fileName = "migrations-lint.v1.json";
+// v2: a file with a statement that does not parse is classed destructive (v1 cached "additive").
+const fileName = "migrations-lint.v2.json";
 
 export function openCache(dir: string): CacheStore {
   const path = join(dir, fileName);

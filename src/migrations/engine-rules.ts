@@ -10,7 +10,7 @@ export const engineRuleMetas = {
     description: "A statement Postgres cannot parse.",
     severity: "error",
     messages: { default: "{message}" },
-    help: "Fix the statement; every other statement in the file is still checked.",
+    help: "Fix the statement; every other statement in the file is still checked. Until it parses, the file is classed destructive: shipgate cannot tell what the statement does.",
   },
   "psql-meta-command": {
     id: "psql-meta-command",

@@ -29,6 +29,20 @@ describe("parse recovery", () => {
     expect(result.findings[1]?.message).toContain("ALTR");
   });
 
+  it("classes a file whose only statement does not parse as destructive, on the file and the finding", async () => {
+    const result = await lintSql("CREAT TABLE oops (id int);\n", { rules });
+    expect(result.class).toBe("destructive");
+    expect(result.findings.map((f) => [f.ruleId, f.class])).toEqual([["syntax-error", "destructive"]]);
+  });
+
+  it("classes a file destructive when one statement does not parse, even with syntax-error off", async () => {
+    const sql = "CREATE TABLE t (id int);\nALTR TABLE t ADD COLUMN age int;";
+    expect((await lintSql(sql, { rules })).class).toBe("destructive");
+    const off = await lintSql(sql, { rules, ruleSettings: { "syntax-error": "off" } });
+    expect(off.findings).toEqual([]);
+    expect(off.class).toBe("destructive");
+  });
+
   it("places a syntax error in the middle of a statement at the offending token", async () => {
     const result = await lintSql(
       "SELECT 1;\nALTER TABLE users\n  ADD COLUMN;\nALTER TABLE users DROP COLUMN other;",

@@ -43,6 +43,12 @@ export interface MigrationSource extends SourceFile {
   transactionModel?: TransactionModel;
 }
 
+/**
+ * The class of a file with a statement that could not be parsed (and of its syntax-error finding):
+ * shipgate cannot tell what that statement does, so a deploy gate must assume the worst.
+ */
+export const unparsedStatementClass: MigrationClass = "destructive";
+
 export interface FileLintResult {
   path: string;
   class: MigrationClass;
@@ -387,8 +393,21 @@ export class MigrationLinter {
       }
     }
 
-    for (const d of parsed.diagnostics)
-      this.engineFinding(findings, source.path, d.ruleId, lines, d.start, { message: d.message });
+    for (const d of parsed.diagnostics) {
+      // A statement that could not be parsed may do anything: the file cannot be called additive.
+      const unread = d.ruleId === "syntax-error";
+      if (unread) fileClass = unparsedStatementClass;
+      this.engineFinding(
+        findings,
+        source.path,
+        d.ruleId,
+        lines,
+        d.start,
+        { message: d.message },
+        "default",
+        unread ? { class: unparsedStatementClass } : undefined,
+      );
+    }
     this.applyApprovals(findings, statementOf, parsed, lines, source.path);
     findings.sort(compareFindings);
     return { path: source.path, class: fileClass, findings };
@@ -402,6 +421,7 @@ export class MigrationLinter {
     offset: number,
     data: Record<string, string>,
     messageId = "default",
+    extra?: Pick<Finding, "class">,
   ): void {
     const meta = engineRuleMetas[id];
     const setting = this.options.ruleSettings?.[id];
@@ -416,6 +436,7 @@ export class MigrationLinter {
       message: formatMessage((meta.messages as Record<string, string>)[messageId] ?? messageId, data),
       help: meta.help,
       docsUrl: ruleDocsUrl(id),
+      ...extra,
     });
   }
 

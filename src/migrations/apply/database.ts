@@ -7,9 +7,19 @@ import pg from "pg";
 import { ShipgateError } from "../../core/errors.js";
 import { maskUrlPasswords } from "../../env/mask.js";
 
-/** The URL as it may be shown: postgres://user:***@host/db. */
+/**
+ * The URL as it may be shown: postgres://user:***@host/db. A URL is masked by its parsed password (a
+ * password with a space or another character the text pattern stops at is still hidden); any other
+ * text (a --command line) has the passwords of the URLs in it masked.
+ */
 export function maskDatabaseUrl(url: string): string {
-  return maskUrlPasswords(url);
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return maskUrlPasswords(u.toString()).replace(/%2A%2A%2A/g, "***");
+  } catch {
+    return maskUrlPasswords(url);
+  }
 }
 
 /** Removes the URL's password (and any masked form of the URL) from text that may quote it. */

@@ -7,6 +7,9 @@ import pg from "pg";
 import { ShipgateError } from "../../core/errors.js";
 import { maskUrlPasswords } from "../../env/mask.js";
 import { startThrowawayPostgres } from "../../pg/throwaway.js";
+import { maskDatabaseUrl } from "../apply/database.js";
+
+export { maskDatabaseUrl };
 
 export interface VerifyTarget {
   kind: "throwaway" | "database";
@@ -19,17 +22,6 @@ export interface VerifyTarget {
   /** A second connection to the same database (e.g. to load a schema dump with its own settings). */
   connect(): Promise<pg.Client>;
   close(): Promise<void>;
-}
-
-/** postgres://user:***@host/db; the input unchanged when it has no password. */
-export function maskDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== "") u.password = "***";
-    return maskUrlPasswords(u.toString()).replace(/%2A%2A%2A/g, "***");
-  } catch {
-    return maskUrlPasswords(url);
-  }
 }
 
 async function connectClient(url: string, masked: string): Promise<pg.Client> {

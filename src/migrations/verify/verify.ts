@@ -320,9 +320,12 @@ export async function runVerify(target: VerifyTarget, plan: VerifyPlan): Promise
         if (s.kind !== "syntax error")
           findings.push(verifyFinding("verify-error", "default", errorData(s), atError(s)));
         fileTrace.status = "failed";
-        fileTrace.note = up.rolledBack
-          ? "the file's transaction was rolled back"
-          : "the statements before the failing one stay applied (they ran outside a transaction)";
+        fileTrace.note =
+          up.executed.length === 0
+            ? "nothing ran: the file's first statement does not parse"
+            : up.rolledBack
+              ? "the file's transaction was rolled back"
+              : "the statements before the failing one stay applied (they ran outside a transaction)";
         fileTrace.durationMs = performance.now() - fileStarted;
         stopped = `${m.source.path} failed`;
         continue;
