@@ -5,18 +5,27 @@
  */
 import { ShipgateError } from "../core/errors.js";
 import { type Finding, failingFindings } from "../core/finding.js";
+import { plural } from "../core/plural.js";
 import { lintChangeMigrationsOnce } from "./change-migrations.js";
-import type { Check, CheckContext, CheckItem } from "./types.js";
+import { type Check, type CheckContext, type CheckItem, whyNoBase } from "./types.js";
 
 function statusOf(findings: readonly Finding[]): "pass" | "fail" {
   return failingFindings(findings).length > 0 ? "fail" : "pass";
 }
 
-function counted(findings: readonly Finding[]): string | undefined {
-  const errors = failingFindings(findings).length;
-  const others = findings.length - errors;
+/** "1 error, 2 warnings, 1 approved": what an item's findings are, by what they mean for the gate. */
+export function countedFindings(findings: readonly Finding[]): string | undefined {
   if (findings.length === 0) return undefined;
-  return [errors > 0 ? `${errors} errors` : "", others > 0 ? `${others} warnings or approved` : ""]
+  const errors = failingFindings(findings).length;
+  const approved = findings.filter((f) => f.suppression !== undefined).length;
+  const warnings = findings.filter((f) => f.severity === "warning" && f.suppression === undefined).length;
+  const infos = findings.length - errors - approved - warnings;
+  return [
+    errors > 0 ? plural(errors, "error") : "",
+    warnings > 0 ? plural(warnings, "warning") : "",
+    infos > 0 ? plural(infos, "info") : "",
+    approved > 0 ? `${approved} approved` : "",
+  ]
     .filter(Boolean)
     .join(", ");
 }
@@ -31,7 +40,7 @@ export const migrationsCheck: Check = {
       return [{ ...base, status: "skipped", detail: "no migrations in this repository", findings: [] }];
     }
     const files = result.report.files.length;
-    const detail = counted(result.report.findings) ?? `${files} migration files checked`;
+    const detail = countedFindings(result.report.findings) ?? `${files} migration files checked`;
     return [{ ...base, status: statusOf(result.report.findings), detail, findings: result.report.findings }];
   },
 };
@@ -76,7 +85,7 @@ export const migrationsVerifyCheck: Check = {
         {
           ...base,
           status: statusOf(observed),
-          detail: counted(observed) ?? `${result.trace.files.length} migration files observed`,
+          detail: countedFindings(observed) ?? `${result.trace.files.length} migration files observed`,
           findings: observed,
         },
       ];
@@ -102,7 +111,7 @@ export const envCheck: Check = {
       items.push({
         ...newly,
         status: "skipped",
-        detail: "no base to diff against (pass --base <ref>)",
+        detail: whyNoBase(ctx),
         findings: [],
       });
     } else {
@@ -214,7 +223,7 @@ export const compatCheck: Check = {
         items.push({
           ...base,
           status: "skipped",
-          detail: "no base to compare with (pass --base <ref>)",
+          detail: whyNoBase(ctx),
           findings: [],
         });
         continue;
@@ -233,7 +242,7 @@ export const compatCheck: Check = {
         ...base,
         status: statusOf(result.report.findings),
         detail:
-          counted(result.report.findings) ??
+          countedFindings(result.report.findings) ??
           `${specs.length} specs compared with ${ctx.baseLabel ?? "the base"}`,
         findings: result.report.findings,
         durationMs: performance.now() - t0,

@@ -5,7 +5,7 @@
  */
 import type { Finding } from "../core/finding.js";
 import { type GitCommit, gitCommitsInRange, gitIsAncestor } from "../core/git.js";
-import type { Check, CheckContext, CheckItem } from "./types.js";
+import { type Check, type CheckContext, type CheckItem, whyNoBase } from "./types.js";
 
 const docsUrl = "https://github.com/shipgate/shipgate/blob/main/docs/check.md#git-hygiene";
 
@@ -49,7 +49,7 @@ export const gitHygieneCheck: Check = {
       signed: "Every commit in the range is signed",
     };
     if (ctx.base === undefined) {
-      const detail = "no base to compare with (pass --base <ref>)";
+      const detail = whyNoBase(ctx);
       return [
         { id: "git.skip-ci", group, title: titles.skip, status: "skipped", detail, findings: [] },
         { id: "git.fast-forward", group, title: titles.ff, status: "skipped", detail, findings: [] },

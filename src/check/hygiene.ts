@@ -8,8 +8,9 @@ import path from "node:path";
 import picomatch from "picomatch";
 import type { Finding } from "../core/finding.js";
 import { type AddedLine, gitAddedLines } from "../core/git.js";
+import { plural } from "../core/plural.js";
 import { isSecretEnvFile } from "../core/secret-env-file.js";
-import type { Check, CheckContext, CheckItem } from "./types.js";
+import { type Check, type CheckContext, type CheckItem, whyNoBase } from "./types.js";
 
 const docsUrl = "https://github.com/shipgate/shipgate/blob/main/docs/check.md#code-hygiene";
 
@@ -188,7 +189,7 @@ export const hygieneCheck: Check = {
       envFiles: "No env files committed",
     };
     if (ctx.base === undefined) {
-      const reason = "no base to diff against (pass --base <ref>)";
+      const reason = whyNoBase(ctx);
       return [
         {
           id: "hygiene.debug-leftovers",
@@ -242,13 +243,15 @@ export const hygieneCheck: Check = {
       id: string,
       title: string,
       r: { findings: Finding[]; durationMs: number },
-      failDetail: string,
+      /** The finding noun, e.g. "debug leftover": the detail says "1 debug leftover", "2 debug leftovers". */
+      noun: string,
+      many = `${noun}s`,
     ): CheckItem => ({
       id,
       group,
       title,
       status: r.findings.length > 0 ? "fail" : "pass",
-      ...(r.findings.length > 0 ? { detail: failDetail.replace("{n}", String(r.findings.length)) } : {}),
+      ...(r.findings.length > 0 ? { detail: plural(r.findings.length, noun, many) } : {}),
       findings: r.findings,
       durationMs: r.durationMs,
     });
@@ -266,7 +269,7 @@ export const hygieneCheck: Check = {
     const secrets = await timed(() => hardcodedSecrets(ctx.cwd, byFile));
     const envFiles = await timed(() => addedEnvFiles([...byFile.keys()]));
     return [
-      item("hygiene.debug-leftovers", titles.debug, debug, "{n} debug leftovers"),
+      item("hygiene.debug-leftovers", titles.debug, debug, "debug leftover"),
       globs.length === 0
         ? {
             id: "hygiene.critical-todos",
@@ -276,9 +279,15 @@ export const hygieneCheck: Check = {
             detail: "no critical paths configured (check.criticalPaths)",
             findings: [],
           }
-        : item("hygiene.critical-todos", titles.todo, todos, "{n} markers in critical paths"),
-      item("hygiene.secrets", titles.secrets, secrets, "{n} hardcoded secrets"),
-      item("hygiene.env-files", titles.envFiles, envFiles, "{n} env files"),
+        : item(
+            "hygiene.critical-todos",
+            titles.todo,
+            todos,
+            "marker in critical paths",
+            "markers in critical paths",
+          ),
+      item("hygiene.secrets", titles.secrets, secrets, "hardcoded secret"),
+      item("hygiene.env-files", titles.envFiles, envFiles, "env file"),
     ];
   },
 };

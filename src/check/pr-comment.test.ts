@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode, isShipgateError } from "../core/errors.js";
 import { prTargetFromEnv, upsertPrComment } from "./pr-comment.js";
 
 interface Comment {
@@ -103,6 +104,19 @@ describe("sticky pull-request comment", () => {
     const error = await upsertPrComment(target, "<!-- m -->", "x").catch((e: unknown) => e);
     expect(String(error)).toContain("GitHub answered 404");
     expect(JSON.stringify(error)).not.toContain("ghs_secret_token_value");
+    expect(String(error)).not.toContain("ghs_secret_token_value");
+  });
+
+  it("turns an API that does not answer into a ShipgateError (exit 2), not a crash", async () => {
+    // A port nothing listens on: the connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const target = { ...prTargetFromEnv(actionsEnv({ number: 7 })), apiUrl: `http://127.0.0.1:${port}` };
+    const error = await upsertPrComment(target, "<!-- m -->", "x").catch((e: unknown) => e);
+    expect(isShipgateError(error) && error.exitCode).toBe(ExitCode.usage);
+    expect(String(error)).toContain("GitHub did not answer GET");
     expect(String(error)).not.toContain("ghs_secret_token_value");
   });
 });

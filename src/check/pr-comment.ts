@@ -50,18 +50,33 @@ export function prTargetFromEnv(env: NodeJS.ProcessEnv): PrTarget {
 }
 
 async function github(target: PrTarget, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${target.apiUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${target.token}`,
-      accept: "application/vnd.github+json",
-      "x-github-api-version": "2022-11-28",
-      "user-agent": "shipgate",
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(30_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(`${target.apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        "user-agent": "shipgate",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    // No answer at all (DNS, refused connection, timeout): a service that does not answer, not a bug.
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new ShipgateError(
+      "COMMAND_FAILED",
+      `GitHub did not answer ${method} ${target.apiUrl}${path}: ${why}`,
+      {
+        hint: "Check GITHUB_API_URL (unset for github.com) and the runner's network, then run again; the report above is complete.",
+        cause: error,
+      },
+    );
+  }
   if (!res.ok) {
     const text = (await res.text()).slice(0, 300);
     throw new ShipgateError("COMMAND_FAILED", `GitHub answered ${res.status} to ${method} ${path}: ${text}`, {

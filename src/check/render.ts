@@ -9,24 +9,14 @@ import type { CheckReport } from "../api/wire-types.js";
 import { type Finding, failingFindings } from "../core/finding.js";
 import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
 import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
+import { type ShownStatus, shownStatus, statusSymbols } from "./item-mark.js";
 import type { CheckRun } from "./run.js";
 import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGroupTitles } from "./types.js";
 
 /** GitHub rejects comments longer than this (characters). */
 export const githubCommentLimit = 65_536;
 
-/**
- * How an item shows on a terminal and in a comment: a failed item whose findings are all warnings
- * (or approved) did not fail the gate, so it shows as ⚠, never as ✗ under a "passed" headline.
- */
-type Shown = CheckStatus | "warn";
-
-function shown(item: CheckItem): Shown {
-  return item.status === "fail" && failingFindings(item.findings).length === 0 ? "warn" : item.status;
-}
-
-const symbols: Record<Shown, string> = { pass: "✓", warn: "⚠", fail: "✗", manual: "?", skipped: "-" };
-const words: Record<Shown, string> = {
+const words: Record<ShownStatus, string> = {
   pass: "pass",
   warn: "warning",
   fail: "fail",
@@ -51,9 +41,9 @@ function counts(items: readonly CheckItem[]): Record<CheckStatus, number> {
   return c;
 }
 
-function shownCounts(items: readonly CheckItem[]): Record<Shown, number> {
-  const c: Record<Shown, number> = { pass: 0, warn: 0, fail: 0, manual: 0, skipped: 0 };
-  for (const i of items) c[shown(i)]++;
+function shownCounts(items: readonly CheckItem[]): Record<ShownStatus, number> {
+  const c: Record<ShownStatus, number> = { pass: 0, warn: 0, fail: 0, manual: 0, skipped: 0 };
+  for (const i of items) c[shownStatus(i)]++;
   return c;
 }
 
@@ -85,7 +75,7 @@ function headline(run: CheckRun): string {
 
 export function renderCheckPretty(run: CheckRun, color: boolean): string {
   const pc = createColors(color);
-  const paint: Record<Shown, (s: string) => string> = {
+  const paint: Record<ShownStatus, (s: string) => string> = {
     pass: pc.green,
     warn: pc.yellow,
     fail: pc.red,
@@ -100,9 +90,9 @@ export function renderCheckPretty(run: CheckRun, color: boolean): string {
       const detail = item.detail
         ? `  ${item.status === "skipped" ? `skipped: ${item.detail}` : item.detail}`
         : "";
-      const status = shown(item);
+      const status = shownStatus(item);
       out.push(
-        `  ${paint[status](symbols[status])} ${item.title.padEnd(width)} ${pc.dim(seconds(item.durationMs).padStart(7))}${detail}`,
+        `  ${paint[status](statusSymbols[status])} ${item.title.padEnd(width)} ${pc.dim(seconds(item.durationMs).padStart(7))}${detail}`,
       );
       if (item.status !== "fail") continue;
       // What failed the item: its errors, or, for an item that failed on warnings, those warnings.
@@ -165,7 +155,7 @@ export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): 
     );
     for (const i of items) {
       table.push(
-        `| ${symbols[shown(i)]} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[shown(i)])} | ${seconds(i.durationMs)} |`,
+        `| ${statusSymbols[shownStatus(i)]} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[shownStatus(i)])} | ${seconds(i.durationMs)} |`,
       );
     }
     table.push("");

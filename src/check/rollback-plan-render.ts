@@ -11,7 +11,8 @@ export type RollbackPlanFormat = (typeof rollbackPlanFormats)[number];
 
 function changeLine(plan: RollbackPlan): string {
   const { base, baseLabel, head } = plan.change;
-  if (!base) return "no base: the change is unknown (pass --base <ref>)";
+  // Why there is none (no repository, no default branch) is on the schema and data lines.
+  if (!base) return "no base: the change is unknown";
   const range = `${base.slice(0, 12)}..${head ? head.slice(0, 12) : "the working tree"}`;
   return baseLabel && baseLabel !== base ? `${range} (base: ${baseLabel})` : range;
 }

@@ -20,6 +20,7 @@ import type { Framework } from "../migrations/discover.js";
 import { expectedDownLocation, findDownMigration } from "../migrations/down.js";
 import { type ChangeMigrationsOptions, lintChangeMigrations } from "./change-migrations.js";
 import type { LedgerAccess } from "./ledger-read.js";
+import { noBaseReason } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Decision criteria
@@ -550,6 +551,8 @@ export interface GatherRollbackOptions {
   /** The base commit of the change; without one the migrations are not assessed. */
   base: string | undefined;
   baseLabel: string | undefined;
+  /** Without a base: why (default: noBaseReason). */
+  whyNoBase?: string | undefined;
   /** The linter on the change (the gate shares its run); default: lintChangeMigrations. */
   lint?: (options: ChangeMigrationsOptions) => ReturnType<typeof lintChangeMigrations>;
   /** The ledger to read; default: the configured one, opened for reading (and closed here). */
@@ -558,7 +561,7 @@ export interface GatherRollbackOptions {
 
 async function migrationFacts(options: GatherRollbackOptions): Promise<RollbackFacts["migrations"]> {
   if (options.base === undefined) {
-    return { assessed: false, why: "no base to diff against (pass --base <ref>)" };
+    return { assessed: false, why: options.whyNoBase ?? noBaseReason };
   }
   const lint = options.lint ?? lintChangeMigrations;
   const result = await lint({
@@ -711,7 +714,7 @@ export async function runPlanRollback(options: PlanRollbackOptions): Promise<Rol
   });
   const environment = chooseEnvironment(loaded.config, options.environment);
   const { resolveBase } = await import("./run.js");
-  const { base, label } = await resolveBase({
+  const { base, label, why } = await resolveBase({
     cwd: options.cwd,
     ref: options.base,
     environment,
@@ -728,6 +731,7 @@ export async function runPlanRollback(options: PlanRollbackOptions): Promise<Rol
     environment,
     base,
     baseLabel: label,
+    whyNoBase: why,
   });
   return assembleRollbackPlan(facts);
 }

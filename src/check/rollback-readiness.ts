@@ -76,6 +76,7 @@ export const rollbackReadinessCheck: Check = {
       environment: ctx.environment ?? null,
       base: ctx.base,
       baseLabel: ctx.baseLabel,
+      whyNoBase: ctx.whyNoBase,
       // The migrations item's lint run, shared.
       lint: () => lintChangeMigrationsOnce(ctx),
     });

@@ -3,8 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Finding } from "../core/finding.js";
 import { sampleRelease } from "../ledger/contract.js";
 import { createSqliteLedger } from "../ledger/index.js";
+import { countedFindings, envCheck } from "./capabilities.js";
+import { gitHygieneCheck } from "./git-hygiene.js";
+import { hygieneCheck } from "./hygiene.js";
+import { runPlanRollback } from "./rollback-plan.js";
 import { runCheck } from "./run.js";
 
 function git(dir: string, ...args: string[]): string {
@@ -125,5 +130,53 @@ describe("the base of the change", () => {
         checks: [],
       }),
     ).rejects.toMatchObject({ code: "CONFIG_INVALID" });
+  });
+});
+
+describe("items without a base say why, and what helps", () => {
+  const diffItems = ["hygiene.debug-leftovers", "hygiene.secrets", "git.fast-forward", "env.newly-required"];
+
+  it("outside a git repository: not a git repository (never 'pass --base', which is refused there)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipgate-check-nogit-"));
+    write(dir, "shipgate.yaml", "environments:\n  production: {}\n");
+    const run = await runCheck({ cwd: dir, env: {}, checks: [hygieneCheck, gitHygieneCheck, envCheck] });
+    const items = run.items.filter((i) => diffItems.includes(i.id));
+    expect(items).toHaveLength(diffItems.length);
+    for (const item of items) {
+      expect(item.status).toBe("skipped");
+      expect(item.detail).toContain("not a git repository");
+      expect(item.detail).not.toContain("--base");
+    }
+    const plan = await runPlanRollback({ cwd: dir, env: {} });
+    expect(plan.schema.text).toContain("not a git repository");
+  });
+
+  it("in a repository without a default branch: names the branches tried and --base", async () => {
+    const { dir } = repo();
+    git(dir, "branch", "-m", "main", "develop");
+    const run = await runCheck({ cwd: dir, env: {}, checks: [hygieneCheck] });
+    expect(run.items[0]?.detail).toBe(
+      "no base: none of origin/main, origin/master, main, master exists here (pass --base <ref>)",
+    );
+  });
+});
+
+describe("item details count in words", () => {
+  it("1 debug leftover, not 1 debug leftovers; findings by what they mean for the gate", async () => {
+    const { dir, commits } = repo();
+    write(dir, "src/app.ts", 'console.log("here");\n');
+    const run = await runCheck({ cwd: dir, env: {}, base: commits[2] as string, checks: [hygieneCheck] });
+    expect(run.items.find((i) => i.id === "hygiene.debug-leftovers")?.detail).toBe("1 debug leftover");
+    const f = (severity: "error" | "warning" | "info", approved = false): Finding => ({
+      ruleId: "r",
+      severity,
+      message: "m",
+      ...(approved ? { suppression: { kind: "config", reason: "ok" } } : {}),
+    });
+    expect(countedFindings([f("error"), f("warning")])).toBe("1 error, 1 warning");
+    expect(
+      countedFindings([f("error"), f("error"), f("warning"), f("warning"), f("info"), f("error", true)]),
+    ).toBe("2 errors, 2 warnings, 1 info, 1 approved");
+    expect(countedFindings([])).toBeUndefined();
   });
 });

@@ -46,6 +46,8 @@ export interface ResolvedBase {
   base?: string;
   /** How it was chosen: the ref given, "last deploy to <env> (<version>)", or "origin/main". */
   label?: string;
+  /** Without a base: why, for the items and the plan that need one. */
+  why?: string;
 }
 
 export interface ResolveBaseOptions {
@@ -89,7 +91,7 @@ export async function resolveBase(options: ResolveBaseOptions): Promise<Resolved
         hint: "Run shipgate check inside the repository's checkout.",
       });
     }
-    return {};
+    return { why: "not a git repository: there is no change to diff (run inside the repository's checkout)" };
   }
   if (ref !== undefined) return { base: await gitResolveCommit(cwd, ref), label: ref };
   let note = "";
@@ -112,7 +114,7 @@ export async function resolveBase(options: ResolveBaseOptions): Promise<Resolved
       if (!isShipgateError(error)) throw error;
     }
   }
-  return {};
+  return { why: "no base: none of origin/main, origin/master, main, master exists here (pass --base <ref>)" };
 }
 
 export async function runCheck(options: CheckRunOptions): Promise<CheckRun> {
@@ -134,7 +136,7 @@ export async function runCheck(options: CheckRunOptions): Promise<CheckRun> {
       },
     );
   }
-  const { base, label } = await resolveBase({
+  const { base, label, why } = await resolveBase({
     cwd: options.cwd,
     ref: options.base,
     environment: options.environment,
@@ -155,6 +157,7 @@ export async function runCheck(options: CheckRunOptions): Promise<CheckRun> {
     env: options.env,
     base,
     baseLabel: label,
+    whyNoBase: why,
     changedFiles: changed,
     environment: options.environment,
     now: options.now ?? new Date(),

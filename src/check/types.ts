@@ -51,6 +51,12 @@ export interface CheckContext {
   base: string | undefined;
   /** How the base was chosen, for messages, e.g. "origin/main" or "last deploy to production". */
   baseLabel: string | undefined;
+  /**
+   * Why there is no base, when `base` is undefined: the detail of every item that needs one
+   * (outside a git repository --base cannot help, so the text must not suggest it). Default:
+   * {@link noBaseReason}.
+   */
+  whyNoBase?: string | undefined;
   /** Files changed between base and the working tree (relative to cwd); all files when no base. */
   changedFiles: readonly string[];
   /** The target environment (--environment), if any. */
@@ -63,4 +69,12 @@ export interface Check {
   /** Id prefix of its items, e.g. "pipeline". */
   id: string;
   run(context: CheckContext): Promise<CheckItem[]>;
+}
+
+/** Why the diff-based items are skipped without a base, when nothing more precise is known. */
+export const noBaseReason = "no base to diff against (pass --base <ref>)";
+
+/** The detail of an item skipped for want of a base. */
+export function whyNoBase(ctx: Pick<CheckContext, "whyNoBase">): string {
+  return ctx.whyNoBase ?? noBaseReason;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { checkConfigSchema } from "../config/schema.js";
-import { localTime, windowViolation } from "./window.js";
+import { checkConfigSchema, configSchema } from "../config/schema.js";
+import type { CheckContext } from "./types.js";
+import { localTime, windowCheck, windowViolation } from "./window.js";
 
 const defaults = checkConfigSchema.parse({}).window;
 
@@ -47,5 +48,25 @@ describe("deploy window", () => {
     expect(
       checkConfigSchema.safeParse({ window: { blocked: [{ days: ["fri"], from: "3pm" }] } }).success,
     ).toBe(false);
+  });
+
+  it("the override the finding suggests names the environment (without it the window is not checked)", async () => {
+    const ctx: CheckContext = {
+      cwd: "/tmp",
+      configDir: "/tmp",
+      configPath: undefined,
+      config: configSchema.parse({ environments: { production: {} } }),
+      env: {},
+      base: undefined,
+      baseLabel: undefined,
+      changedFiles: [],
+      environment: "production",
+      now: new Date("2026-11-28T10:00:00Z"), // a Saturday
+    };
+    const [item] = await windowCheck(undefined).run(ctx);
+    expect(item?.status).toBe("fail");
+    expect(item?.findings[0]?.help).toContain(
+      "shipgate check --environment production --override-window --reason",
+    );
   });
 });

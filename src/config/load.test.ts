@@ -74,6 +74,36 @@ describe("config loading", () => {
     expect(error.hint).toBeDefined();
   });
 
+  it("names the rules command in the hint only for rule-id problems", () => {
+    const keys = captureError(() => parseConfig({ extra: 1 }, "shipgate.yaml"));
+    expect(keys.hint).not.toContain("migrations rules");
+    expect(keys.hint).toContain("docs/config.md");
+    const rules = captureError(() =>
+      parseConfig({ migrations: { rules: { nope: "off" } } }, "shipgate.yaml", new Set(["x"])),
+    );
+    expect(rules.hint).toContain("`shipgate migrations rules` lists the rule ids");
+  });
+
+  it("refuses a command target with nothing to probe: no url and no previewUrl", () => {
+    const target = { type: "command", deploy: "d", switch: "s", rollback: "r" };
+    const error = captureError(() =>
+      parseConfig({ environments: { production: { target } } }, "shipgate.yaml"),
+    );
+    expect(error.code).toBe("CONFIG_INVALID");
+    expect(error.details).toEqual([
+      expect.stringMatching(/^environments\.production\.url: required with a command target/),
+    ]);
+    expect(() =>
+      parseConfig({ environments: { production: { url: "https://app.example.com", target } } }, "t"),
+    ).not.toThrow();
+    expect(() =>
+      parseConfig(
+        { environments: { production: { target: { ...target, previewUrl: "http://127.0.0.1:9000" } } } },
+        "t",
+      ),
+    ).not.toThrow();
+  });
+
   it("rejects unknown rule ids in rules and approvals", () => {
     const known = new Set(["ban-drop-column"]);
     const error = captureError(() =>

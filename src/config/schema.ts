@@ -220,7 +220,18 @@ export const environmentConfigSchema = z
     alerts: alertsSchema,
     notifications: notificationsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((environment, ctx) => {
+    const target = environment.target;
+    if (target?.type === "command" && environment.url === undefined && target.previewUrl === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message:
+          "required with a command target: its readiness probes and smoke tests run against url (or target.previewUrl before the release gets traffic)",
+      });
+    }
+  });
 
 export const compatConfigSchema = z
   .object({

@@ -90,11 +90,19 @@ async function resolvePairs(
 ): Promise<SpecPair[]> {
   const { cwd } = options;
   const rel = (abs: string) => toPosix(path.relative(cwd, abs)) || path.basename(abs);
-  const mustExist = (abs: string, given: string) => {
+  const mustExist = (abs: string, given: string, fromConfig = false) => {
     if (!existsSync(abs)) {
-      throw new ShipgateError("FILE_NOT_FOUND", `${given} does not exist`, {
-        hint: `Check the path. Usage: ${usage(kind)}.`,
-      });
+      throw new ShipgateError(
+        "FILE_NOT_FOUND",
+        fromConfig
+          ? `${given}, listed under compat.${kind} in shipgate.yaml, does not exist`
+          : `${given} does not exist`,
+        {
+          hint: fromConfig
+            ? `Fix or remove the entry under compat.${kind} in shipgate.yaml (its paths are relative to the file's directory), or name the spec: shipgate compat ${kind} <file> --since ${options.since}.`
+            : `Check the path. Usage: ${usage(kind)}.`,
+        },
+      );
     }
   };
   if (options.since === undefined) {
@@ -114,8 +122,8 @@ async function resolvePairs(
   }
   const named = options.specs.length > 0;
   const files = named
-    ? options.specs.map((s) => ({ abs: path.resolve(cwd, s), given: s }))
-    : config[kind].map((s) => ({ abs: path.resolve(configDir, s), given: s }));
+    ? options.specs.map((s) => ({ abs: path.resolve(cwd, s), given: s, fromConfig: false }))
+    : config[kind].map((s) => ({ abs: path.resolve(configDir, s), given: s, fromConfig: true }));
   if (files.length === 0) {
     throw new ShipgateError("USAGE", `compat ${kind} --since needs the spec to check`, {
       hint: `Name it (shipgate compat ${kind} ${kind === "openapi" ? "openapi.yaml" : "schema.graphql"} --since ${options.since}), or list it under compat.${kind} in shipgate.yaml.`,
@@ -133,8 +141,8 @@ async function resolvePairs(
     }
     return read;
   };
-  return files.map(({ abs, given }) => {
-    mustExist(abs, given);
+  return files.map(({ abs, given, fromConfig }) => {
+    mustExist(abs, given, fromConfig);
     return { base: abs, head: abs, readBase, baseLabel: `${rel(abs)} at ${ref}` };
   });
 }

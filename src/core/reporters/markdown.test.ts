@@ -154,6 +154,17 @@ describe("renderMarkdown", () => {
     expect(cells(rows[2] as string)[3]).toBe("FOO unset");
   });
 
+  it("leaves out the Class and Lock columns when no finding is about a migration", () => {
+    const md = renderMarkdown({
+      command: "pipeline audit",
+      files: [],
+      findings: [{ ruleId: "pipeline-tests", severity: "error", message: "no CI job runs the tests" }],
+    });
+    const rows = tableAfter(md, "General");
+    expect(rows[0]).toBe("| Line | Severity | Rule | Message |");
+    expect(rows[2]).toBe("|  | 🔴 error | pipeline-tests | no CI job runs the tests |");
+  });
+
   it("ends with a single newline", () => {
     const md = renderMarkdown(report);
     expect(md.endsWith("\n")).toBe(true);

@@ -101,17 +101,22 @@ function apiFindingsTable(findings: readonly Finding[]): string[] {
 function findingsTable(findings: readonly Finding[]): string[] {
   if (findings.some((f) => f.operation !== undefined || f.pointer !== undefined))
     return apiFindingsTable(findings);
-  const lines = [
-    "| Line | Severity | Rule | Message | Class | Lock |",
-    "| ---: | --- | --- | --- | --- | --- |",
-  ];
+  // Class and Lock are migration facts: a table of other findings (pipeline, env, hygiene) has none.
+  const migration = findings.some((f) => f.class !== undefined || describeLock(f) !== undefined);
+  const lines = migration
+    ? ["| Line | Severity | Rule | Message | Class | Lock |", "| ---: | --- | --- | --- | --- | --- |"]
+    : ["| Line | Severity | Rule | Message |", "| ---: | --- | --- | --- |"];
   for (const f of findings) {
     const line = f.line !== undefined && f.line >= 1 ? String(f.line) : "";
-    const lock = describeLock(f);
-    const lockCell = lock === undefined ? "" : escapeCell(f.rewrites ? `${lock} (rewrites table)` : lock);
-    lines.push(
-      `| ${line} | ${severityIcon[f.severity]} ${f.severity} | ${ruleLink(f)} | ${escapeCell(f.message)} | ${f.class ?? ""} | ${lockCell} |`,
-    );
+    const cells = [line, `${severityIcon[f.severity]} ${f.severity}`, ruleLink(f), escapeCell(f.message)];
+    if (migration) {
+      const lock = describeLock(f);
+      cells.push(
+        f.class ?? "",
+        lock === undefined ? "" : escapeCell(f.rewrites ? `${lock} (rewrites table)` : lock),
+      );
+    }
+    lines.push(`| ${cells.join(" | ")} |`);
   }
   return lines;
 }
