@@ -69,4 +69,53 @@ describe("deploy window", () => {
       "shipgate check --environment production --override-window --reason",
     );
   });
+
+  describe("--override-window with nothing to override says so instead of dropping it", () => {
+    const ctx = (environment: string, now: string): CheckContext => ({
+      cwd: "/tmp",
+      configDir: "/tmp",
+      configPath: undefined,
+      config: configSchema.parse({ environments: { production: {}, staging: {} } }),
+      env: {},
+      base: undefined,
+      baseLabel: undefined,
+      changedFiles: [],
+      environment,
+      now: new Date(now),
+    });
+
+    it("an environment no window covers: the item passes and names the override as not applied", async () => {
+      const [item] = await windowCheck({ reason: "hotfix" }).run(ctx("staging", "2026-11-28T10:00:00Z"));
+      expect(item?.status).toBe("pass");
+      expect(item?.detail).toContain("--override-window not needed");
+      expect(item?.findings).toEqual([
+        expect.objectContaining({
+          ruleId: "check-window-override-not-applied",
+          severity: "info",
+          message: expect.stringMatching(
+            /not applied: no deploy window covers staging .*reason given: hotfix/,
+          ),
+        }),
+      ]);
+    });
+
+    it("inside the window: the same info finding, and no failure", async () => {
+      // A Tuesday at 10:00 UTC: inside the default window for production.
+      const [item] = await windowCheck({ reason: "hotfix" }).run(ctx("production", "2026-11-24T10:00:00Z"));
+      expect(item?.status).toBe("pass");
+      expect(item?.findings.map((f) => [f.ruleId, f.severity])).toEqual([
+        ["check-window-override-not-applied", "info"],
+      ]);
+      expect(item?.findings[0]?.message).toContain("inside the deploy window for production");
+    });
+
+    it("without an override, nothing is added", async () => {
+      const [uncovered] = await windowCheck(undefined).run(ctx("staging", "2026-11-28T10:00:00Z"));
+      const [inside] = await windowCheck(undefined).run(ctx("production", "2026-11-24T10:00:00Z"));
+      expect(uncovered?.findings).toEqual([]);
+      expect(uncovered?.detail).not.toContain("override");
+      expect(inside?.findings).toEqual([]);
+      expect(inside?.detail).toBeUndefined();
+    });
+  });
 });

@@ -102,18 +102,43 @@ export function windowCheck(override: WindowOverride | undefined): Check {
           { ...base, status: "skipped", detail: "no target environment (--environment)", findings: [] },
         ];
       }
+      // An override with nothing to override is said, not dropped: the user asked for it and gave a reason.
+      const notApplied = (because: string): Finding[] =>
+        override
+          ? [
+              {
+                ruleId: "check-window-override-not-applied",
+                severity: "info",
+                message: `--override-window not needed and not applied: ${because}; reason given: ${override.reason}`,
+                docsUrl,
+              },
+            ]
+          : [];
       if (!policy.environments.includes(ctx.environment)) {
+        const covered =
+          policy.environments.length === 0
+            ? "check.window.environments is empty"
+            : `check.window.environments: ${policy.environments.join(", ")}`;
         return [
           {
             ...base,
             status: "pass",
-            detail: `no window applies to ${ctx.environment} (check.window.environments: ${policy.environments.join(", ")})`,
-            findings: [],
+            detail: `no window applies to ${ctx.environment} (${covered})${override ? "; --override-window not needed" : ""}`,
+            findings: notApplied(`no deploy window covers ${ctx.environment} (${covered})`),
           },
         ];
       }
       const why = windowViolation(policy, ctx.now);
-      if (why === undefined) return [{ ...base, status: "pass", findings: [] }];
+      if (why === undefined) {
+        return [
+          {
+            ...base,
+            status: "pass",
+            ...(override ? { detail: "inside the window; --override-window not needed" } : {}),
+            findings: notApplied(`it is inside the deploy window for ${ctx.environment}`),
+          },
+        ];
+      }
       if (override) {
         const finding: Finding = {
           ruleId: "check-window-overridden",

@@ -29,6 +29,14 @@ describe("loadGraphqlSchema", () => {
     expect(e.hint).toBeTruthy();
   });
 
+  it("an empty file (or one with only comments) says it is empty", () => {
+    for (const text of ["", "  \n", "# schema to come\n"]) {
+      const e = error(() => loadGraphqlSchema(text, "empty.graphql"));
+      expect(e).toMatchObject({ code: "USAGE", message: "empty.graphql is empty" });
+      expect(e.hint).toMatch(/Write the schema into the file .* or fix the path/);
+    }
+  });
+
   it("reports JSON that is not an introspection result", () => {
     expect(error(() => loadGraphqlSchema('{"data": {}}', "x.json")).message).toMatch(/no __schema/);
     expect(error(() => loadGraphqlSchema("{ nope", "x.json")).message).toMatch(

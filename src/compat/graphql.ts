@@ -19,6 +19,7 @@ import type {
 } from "graphql";
 import { ShipgateError } from "../core/errors.js";
 import type { Finding, Severity } from "../core/finding.js";
+import { isBlankText } from "./blank-text.js";
 import type { Position } from "./locate.js";
 import { toPointer } from "./pointer.js";
 import { compatDocsUrl } from "./rules.js";
@@ -51,6 +52,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A schema from SDL text or an introspection result ({ data: { __schema } } or { __schema }). */
 export function loadGraphqlSchema(text: string, label: string): LoadedGraphqlSchema {
+  if (isBlankText(text)) {
+    throw new ShipgateError("USAGE", `${label} is empty`, {
+      hint: "Write the schema into the file (SDL, or an introspection result as JSON), or fix the path if you meant another file.",
+    });
+  }
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{")) {
     let json: unknown;

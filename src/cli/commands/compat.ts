@@ -3,7 +3,7 @@
  * ref with --since; the accept file; the config) and hands them to the compat engine (src/compat);
  * returns the report, and the CLI entry renders it and derives the exit code.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   type AcceptFile,
@@ -23,7 +23,7 @@ import {
 } from "../../compat/index.js";
 import { loadConfig } from "../../config/load.js";
 import type { CompatConfig } from "../../config/schema.js";
-import { ShipgateError } from "../../core/errors.js";
+import { isShipgateError, ShipgateError } from "../../core/errors.js";
 import { type Finding, failingFindings } from "../../core/finding.js";
 import { gitFileAtRef, gitResolveCommit } from "../../core/git.js";
 import type { Report } from "../../core/report.js";
@@ -59,6 +59,8 @@ interface SpecPair {
   base: string;
   readBase: ReadSpecFile;
   baseLabel: string;
+  /** With --since: the git ref the base is read at (history, which cannot be edited). */
+  baseRef?: string;
 }
 
 function toPosix(p: string): string {
@@ -91,18 +93,23 @@ async function resolvePairs(
   const { cwd } = options;
   const rel = (abs: string) => toPosix(path.relative(cwd, abs)) || path.basename(abs);
   const mustExist = (abs: string, given: string, fromConfig = false) => {
+    const what = fromConfig ? `${given}, listed under compat.${kind} in shipgate.yaml,` : given;
+    const fixEntry = `Fix or remove the entry under compat.${kind} in shipgate.yaml (its paths are relative to the file's directory), or name the spec: shipgate compat ${kind} <file> --since ${options.since}.`;
     if (!existsSync(abs)) {
-      throw new ShipgateError(
-        "FILE_NOT_FOUND",
-        fromConfig
-          ? `${given}, listed under compat.${kind} in shipgate.yaml, does not exist`
-          : `${given} does not exist`,
-        {
-          hint: fromConfig
-            ? `Fix or remove the entry under compat.${kind} in shipgate.yaml (its paths are relative to the file's directory), or name the spec: shipgate compat ${kind} <file> --since ${options.since}.`
-            : `Check the path. Usage: ${usage(kind)}.`,
-        },
-      );
+      throw new ShipgateError("FILE_NOT_FOUND", `${what} does not exist`, {
+        hint: fromConfig ? fixEntry : `Check the path. Usage: ${usage(kind)}.`,
+      });
+    }
+    if (statSync(abs).isDirectory()) {
+      const expected =
+        kind === "openapi"
+          ? "an OpenAPI or Swagger file (YAML or JSON)"
+          : "a schema file (SDL or introspection JSON)";
+      throw new ShipgateError("USAGE", `${what} is a directory: compat ${kind} expects ${expected}`, {
+        hint: fromConfig
+          ? fixEntry
+          : `Name the file inside it (e.g. ${toPosix(path.join(given, kind === "openapi" ? "openapi.yaml" : "schema.graphql"))}). Usage: ${usage(kind)}.`,
+      });
     }
   };
   if (options.since === undefined) {
@@ -143,8 +150,27 @@ async function resolvePairs(
   };
   return files.map(({ abs, given, fromConfig }) => {
     mustExist(abs, given, fromConfig);
-    return { base: abs, head: abs, readBase, baseLabel: `${rel(abs)} at ${ref}` };
+    return { base: abs, head: abs, readBase, baseLabel: `${rel(abs)} at ${ref}`, baseRef: ref };
   });
+}
+
+/**
+ * Loads the base of a pair. Read at a git ref, it is history: the loader's hint (fix the syntax, fix
+ * the $ref) cannot be followed there, so a failure says to compare against a later ref instead.
+ */
+async function loadBase<T>(pair: SpecPair, cwd: string, load: () => T | Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (pair.baseRef === undefined || !isShipgateError(error)) throw error;
+    if (error.code !== "USAGE" && error.code !== "FILE_NOT_FOUND") throw error;
+    const file = toPosix(path.relative(cwd, pair.base)) || path.basename(pair.base);
+    throw new ShipgateError(error.code, error.message, {
+      details: error.details,
+      hint: `${file} as it was at ${pair.baseRef} does not load, and history cannot be fixed: the comparison needs a base that loads, so pass a later --since ref where it does (\`git log --oneline -- ${file}\` lists the commits that changed it).`,
+      cause: error,
+    });
+  }
 }
 
 function loadAccept(options: CompatOptions, config: CompatConfig, configDir: string): AcceptFile | undefined {
@@ -230,7 +256,9 @@ export async function runCompatOpenapi(options: CompatOptions): Promise<CompatRe
     if (pair.base === pair.head && (await pair.readBase(pair.base)) === undefined) {
       base = undefined; // new at the ref: every operation is new
     } else {
-      base = await loadOpenApi({ file: pair.base, read: pair.readBase, label: pair.baseLabel });
+      base = await loadBase(pair, cwd, () =>
+        loadOpenApi({ file: pair.base, read: pair.readBase, label: pair.baseLabel }),
+      );
     }
     files.push(rel(pair.head));
     const located = diffOpenApi(base, head, { now, sunsetField: config.sunsetField });
@@ -276,7 +304,9 @@ export async function runCompatGraphql(options: CompatOptions): Promise<CompatRe
     const baseBytes = await pair.readBase(pair.base);
     files.push(rel(pair.head));
     if (baseBytes === undefined) continue; // new at the ref: nothing to break
-    const base = loadGraphqlSchema(decoder.decode(baseBytes), pair.baseLabel);
+    const base = await loadBase(pair, cwd, () =>
+      loadGraphqlSchema(decoder.decode(baseBytes), pair.baseLabel),
+    );
     sources.set(rel(pair.head), headText);
     for (const { finding, position } of await diffGraphql(base, head)) {
       findings.push(orderKeys(finding, rel(pair.head), position?.line, position?.column));

@@ -98,6 +98,23 @@ describe("loadOpenApi", () => {
     expect(e.hint).toMatch(/local files/);
   });
 
+  it("an empty root (or one with only comments) says it is empty, not that it is an invalid JSON Schema", async () => {
+    for (const text of ["", "\n  \n", "# the spec goes here\n"]) {
+      const e = await failure(loadOpenApi({ file: write("empty.yaml", text), label: "empty.yaml" }));
+      expect(e).toMatchObject({ code: "USAGE", message: "empty.yaml is empty" });
+      expect(e.hint).toMatch(/Write the OpenAPI .* document into the file, or fix the path/);
+    }
+  });
+
+  it("a $ref to an empty file names that file", async () => {
+    write("blank-part.yaml", "");
+    const e = await failure(
+      loadOpenApi({ file: write("to-blank.yaml", op("./blank-part.yaml#/S")), label: "to-blank.yaml" }),
+    );
+    expect(e.code).toBe("USAGE");
+    expect(e.message).toMatch(/^to-blank\.yaml: a \$ref points to .*blank-part\.yaml, which is empty$/);
+  });
+
   it("unparsable text and a document that is not a spec are USAGE errors with a hint", async () => {
     const syntax = await failure(loadOpenApi({ file: write("syntax.yaml", "openapi: 3.0.3\npaths: [\n") }));
     expect(syntax.message).toMatch(/cannot be parsed as YAML or JSON/);

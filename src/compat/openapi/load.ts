@@ -8,6 +8,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { ShipgateError } from "../../core/errors.js";
+import { isBlankText } from "../blank-text.js";
 import { fromPointer, toPointer } from "../pointer.js";
 
 export type SpecVersion = "2.0" | "3.0" | "3.1";
@@ -64,6 +65,13 @@ class NotFound extends Error {
   }
 }
 
+class EmptyFile extends Error {
+  constructor(readonly file: string) {
+    super(`${file} is empty`);
+    this.name = "EmptyFile";
+  }
+}
+
 function firstLine(message: string): string {
   return message.split("\n")[0] ?? message;
 }
@@ -73,10 +81,24 @@ function loadError(
   label: string,
   root: string,
   notFound: ReadonlySet<string>,
+  empty: ReadonlySet<string>,
 ): ShipgateError {
   const e = (error ?? {}) as ParserFailure;
   const message = typeof e.message === "string" ? e.message : String(error);
   const cause = { cause: error };
+  const blank = e.source !== undefined && empty.has(e.source) ? e.source : [...empty][0];
+  if (blank !== undefined) {
+    if (blank === root) {
+      return new ShipgateError("USAGE", `${label} is empty`, {
+        hint: "Write the OpenAPI (or Swagger 2.0) document into the file, or fix the path if you meant another file.",
+        ...cause,
+      });
+    }
+    return new ShipgateError("USAGE", `${label}: a $ref points to ${blank}, which is empty`, {
+      hint: "Write the referenced document into that file, or fix the $ref's file path.",
+      ...cause,
+    });
+  }
   // The parser wraps the read callback's error and drops its message: the callback records misses.
   const missing = e.source !== undefined && notFound.has(e.source) ? e.source : [...notFound][0];
   if (missing !== undefined) {
@@ -142,6 +164,7 @@ export async function loadOpenApi(options: LoadOpenApiOptions): Promise<LoadedSp
   // Loaded on first use: the GraphQL command never needs it.
   const { default: SwaggerParser } = await import("@apidevtools/swagger-parser");
   const notFound = new Set<string>();
+  const empty = new Set<string>();
   const parserOptions = {
     resolve: {
       external: true,
@@ -155,6 +178,10 @@ export async function loadOpenApi(options: LoadOpenApiOptions): Promise<LoadedSp
           if (bytes === undefined) {
             notFound.add(file.url);
             throw new NotFound(file.url);
+          }
+          if (isBlankText(new TextDecoder().decode(bytes))) {
+            empty.add(file.url);
+            throw new EmptyFile(file.url);
           }
           return Buffer.from(bytes);
         },
@@ -173,7 +200,7 @@ export async function loadOpenApi(options: LoadOpenApiOptions): Promise<LoadedSp
       for (const [file, value] of Object.entries(parser.$refs.values())) docs.set(path.resolve(file), value);
     }
   } catch (error) {
-    throw loadError(error, label, root, notFound);
+    throw loadError(error, label, root, notFound, empty);
   }
   const spec: LoadedSpec = { root, label, version: specVersion(docs.get(root)), docs };
   checkRefs(spec);

@@ -253,6 +253,23 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     result.outOfOrder = comparison.outOfOrder;
     const edited = comparison.applied.filter((a) => a.state === "edited");
     result.edited = edited.map((a) => ({ name: a.name, path: a.file?.path ?? a.name }));
+    // Refused before planning: nothing is planned, linted or listed for backup, so the run reports
+    // only the refusal (a plan of the other files would read as what is about to happen).
+    if (edited.length > 0) {
+      result.status = "refused";
+      result.error = new ShipgateError(
+        "MIGRATION_FAILED",
+        `${edited.length} applied migration${edited.length === 1 ? " was" : "s were"} edited after being applied`,
+        {
+          details: edited.map(
+            (a) =>
+              `${a.file?.path ?? a.name}: checksum differs from the one recorded on ${a.appliedAt.toISOString()}`,
+          ),
+          hint: `Revert the edit and put the change in a new migration. If the edit is harmless (e.g. a comment) and the database already matches it, accept it with: ${edited.map(acceptEditSql).join(" ")}`,
+        },
+      );
+      return result;
+    }
 
     await loadParser();
     const appliedNames = new Set(history.map((h) => h.name));
@@ -295,21 +312,6 @@ export async function applyMigrations(options: ApplyOptions): Promise<ApplyResul
     result.backupCandidates = await backupCandidates(db, result.plan);
 
     const failing = failingFindings(result.findings);
-    if (edited.length > 0) {
-      result.status = "refused";
-      result.error = new ShipgateError(
-        "MIGRATION_FAILED",
-        `${edited.length} applied migration${edited.length === 1 ? " was" : "s were"} edited after being applied`,
-        {
-          details: edited.map(
-            (a) =>
-              `${a.file?.path ?? a.name}: checksum differs from the one recorded on ${a.appliedAt.toISOString()}`,
-          ),
-          hint: `Revert the edit and put the change in a new migration. If the edit is harmless (e.g. a comment) and the database already matches it, accept it with: ${edited.map(acceptEditSql).join(" ")}`,
-        },
-      );
-      return result;
-    }
     const metaCommands = result.plan.filter((p) => p.psqlMetaCommands.length > 0);
     if (metaCommands.length > 0) {
       result.status = "refused";

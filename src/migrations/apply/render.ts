@@ -50,6 +50,8 @@ export function renderApplyResult(r: ApplyResult): string {
   for (const m of r.missingFiles) out.push(`  warning: ${m} is recorded as applied but its file is gone`);
   for (const m of r.outOfOrder)
     out.push(`  warning: ${m} is pending but sorts before a migration already applied`);
+  // Refused before planning: the refusal and its hint (the error) are the whole answer.
+  if (r.status === "refused" && r.edited.length > 0) return `${out.join("\n")}\n`;
 
   if (r.status === "up-to-date") {
     out.push(`Nothing to apply: ${plural(r.appliedBefore, "migration")} applied, none pending.`);
