@@ -4,6 +4,7 @@
  */
 import { type Command, Option } from "commander";
 import { ExitCode } from "../core/errors.js";
+import { plural } from "../core/plural.js";
 import { reportFormats } from "../core/report.js";
 import { toolVersion } from "../core/version.js";
 import { chooseFormat, useColor } from "./output.js";
@@ -148,7 +149,7 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage, config or database e
             ? "committed and recorded in shipgate.schema_migrations"
             : "throwaway server discarded";
       io.stderr.write(
-        `verified ${verified} of ${trace.files.length} migration(s) on ${where} in ${(trace.durationMs / 1000).toFixed(1)} s; ${outcome}\n`,
+        `verified ${verified} of ${plural(trace.files.length, "migration")} on ${where} in ${(trace.durationMs / 1000).toFixed(1)} s; ${outcome}\n`,
       );
       setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
     });

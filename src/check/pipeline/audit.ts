@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import type { ShipgateConfig } from "../../config/schema.js";
 import type { Finding } from "../../core/finding.js";
+import { plural } from "../../core/plural.js";
 import { detectStack, findMigrationsDir, type Stack, stackCommands } from "../../init/index.js";
 import type { CheckItem } from "../types.js";
 import { actionlintWorkflow } from "./actionlint.js";
@@ -210,15 +211,15 @@ async function validationItem(pipeline: Pipeline): Promise<CheckItem> {
   const failing = findings.some((f) => f.severity !== "info");
   const gitlab = yamlFiles.length - github.length;
   const checked = [
-    ...(github.length > 0 ? [`${github.length} GitHub workflow(s) checked with actionlint`] : []),
+    ...(github.length > 0 ? [`${plural(github.length, "GitHub workflow")} checked with actionlint`] : []),
     ...(gitlab > 0
-      ? [`${gitlab} GitLab CI file(s) parsed as YAML (no offline validator for GitLab CI keywords)`]
+      ? [`${plural(gitlab, "GitLab CI file")} parsed as YAML (no offline validator for GitLab CI keywords)`]
       : []),
   ].join("; ");
   return {
     ...base,
     status: failing ? "fail" : "pass",
-    detail: failing ? `${findings.length} problem(s); ${checked}` : checked,
+    detail: failing ? `${plural(findings.length, "problem")}; ${checked}` : checked,
     findings,
   };
 }

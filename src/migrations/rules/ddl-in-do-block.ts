@@ -1,3 +1,4 @@
+import { plural } from "../../core/plural.js";
 import type { NodeKind } from "../ast.js";
 import type { Rule, RuleReport } from "../rule.js";
 
@@ -38,8 +39,7 @@ export const ddlInDoBlock: Rule = {
     messages: {
       hidden:
         "`{statement}` runs inside a DO block ({via}): reviewers and tools that only read top-level statements miss it",
-      dynamic:
-        "this DO block runs {count} dynamic EXECUTE statement(s) whose SQL is built at run time and cannot be checked",
+      dynamic: "this DO block runs {executes} whose SQL is built at run time and cannot be checked",
     },
     help: "Write schema changes as plain top-level statements (use IF NOT EXISTS / IF EXISTS for idempotency); keep DO blocks for logic that needs them.",
   },
@@ -55,7 +55,10 @@ export const ddlInDoBlock: Rule = {
       reports.push({ messageId: "hidden", data: { statement: statementName, via } });
     }
     if (parsed.kind === "DoStmt" && parsed.dynamicExecutes > 0) {
-      reports.push({ messageId: "dynamic", data: { count: parsed.dynamicExecutes } });
+      reports.push({
+        messageId: "dynamic",
+        data: { executes: plural(parsed.dynamicExecutes, "dynamic EXECUTE statement") },
+      });
     }
     return reports;
   },

@@ -3,6 +3,7 @@
  * (printed under `verify` in --format json, and as a table with --trace), never interpreted here.
  */
 import type { LockMode } from "../../core/finding.js";
+import { plural } from "../../core/plural.js";
 
 export type VerifyPhase = "baseline" | "up" | "down" | "redo";
 
@@ -143,8 +144,9 @@ export function renderTrace(trace: VerifyTrace): string {
       : `${trace.server.url} (Postgres ${trace.server.version})`;
   const outcome = trace.mode === "rollback" ? ", rolled back" : trace.committed ? ", committed" : "";
   lines.push(`verify trace: ${server}${outcome}`);
-  if (trace.baseline.length > 0) lines.push(`baseline replayed: ${trace.baseline.length} file(s)`);
-  if (trace.applied.length > 0) lines.push(`already applied (skipped): ${trace.applied.length} file(s)`);
+  if (trace.baseline.length > 0) lines.push(`baseline replayed: ${plural(trace.baseline.length, "file")}`);
+  if (trace.applied.length > 0)
+    lines.push(`already applied (skipped): ${plural(trace.applied.length, "file")}`);
   if (trace.rolesCreated.length > 0)
     lines.push(`roles created for the run: ${trace.rolesCreated.join(", ")}`);
   const block = (s: StatementTrace) => {
@@ -152,7 +154,7 @@ export function renderTrace(trace: VerifyTrace): string {
     lines.push(head);
     const facts = [
       s.status === "ok" ? fmtMs(s.durationMs) : s.status.toUpperCase(),
-      s.rowCount !== null ? `${s.rowCount} row(s)` : undefined,
+      s.rowCount !== null ? plural(s.rowCount, "row") : undefined,
       `locks: ${describeLocks(s.locks)}`,
       s.rewrites.length > 0 ? `rewrote: ${s.rewrites.map((r) => r.relation).join(", ")}` : undefined,
       s.rebuiltIndexes.length > 0 ? `rebuilt: ${s.rebuiltIndexes.join(", ")}` : undefined,
