@@ -255,8 +255,10 @@ describe("canary analysis on the local target", () => {
     expect(run.stdout).toContain("paused");
     const s = await status(p);
     expect(s.inProgress?.status).toBe("paused");
-    expect(s.analysis).toMatchObject({ verdict: "inconclusive" });
-    expect(s.analysis?.summary).toContain("inconclusive: 3 of 3 intervals without enough data");
+    expect(s.analysis).toMatchObject({
+      verdict: "inconclusive",
+      summary: expect.stringContaining("3 of 3 intervals without enough data"),
+    });
     expect(s.current?.version).toBe("good-a");
     expect((await p.sg(["abort", "local"])).code).toBe(0);
     expect(await versionAt(p.url)).toBe("good-a");

@@ -205,7 +205,7 @@ describe("runCanaryAnalysis", () => {
     expect(run.measurements).toHaveLength(4);
     expect(f.saved.map((r) => r.verdict)).not.toContain("passed");
     expect(run.summary).toBe(
-      "inconclusive: 4 of 4 intervals without enough data (no canary error-rate figure (too little data); canary got 10 requests in the last)",
+      "4 of 4 intervals without enough data (no canary error-rate figure (too little data); the canary got 10 requests in the last one)",
     );
   });
 
@@ -454,6 +454,21 @@ describe("runWatch", () => {
     const run = await runWatch(f.ports, watchInput());
     expect(run.verdict).toBe("failed");
     expect(run.measurements).toHaveLength(7);
+  });
+
+  it("ends inconclusive, not passed, when no interval had enough responses to judge", async () => {
+    const f = fakePorts(watched(() => ({ requests: 10, errors: 10 })));
+    const run = await runWatch(f.ports, watchInput());
+    expect(run.verdict).toBe("inconclusive");
+    expect(run.measurements).toHaveLength(10);
+    expect(run.summary).toBe(
+      "watched 5 min of 5 min: too little traffic to judge (fewer than 50 responses in each of 10 intervals)",
+    );
+  });
+
+  it("passes when at least one interval could be judged", async () => {
+    const f = fakePorts(watched((i) => (i === 4 ? { requests: 300, latencyMs: 90 } : { requests: 10 })));
+    expect((await runWatch(f.ports, watchInput())).verdict).toBe("passed");
   });
 
   it("throws CONFIG_INVALID when the target measures nothing", async () => {

@@ -294,6 +294,8 @@ export async function runWatch(ports: AnalysisPorts, input: WatchInput): Promise
   const intervals: IntervalMeasurement[] = [];
   let errorHeld = 0;
   let p99Held = 0;
+  // Whether any interval had enough responses to judge: a watch without one did not pass.
+  let judged = false;
   while (ports.now().getTime() - start < config.duration) {
     const t0 = ports.now().getTime();
     await waitInterval(ports, Math.min(config.interval, config.duration - (t0 - start)));
@@ -305,6 +307,7 @@ export async function runWatch(ports: AnalysisPorts, input: WatchInput): Promise
     const answered = Object.values(window.traffic.status).reduce((a, b) => a + b, 0);
     const errorRate = answered >= input.minRequests ? summary.errorRate : null;
     const p99 = answered >= input.minRequests ? summary.p99Ms : null;
+    if (answered >= input.minRequests) judged = true;
     if (errorRate !== null) errorHeld = errorRate > config.errorRate.max ? errorHeld + elapsed : 0;
     if (p99 !== null && p99Limit !== null) p99Held = p99 > p99Limit ? p99Held + elapsed : 0;
     const metrics: MetricMeasurement[] = [
@@ -350,7 +353,11 @@ export async function runWatch(ports: AnalysisPorts, input: WatchInput): Promise
     ports.onInterval?.(interval, run);
     if (run.verdict === "failed") return run;
   }
-  run.verdict = "passed";
+  run.verdict = judged ? "passed" : "inconclusive";
+  if (!judged) {
+    const n = intervals.length;
+    run.summary = `watched ${minutes(Math.round((ports.now().getTime() - start) / 1000) * 1000)} of ${minutes(config.duration)}: too little traffic to judge (fewer than ${input.minRequests} responses in each of ${n} interval${n === 1 ? "" : "s"})`;
+  }
   run.finishedAt = ports.now().toISOString();
   await ports.save(run);
   return run;

@@ -314,7 +314,7 @@ describe("summarizeIntervals", () => {
       ),
     ];
     expect(summarizeIntervals(intervals, "inconclusive")).toBe(
-      "inconclusive: 1 of 2 intervals without enough data (no canary error-rate figure (too little data); canary got 12 requests in the last)",
+      "1 of 2 intervals without enough data (no canary error-rate figure (too little data); the canary got 12 requests in the last one)",
     );
   });
 

@@ -216,7 +216,7 @@ export function summarizeIntervals(
     const inconclusive = intervals.filter((i) => i.verdict === "inconclusive");
     const reason =
       inconclusive.at(-1)?.metrics.find((m) => m.verdict === "inconclusive")?.detail ?? "too little data";
-    return `inconclusive: ${inconclusive.length} of ${of} without enough data (${reason}; canary got ${inconclusive.at(-1)?.canaryRequests ?? 0} requests in the last)`;
+    return `${inconclusive.length} of ${of} without enough data (${reason}; the canary got ${inconclusive.at(-1)?.canaryRequests ?? 0} requests in the last one)`;
   }
   const passed = intervals.filter((i) => i.verdict === "pass").length;
   const last = intervals.filter((i) => i.verdict === "pass").at(-1);

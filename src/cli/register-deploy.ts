@@ -86,16 +86,19 @@ async function localContextOptions(
 /**
  * Opens the environment's deploy context on this machine's ledger and target, printing each step as
  * it runs on stderr. An environment without a target is refused (CONFIG_INVALID, with the hint).
+ * `agent: "connect"` (--dry-run) never starts the local target's agent.
  */
 export async function openLocalContext(
   io: CliIo,
   configPath: string | undefined,
   environment: string,
+  agent: "start" | "connect" = "start",
 ): Promise<DeployContext> {
   const { openContext } = await import("../deploy/service.js");
   let ctx: DeployContext | undefined;
   ctx = await openContext(
     await localContextOptions(io, configPath, environment, (id) => ctx?.versions.get(id)),
+    agent,
   );
   return ctx;
 }
@@ -154,10 +157,13 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     }
   }
 
-  /** Opens the environment's context with live step lines on stderr (it needs a target). */
-  async function open(environment: string): Promise<DeployContext> {
+  /**
+   * Opens the environment's context with live step lines on stderr (it needs a target); a dry run
+   * (`plan`) only reads the target, never starting the local agent.
+   */
+  async function open(environment: string, plan = false): Promise<DeployContext> {
     refuseServer();
-    return openLocalContext(io, globalOpts().config, environment);
+    return openLocalContext(io, globalOpts().config, environment, plan ? "connect" : "start");
   }
 
   /**
@@ -234,7 +240,7 @@ back to the previous release (also when its migrations were refused, with nothin
         import("../deploy/service.js"),
         import("../deploy/render.js"),
       ]);
-      const ctx = await open(environment);
+      const ctx = await open(environment, opts.dryRun === true);
       try {
         const result = await deploy(ctx, {
           version: str(opts.version) as string,
@@ -337,7 +343,7 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
         import("../deploy/service.js"),
         import("../deploy/render.js"),
       ]);
-      const ctx = await open(environment);
+      const ctx = await open(environment, opts.dryRun === true);
       try {
         const result = await rollback(ctx, {
           ...(str(opts.to) ? { to: str(opts.to) as string } : {}),

@@ -29,3 +29,20 @@ describe("renderEvent: analysis intervals", () => {
     expect(line("watch")).toBe("      watch interval 3: inconclusive (120 new / 0 previous requests) ");
   });
 });
+
+describe("renderEvent: the end of an analysis step", () => {
+  const step = { type: "analyze", durationMs: 4000, canary: "r-v2", baseline: "r-v1" } as const;
+  const done = (verdict: string) =>
+    renderEvent(
+      { type: "step-done", index: 9, total: 18, step, ms: 8100, detail: { verdict, summary: "…" } },
+      (id) => id.slice(2),
+    );
+
+  it("says an inconclusive analysis was inconclusive, not ok", () => {
+    expect(done("inconclusive")).toBe("[10/18] analyse v2 against v1 for 4 s … inconclusive (8.1 s)");
+  });
+
+  it("says ok when it passed", () => {
+    expect(done("passed")).toBe("[10/18] analyse v2 against v1 for 4 s … ok (8.1 s)");
+  });
+});

@@ -25,7 +25,8 @@ export function renderEvent(event: DeployEvent, versionOf: (id: string) => strin
       if (e.step.type === "hook") {
         return `[${e.index + 1}/${e.total}] hook ${e.step.hook}: ${e.detail.ran ? `ran (${seconds(e.ms)})` : "none"}`;
       }
-      return `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … ok (${seconds(e.ms)})`;
+      // An analysis or watch that ended inconclusive (its interval lines say why) did not pass: not "ok".
+      return `[${e.index + 1}/${e.total}] ${describeStep(e.step, versionOf)} … ${e.detail.verdict === "inconclusive" ? "inconclusive" : "ok"} (${seconds(e.ms)})`;
     case "step-failed": {
       // The failure's details (e.g. an instance's last output lines, masked) and hint (its log file).
       return [

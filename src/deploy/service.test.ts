@@ -11,6 +11,7 @@ import { renderRollbackResult, renderStatus } from "./render.js";
 import {
   abort,
   type DeployContext,
+  down,
   history,
   openContext,
   openReadContext,
@@ -510,5 +511,23 @@ describe("promote and abort with nothing in progress", () => {
       exitCode: 1,
       message: "no deploy to abort in local",
     });
+  });
+});
+
+describe("down", () => {
+  it("refuses while a deploy is paused (CONFLICT, exit 1): promote would go on with nothing running", async () => {
+    const ctx = context({ t: 0 });
+    await ctx.ledger.saveRelease(release("blue"));
+    await ctx.ledger.saveRelease(release("green"));
+    await ctx.ledger.createDeploy(
+      deployRecord({ strategy: "canary", status: "paused", nextStep: 9, finishedAt: null }),
+    );
+    await expect(down(ctx)).rejects.toMatchObject({
+      code: "CONFLICT",
+      exitCode: 1,
+      message: "deploy d1 is paused in local: stopping the agent would leave it nothing to continue with",
+      hint: "Finish it first with `shipgate promote local` or `shipgate abort local`, then run `shipgate down local`.",
+    });
+    expect((await ctx.ledger.activeDeploy("local"))?.status).toBe("paused");
   });
 });

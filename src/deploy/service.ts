@@ -87,8 +87,15 @@ export interface DeployContext extends ReadContext {
   target: DeployTarget;
 }
 
-/** A context to change the environment: refuses one without a target (CONFIG_INVALID, with the hint). */
-export async function openContext(options: ContextOptions): Promise<DeployContext> {
+/**
+ * A context to change the environment: refuses one without a target (CONFIG_INVALID, with the hint).
+ * `agent: "connect"` (a --dry-run, which only plans) never starts the local target's agent: a target
+ * that is not running then has no instances.
+ */
+export async function openContext(
+  options: ContextOptions,
+  agent: "start" | "connect" = "start",
+): Promise<DeployContext> {
   const project = loadProject(options);
   const declared = project.envConfig.target;
   if (!declared) {
@@ -96,7 +103,7 @@ export async function openContext(options: ContextOptions): Promise<DeployContex
       hint: `Add environments.${options.environment}.target to shipgate.yaml: { type: local, port: 8080 } or { type: command, deploy: …, switch: …, rollback: … } (docs/deploy.md).`,
     });
   }
-  return assemble(options, project, createTarget(options, project, declared, "start"));
+  return assemble(options, project, createTarget(options, project, declared, agent));
 }
 
 /**
@@ -1580,6 +1587,17 @@ export async function down(ctx: DeployContext): Promise<{ environment: string; s
     });
   }
   const active = await ctx.ledger.activeDeploy(ctx.environment);
+  if (active && active.status === "paused") {
+    // The agent forgets its instances on shutdown: the paused deploy would go on (promote) with
+    // neither release running, its traffic split pointing at nothing.
+    throw new ShipgateError(
+      "CONFLICT",
+      `deploy ${active.id} is paused in ${ctx.environment}: stopping the agent would leave it nothing to continue with`,
+      {
+        hint: `Finish it first with \`shipgate promote ${ctx.environment}\` or \`shipgate abort ${ctx.environment}\`, then run \`shipgate down ${ctx.environment}\`.`,
+      },
+    );
+  }
   if (active && active.status === "running") {
     const lock = await ctx.ledger.getLock(ctx.environment);
     if (lock && !holderGone(ctx, lock)) {

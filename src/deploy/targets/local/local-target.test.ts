@@ -262,4 +262,25 @@ describe("createLocalTarget with a real detached agent", () => {
       blocker.close();
     }
   });
+
+  it("fails with TARGET_FAILED naming the metrics port and its key when another process holds it", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const metricsPort = (blocker.address() as net.AddressInfo).port;
+    try {
+      const busy = createLocalTarget({
+        configDir: dir,
+        environment: "busy-metrics",
+        target: { ...target, metricsPort },
+        cliEntry,
+      });
+      await expect(busy.ensureRunning()).rejects.toMatchObject({
+        code: "TARGET_FAILED",
+        message: `port ${metricsPort} on 127.0.0.1 (the metrics port of busy-metrics) is in use by another process`,
+        hint: expect.stringContaining("environments.busy-metrics.target.metricsPort"),
+      });
+    } finally {
+      blocker.close();
+    }
+  });
 });

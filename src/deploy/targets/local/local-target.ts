@@ -209,14 +209,16 @@ export function createLocalTarget(options: LocalTargetOptions): LocalTarget {
   }
 
   async function spawnAgent(): Promise<void> {
+    const role = { port: "public", previewPort: "preview", metricsPort: "metrics" } as const;
     for (const [port, key] of [
       [target.port, "port"],
       [previewPort, "previewPort"],
+      [target.metricsPort ?? target.port + 2, "metricsPort"],
     ] as const) {
       if (await portTaken(target.host, port)) {
         throw new ShipgateError(
           "TARGET_FAILED",
-          `port ${port} on ${target.host} (the ${key === "port" ? "public" : "preview"} port of ${environment}) is in use by another process`,
+          `port ${port} on ${target.host} (the ${role[key]} port of ${environment}) is in use by another process`,
           {
             hint: `Stop that process, or change environments.${environment}.target.${key} in shipgate.yaml.`,
           },
