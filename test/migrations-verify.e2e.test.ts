@@ -62,7 +62,7 @@ describe("shipgate migrations verify (built CLI)", () => {
       { relation: "public.users", existing: true },
     ]);
     expect(out.findings.find((f) => f.ruleId === "adding-field-with-default")?.rewrites).toBe(true);
-    expect(r.stderr).toMatch(/verified 2 of 2 migration\(s\) on a throwaway Postgres 18\.\d+/);
+    expect(r.stderr).toMatch(/verified 2 of 2 migrations on a throwaway Postgres 18\.\d+/);
   });
 
   it("verifies on --database-url inside a transaction it rolls back: the database is unchanged", async () => {
