@@ -34,24 +34,34 @@ function shipgate(...args) {
 function startTraffic(rps) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const counts = { sent: 0, ok: 0, http5xx: 0, failed: 0, byVersion: {} };
+  let pending = 0;
   const timer = setInterval(() => {
     for (let i = 0; i < rps / 20; i++) {
       counts.sent++;
+      pending++;
       http
         .get(url, { agent }, (res) => {
           const version = res.headers["x-app-version"] ?? "?";
           counts.byVersion[version] = (counts.byVersion[version] ?? 0) + 1;
           if (res.statusCode >= 500) counts.http5xx++;
           else counts.ok++;
+          pending--;
           res.resume();
         })
-        .on("error", () => counts.failed++);
+        .on("error", () => {
+          counts.failed++;
+          pending--;
+        });
     }
   }, 50);
   return {
     counts,
-    stop() {
+    /** Stops sending, and resolves once every request sent has its answer (so the counts add up). */
+    async stop() {
       clearInterval(timer);
+      for (let waited = 0; pending > 0 && waited < 5000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       agent.destroy();
     },
   };
@@ -76,12 +86,12 @@ if (broken) {
   // The broken version goes over v2; deploy v2 first when it is not current yet (a no-op when it is).
   const before = await shipgate("deploy", "local", "--version", "v2", "--strategy", "canary");
   if (before !== 0) {
-    traffic.stop();
+    await traffic.stop();
     process.exit(before);
   }
 }
 const code = await shipgate("deploy", "local", "--version", version, "--strategy", "canary");
-traffic.stop();
+await traffic.stop();
 report(traffic.counts);
 await shipgate("status", "local");
 if (broken) {
