@@ -70,7 +70,9 @@ export interface StatusResult {
     step: number;
     steps: number;
   } | null;
+  /** Commits on HEAD not deployed here yet (null: not a git repository or no git SHA recorded). */
   undeployed: { sha: string; subject: string }[] | null;
+  /** Live golden signals per release over the last minute, against the alert thresholds (null: the target measures none). */
   live: {
     seconds: number;
     thresholds: { errorRate: number; p99Ms: number };

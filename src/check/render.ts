@@ -9,7 +9,7 @@ import type { CheckReport } from "../api/wire-types.js";
 import { type Finding, failingFindings } from "../core/finding.js";
 import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
 import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
-import { type ShownStatus, shownStatus, statusSymbols } from "./item-mark.js";
+import { itemSymbol, type ShownStatus, shownStatus, statusSymbols } from "./item-mark.js";
 import type { CheckRun } from "./run.js";
 import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGroupTitles } from "./types.js";
 
@@ -155,7 +155,7 @@ export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): 
     );
     for (const i of items) {
       table.push(
-        `| ${statusSymbols[shownStatus(i)]} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[shownStatus(i)])} | ${seconds(i.durationMs)} |`,
+        `| ${itemSymbol(i)} | ${escapeCell(i.title)} | ${escapeCell(i.detail ? `${i.status === "skipped" ? "skipped: " : ""}${i.detail}` : words[shownStatus(i)])} | ${seconds(i.durationMs)} |`,
       );
     }
     table.push("");

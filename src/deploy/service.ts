@@ -8,6 +8,7 @@
 import { hostname } from "node:os";
 import path from "node:path";
 import { formatValue } from "../analysis/judge.js";
+import type { StatusResult as WireStatusResult } from "../api/wire-types.js";
 import { loadConfig } from "../config/load.js";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
@@ -117,7 +118,7 @@ export async function openReadContext(options: ContextOptions): Promise<ReadCont
 }
 
 /** Whether the environment has a target: narrows a read context to one the write paths accept. */
-export function hasTarget(ctx: ReadContext): ctx is DeployContext {
+function hasTarget(ctx: ReadContext): ctx is DeployContext {
   return ctx.target !== null;
 }
 
@@ -1337,55 +1338,22 @@ function schemaDifference(
 // ---------------------------------------------------------------------------------------------
 // status / history / lock
 
-export interface StatusResult {
-  environment: string;
-  /** environments.<env>.url, else the target's public URL (null: neither, e.g. no target). */
-  url: string | null;
-  /**
-   * The environment's target (null: none configured, e.g. a flags-only setup: nothing runs or
-   * deploys there). Absent only in the answer of a team server that predates this field.
-   */
-  target?: { type: "local" | "command" } | null;
-  current: {
-    id: string;
-    version: string;
-    gitSha: string | null;
-    deployedAt: string | null;
-    deployedBy: string | null;
-  } | null;
-  traffic: { releaseId: string; version: string; weight: number }[];
-  inProgress: {
-    id: string;
-    version: string;
-    strategy: string;
-    status: string;
-    step: number;
-    steps: number;
-    actor: string;
-    /** Approvals, while the deploy awaits them (null otherwise). */
-    approval: ApprovalCount | null;
-  } | null;
+/**
+ * `shipgate status`: the team API's answer (src/api/wire-types.ts, what every client reads) plus
+ * what the CLI alone shows: the deploy in progress's actor and approvals, the instances, the lock
+ * and a recovery this call made.
+ */
+export interface StatusResult extends Omit<WireStatusResult, "inProgress"> {
+  inProgress:
+    | (NonNullable<WireStatusResult["inProgress"]> & {
+        actor: string;
+        /** Approvals, while the deploy awaits them (null otherwise). */
+        approval: ApprovalCount | null;
+      })
+    | null;
   instances: InstanceInfo[] | null;
-  /** Commits on HEAD not deployed here yet (null: not a git repository or no git SHA recorded). */
-  undeployed: { sha: string; subject: string }[] | null;
   lock: DeployLock | null;
   recovered: string | null;
-  /** Live golden signals per release over the last minute, against the alert thresholds (null: the target measures none). */
-  live: {
-    seconds: number;
-    thresholds: { errorRate: number; p99Ms: number };
-    releases: {
-      releaseId: string;
-      version: string;
-      rps: number;
-      errorRate: number | null;
-      p99Ms: number | null;
-      /** Thresholds crossed, in words. */
-      alerts: string[];
-    }[];
-  } | null;
-  /** The latest analysis (canary or post-deploy watch) of the deploy in progress, else of the last deploy. */
-  analysis: { deployId: string; phase: string; verdict: string; summary: string } | null;
 }
 
 const liveSeconds = 60;

@@ -47,7 +47,7 @@ export interface MigrationSource extends SourceFile {
  * The class of a file with a statement that could not be parsed (and of its syntax-error finding):
  * shipgate cannot tell what that statement does, so a deploy gate must assume the worst.
  */
-export const unparsedStatementClass: MigrationClass = "destructive";
+const unparsedStatementClass: MigrationClass = "destructive";
 
 export interface FileLintResult {
   path: string;
