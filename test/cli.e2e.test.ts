@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -121,6 +121,29 @@ describe("shipgate migrations lint (built CLI)", () => {
         (f) => f.file === "db/migrations/0007_drop_orders.sql" && f.ruleId === "ban-drop-table",
       ),
     ).toBe(true);
+  });
+
+  it("answers an unchanged re-run from the saved answer without linting, and lints again after an edit", async () => {
+    const dir = exampleCopy();
+    const cacheDir = join(dir, ".cache");
+    const args = ["migrations", "lint", "--format", "json", "--cache-dir", cacheDir];
+    const cold = await shipgate(args, dir);
+    // Without the per-file cache, only the saved answer can answer without linting (which would
+    // write the per-file cache again).
+    rmSync(join(cacheDir, "migrations-lint.v2.json"));
+    const warm = await shipgate(args, dir);
+    expect(warm.code).toBe(cold.code);
+    expect(warm.stdout).toBe(cold.stdout);
+    expect(existsSync(join(cacheDir, "migrations-lint.v2.json"))).toBe(false);
+    // A migration edited (same length, one byte differs): linted again, and the output says so.
+    const file = join(dir, "db/migrations/0007_drop_orders.sql");
+    writeFileSync(file, "DROP TABLE orders;\n");
+    const first = await shipgate(args, dir);
+    writeFileSync(file, "DROP TABLE orderz;\n");
+    const edited = await shipgate(args, dir);
+    expect(edited.stdout).not.toBe(first.stdout);
+    expect(edited.stdout).toContain("orderz");
+    expect(existsSync(join(cacheDir, "migrations-lint.v2.json"))).toBe(true);
   });
 
   it("lists the rules", async () => {

@@ -29,8 +29,11 @@ export interface CliIo {
   cwd: string;
 }
 
-/** Builds the program; `setExit` receives the exit code a command decided. */
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+/**
+ * Builds the program; `setExit` receives the exit code a command decided. `argv`, the command line
+ * being run, keys the saved answer of `migrations lint` (src/cli/lint-replay.ts); without it none is saved.
+ */
+export function buildProgram(io: CliIo, setExit: (code: number) => void, argv?: readonly string[]): Command {
   const program = new Command("shipgate")
     .description("Safe production deploys: migration safety, config and API compatibility, releases, flags.")
     // `-v, -V, --version` is handled by runCli when it is the first argument, not as a program option:
@@ -95,12 +98,17 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 i
     .action(async (paths: string[], opts: Record<string, string | boolean | undefined>) => {
       const format = chooseFormat(opts.format as string | undefined, io.env);
       // Commands load on demand so that `--help` and `--version` stay instant.
-      const [{ runMigrationsLint }, { renderReport }] = await Promise.all([
+      const [{ runMigrationsLint }, { renderReport }, { Disk }, { saveLintAnswer }] = await Promise.all([
         import("./commands/migrations-lint.js"),
         import("../core/reporters/index.js"),
+        import("../core/disk.js"),
+        import("./lint-replay.js"),
       ]);
       const progress = createProgress("linting migrations", io.stderr);
       const global = program.opts<{ config?: string }>();
+      // The answer is saved for replay only when every input is a file (not git, not a command).
+      const replayable = argv !== undefined && opts.cache !== false && !opts.since && !opts.sqlFrom;
+      const disk = replayable ? Disk.recording() : Disk.plain();
       const result = await runMigrationsLint({
         cwd: io.cwd,
         env: io.env,
@@ -114,12 +122,15 @@ Exit codes: 0 pass, 1 an unapproved error finding, 2 usage or config error, 70 i
         ...(opts.transaction ? { transaction: opts.transaction as string } : {}),
         cacheDir: opts.cache === false ? false : (opts.cacheDir as string | undefined),
         onProgress: (done, total) => progress.update(done, total),
+        disk,
       });
       progress.finish();
-      io.stdout.write(
-        renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion }),
-      );
-      setExit(result.failed ? ExitCode.gateFailed : ExitCode.ok);
+      const stdout = renderReport(result.report, format, { color: useColor(io.stdout, io.env), toolVersion });
+      const exitCode = result.failed ? ExitCode.gateFailed : ExitCode.ok;
+      io.stdout.write(stdout);
+      setExit(exitCode);
+      const recording = disk.recording();
+      if (argv !== undefined && recording) saveLintAnswer(argv, io, { disk: recording, exitCode, stdout });
     });
 
   migrations
@@ -389,9 +400,13 @@ function reportError(error: unknown, io: CliIo): number {
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let code: number = ExitCode.ok;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "-V") {
     io.stdout.write(`${toolVersion}\n`);
     return ExitCode.ok;

@@ -3,10 +3,10 @@
  * schema → cross-field checks. Every problem is returned with its path; an unparsable value is an
  * error, never a silent default.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { Disk } from "../core/disk.js";
 import { ShipgateError } from "../core/errors.js";
 import { configSchema, type ShipgateConfig } from "./schema.js";
 
@@ -21,12 +21,12 @@ export interface LoadedConfig {
 }
 
 /** Walks up from `start` to the filesystem root looking for shipgate.yaml. */
-export function findConfigFile(start: string): string | undefined {
+export function findConfigFile(start: string, disk: Disk = Disk.plain()): string | undefined {
   let dir = resolve(start);
   for (;;) {
     for (const name of configFileNames) {
       const candidate = join(dir, name);
-      if (existsSync(candidate)) return candidate;
+      if (disk.kind(candidate) !== undefined) return candidate;
     }
     const parent = dirname(dir);
     if (parent === dir) return undefined;
@@ -86,11 +86,16 @@ export interface LoadConfigOptions {
   /** Explicit --config path; it must exist. */
   configPath?: string;
   knownRuleIds?: ReadonlySet<string>;
+  /** Where the file is looked for and read (default: the file system, not recorded). */
+  disk?: Disk;
 }
 
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
-  const path = options.configPath ? resolve(options.cwd, options.configPath) : findConfigFile(options.cwd);
-  if (options.configPath && !existsSync(path as string)) {
+  const disk = options.disk ?? Disk.plain();
+  const path = options.configPath
+    ? resolve(options.cwd, options.configPath)
+    : findConfigFile(options.cwd, disk);
+  if (options.configPath && disk.kind(path as string) === undefined) {
     throw new ShipgateError("CONFIG_NOT_FOUND", `config file ${options.configPath} does not exist`, {
       hint: "Check the --config path, or omit it to use the shipgate.yaml found by walking up from the current directory.",
     });
@@ -102,7 +107,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       dir: resolve(options.cwd),
     };
   }
-  const text = readFileSync(path, "utf8");
+  const text = disk.read(path).toString("utf8");
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ShipgateError("CONFIG_INVALID", `${path} is not valid YAML`, {

@@ -3,8 +3,10 @@
  * keyed by chain key (a hash of the settings, the tool version and every file up to that one), and
  * the catalog after the last file, so a run that only appends migrations lints just the new ones.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
 import type { CatalogData } from "./catalog.js";
 import type { FileLintResult } from "./lint.js";
 
@@ -17,6 +19,13 @@ export interface CachedRun {
 export interface CacheStore {
   load(): CachedRun | undefined;
   save(run: CachedRun): void;
+}
+
+/** The project's cache directory: $XDG_CACHE_HOME/shipgate/<hash of the project path> (default ~/.cache). */
+export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const project = createHash("sha256").update(resolve(cwd)).digest("hex").slice(0, 16);
+  return join(base, "shipgate", project);
 }
 
 // v2: a file with a statement that does not parse is classed destructive (v1 cached "additive").

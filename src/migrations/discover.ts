@@ -8,9 +8,9 @@
  * node-pg-migrate's `-- Down Migration`) are replaced by blank lines, keeping every line number.
  */
 import type { Dirent } from "node:fs";
-import { readFileSync } from "node:fs";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { Disk } from "../core/disk.js";
 import { ShipgateError } from "../core/errors.js";
 import { runShellCommand } from "../core/exec.js";
 import { gitChangedFiles } from "../core/git.js";
@@ -52,6 +52,8 @@ export interface DiscoverOptions {
   since?: string;
   /** A shell command that prints SQL on stdout: its output is the only target (paths are ignored). */
   sqlFrom?: string;
+  /** Where files are read (default: the file system, not recorded); a recording Disk keeps what was seen. */
+  disk?: Disk;
 }
 
 export interface DiscoveredMigrations {
@@ -144,28 +146,11 @@ interface Entry {
   isDir: boolean;
 }
 
-async function kindOf(abs: string): Promise<"file" | "dir" | "other" | undefined> {
-  try {
-    const s = await stat(abs);
-    return s.isFile() ? "file" : s.isDirectory() ? "dir" : "other";
-  } catch {
-    return undefined;
-  }
-}
-
-async function isFile(abs: string): Promise<boolean> {
-  return (await kindOf(abs)) === "file";
-}
-
-async function isDir(abs: string): Promise<boolean> {
-  return (await kindOf(abs)) === "dir";
-}
-
 /** Directory entries (symlinks followed), hidden ones skipped. */
-async function listDir(dir: string): Promise<Entry[]> {
+function listDir(disk: Disk, dir: string): Entry[] {
   let dirents: Dirent[];
   try {
-    dirents = await readdir(dir, { withFileTypes: true });
+    dirents = disk.list(dir);
   } catch (error) {
     throw new ShipgateError("FILE_NOT_FOUND", `cannot read directory ${dir}`, {
       hint: "check that the directory exists and is readable",
@@ -177,7 +162,7 @@ async function listDir(dir: string): Promise<Entry[]> {
     if (d.name.startsWith(".")) continue;
     const abs = join(dir, d.name);
     if (d.isSymbolicLink()) {
-      const kind = await kindOf(abs);
+      const kind = disk.kind(abs);
       out.push({ name: d.name, abs, isFile: kind === "file", isDir: kind === "dir" });
     } else {
       out.push({ name: d.name, abs, isFile: d.isFile(), isDir: d.isDirectory() });
@@ -190,62 +175,40 @@ function isSqlName(name: string): boolean {
   return name.toLowerCase().endsWith(".sql");
 }
 
-async function sqlFilesIn(dir: string): Promise<Entry[]> {
-  return (await listDir(dir)).filter((e) => e.isFile && isSqlName(e.name));
+function sqlFilesIn(disk: Disk, dir: string): Entry[] {
+  return listDir(disk, dir).filter((e) => e.isFile && isSqlName(e.name));
 }
 
 /** .sql files in a directory tree (Flyway scans its locations recursively). */
-async function sqlFilesRecursive(dir: string, depth = 0): Promise<Entry[]> {
+function sqlFilesRecursive(disk: Disk, dir: string, depth = 0): Entry[] {
   const out: Entry[] = [];
-  for (const e of await listDir(dir)) {
+  for (const e of listDir(disk, dir)) {
     if (e.isFile && isSqlName(e.name)) out.push(e);
     else if (e.isDir && depth < 16 && e.name !== "node_modules")
-      out.push(...(await sqlFilesRecursive(e.abs, depth + 1)));
+      out.push(...sqlFilesRecursive(disk, e.abs, depth + 1));
   }
   return out;
 }
 
-/** Reads each file once (detection and loading share the bytes). */
-class FileReader {
-  private readonly cache = new Map<string, Promise<Uint8Array>>();
-
-  read(abs: string): Promise<Uint8Array> {
-    let p = this.cache.get(abs);
-    if (!p) {
-      // Synchronous reads: for thousands of small files they are several times faster than fs/promises.
-      try {
-        const b = readFileSync(abs);
-        p = Promise.resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      } catch (error) {
-        p = Promise.reject(
-          new ShipgateError("FILE_NOT_FOUND", `cannot read ${abs}: ${(error as Error).message}`, {
-            hint: "check that the file exists and is readable",
-            cause: error,
-          }),
-        );
-      }
-      this.cache.set(abs, p);
-    }
-    return p;
-  }
-
-  /** The bytes as a latin1 string: one char per byte, exact for ASCII markers and line breaks. */
-  async latin1(abs: string): Promise<string> {
-    return Buffer.from(await this.read(abs)).toString("latin1");
+/** A file's bytes; a file that cannot be read is a clear error. */
+function readBytes(disk: Disk, abs: string): Buffer {
+  try {
+    return disk.read(abs);
+  } catch (error) {
+    throw new ShipgateError("FILE_NOT_FOUND", `cannot read ${abs}: ${(error as Error).message}`, {
+      hint: "check that the file exists and is readable",
+      cause: error,
+    });
   }
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
+/** An optional file's text, or undefined when it does not exist or cannot be read. */
+function readOptional(disk: Disk, abs: string): string | undefined {
+  try {
+    return disk.read(abs).toString("utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,8 +219,12 @@ const dbmateDown = /^--\s*migrate:down(?:\s|$)/;
 const nodePgUp = /^\s*--[\s-]*up\s+migration/i;
 const nodePgDown = /^\s*--[\s-]*down\s+migration/i;
 
-function hasMarkerLine(text: string, marker: RegExp): boolean {
-  return text.split("\n").some((line) => marker.test(line));
+// What every line the markers match contains: most files have none, and need no line split.
+const dbmateUpHint = /migrate:up/;
+const nodePgUpHint = /up\s+migration/i;
+
+function hasMarkerLine(text: string, hint: RegExp, marker: RegExp): boolean {
+  return hint.test(text) && text.split("\n").some((line) => marker.test(line));
 }
 
 /**
@@ -321,27 +288,26 @@ function flywayVersionCompare(a: string, b: string): number {
   return 0;
 }
 
-async function listPrisma(dir: string): Promise<string[]> {
+function listPrisma(disk: Disk, dir: string): string[] {
   const own = join(dir, "migration.sql");
-  if (await isFile(own)) return [own];
-  const subdirs = (await listDir(dir)).filter((e) => e.isDir).sort((a, b) => byteCompare(a.name, b.name));
+  if (disk.kind(own) === "file") return [own];
+  const subdirs = listDir(disk, dir)
+    .filter((e) => e.isDir)
+    .sort((a, b) => byteCompare(a.name, b.name));
   const out: string[] = [];
   for (const d of subdirs) {
     const file = join(d.abs, "migration.sql");
-    if (await isFile(file)) out.push(file);
+    if (disk.kind(file) === "file") out.push(file);
   }
   // `prisma/` given instead of `prisma/migrations/`.
-  if (out.length === 0 && (await isDir(join(dir, "migrations")))) return listPrisma(join(dir, "migrations"));
+  if (out.length === 0 && disk.kind(join(dir, "migrations")) === "dir")
+    return listPrisma(disk, join(dir, "migrations"));
   return out;
 }
 
-async function drizzleJournalTags(dir: string): Promise<string[] | undefined> {
-  let raw: string;
-  try {
-    raw = await readFile(join(dir, "meta", "_journal.json"), "utf8");
-  } catch {
-    return undefined;
-  }
+function drizzleJournalTags(disk: Disk, dir: string): string[] | undefined {
+  const raw = readOptional(disk, join(dir, "meta", "_journal.json"));
+  if (raw === undefined) return undefined;
   try {
     const journal = JSON.parse(raw) as { entries?: unknown };
     if (!Array.isArray(journal.entries)) return undefined;
@@ -359,9 +325,9 @@ async function drizzleJournalTags(dir: string): Promise<string[] | undefined> {
   }
 }
 
-async function listDrizzle(dir: string): Promise<string[]> {
-  const files = (await sqlFilesIn(dir)).sort((a, b) => naturalCompare(a.name, b.name));
-  const tags = await drizzleJournalTags(dir);
+function listDrizzle(disk: Disk, dir: string): string[] {
+  const files = sqlFilesIn(disk, dir).sort((a, b) => naturalCompare(a.name, b.name));
+  const tags = drizzleJournalTags(disk, dir);
   if (!tags) return files.map((f) => f.abs);
   const byName = new Map(files.map((f) => [f.name, f.abs]));
   const out: string[] = [];
@@ -375,10 +341,10 @@ async function listDrizzle(dir: string): Promise<string[]> {
   return [...out, ...byName.values()];
 }
 
-async function listFlyway(dir: string): Promise<string[]> {
+function listFlyway(disk: Disk, dir: string): string[] {
   const versioned: { abs: string; version: string; rel: string }[] = [];
   const repeatable: { abs: string; description: string; rel: string }[] = [];
-  for (const f of await sqlFilesRecursive(dir)) {
+  for (const f of sqlFilesRecursive(disk, dir)) {
     const rel = relative(dir, f.abs);
     const v = flywayVersioned.exec(f.name);
     if (v) {
@@ -394,8 +360,8 @@ async function listFlyway(dir: string): Promise<string[]> {
   return [...versioned.map((f) => f.abs), ...repeatable.map((f) => f.abs)];
 }
 
-async function listGolangMigrate(dir: string): Promise<string[]> {
-  const files = (await sqlFilesIn(dir)).flatMap((f) => {
+function listGolangMigrate(disk: Disk, dir: string): string[] {
+  const files = sqlFilesIn(disk, dir).flatMap((f) => {
     const m = golangUp.exec(f.name);
     return m ? [{ abs: f.abs, name: f.name, version: m[1] as string }] : [];
   });
@@ -403,8 +369,8 @@ async function listGolangMigrate(dir: string): Promise<string[]> {
   return files.map((f) => f.abs);
 }
 
-async function listByName(dir: string, keep: (name: string) => boolean): Promise<string[]> {
-  return (await sqlFilesIn(dir))
+function listByName(disk: Disk, dir: string, keep: (name: string) => boolean): string[] {
+  return sqlFilesIn(disk, dir)
     .filter((f) => keep(f.name))
     .sort((a, b) => naturalCompare(a.name, b.name))
     .map((f) => f.abs);
@@ -415,22 +381,22 @@ function isPlainSqlMigration(name: string): boolean {
   return !lower.endsWith(".down.sql") && !lower.endsWith(".undo.sql");
 }
 
-function listMigrations(framework: Framework, dir: string): Promise<string[]> {
+function listMigrations(disk: Disk, framework: Framework, dir: string): string[] {
   switch (framework) {
     case "prisma":
-      return listPrisma(dir);
+      return listPrisma(disk, dir);
     case "drizzle":
-      return listDrizzle(dir);
+      return listDrizzle(disk, dir);
     case "flyway":
-      return listFlyway(dir);
+      return listFlyway(disk, dir);
     case "golang-migrate":
-      return listGolangMigrate(dir);
+      return listGolangMigrate(disk, dir);
     case "dbmate":
-      return listByName(dir, (name) => dbmateName.test(name));
+      return listByName(disk, dir, (name) => dbmateName.test(name));
     case "node-pg-migrate":
-      return listByName(dir, () => true);
+      return listByName(disk, dir, () => true);
     case "sql":
-      return listByName(dir, isPlainSqlMigration);
+      return listByName(disk, dir, isPlainSqlMigration);
   }
 }
 
@@ -442,38 +408,36 @@ interface PathEntry {
   kind: "file" | "dir";
 }
 
-async function detectFromContents(
-  files: readonly string[],
-  reader: FileReader,
-): Promise<Framework | undefined> {
-  const texts = await mapLimit(files, 32, (f) => reader.latin1(f));
-  if (texts.some((t) => hasMarkerLine(t, dbmateUp))) return "dbmate";
-  if (texts.some((t) => hasMarkerLine(t, nodePgUp))) return "node-pg-migrate";
+function detectFromContents(disk: Disk, files: readonly string[]): Framework | undefined {
+  // The bytes as latin1: one char per byte, exact for ASCII markers and line breaks.
+  const texts = files.map((f) => readBytes(disk, f).toString("latin1"));
+  if (texts.some((t) => hasMarkerLine(t, dbmateUpHint, dbmateUp))) return "dbmate";
+  if (texts.some((t) => hasMarkerLine(t, nodePgUpHint, nodePgUp))) return "node-pg-migrate";
   return undefined;
 }
 
-async function detectDir(dir: string, reader: FileReader): Promise<Framework> {
-  const entries = await listDir(dir);
+function detectDir(disk: Disk, dir: string): Framework {
+  const entries = listDir(disk, dir);
   if (entries.some((e) => e.isFile && e.name === "migration.sql")) return "prisma";
   for (const d of entries.filter((e) => e.isDir)) {
-    if (await isFile(join(d.abs, "migration.sql"))) return "prisma";
+    if (disk.kind(join(d.abs, "migration.sql")) === "file") return "prisma";
   }
-  if (await isFile(join(dir, "meta", "_journal.json"))) return "drizzle";
+  if (disk.kind(join(dir, "meta", "_journal.json")) === "file") return "drizzle";
   const sql = entries.filter((e) => e.isFile && isSqlName(e.name));
   if (sql.some((f) => flywayVersioned.test(f.name))) return "flyway";
   if (sql.some((f) => f.name.toLowerCase().endsWith(".up.sql"))) return "golang-migrate";
-  const byContents = await detectFromContents(
+  const byContents = detectFromContents(
+    disk,
     sql.map((f) => f.abs),
-    reader,
   );
   if (byContents) return byContents;
   if (entries.some((e) => e.isDir)) {
     // Flyway locations are scanned recursively (e.g. db/migration/v1/V1__init.sql).
-    if ((await sqlFilesRecursive(dir)).some((f) => flywayVersioned.test(f.name))) return "flyway";
+    if (sqlFilesRecursive(disk, dir).some((f) => flywayVersioned.test(f.name))) return "flyway";
     // `prisma/` given instead of `prisma/migrations/`.
     if (
-      (await isDir(join(dir, "migrations"))) &&
-      (await detectDir(join(dir, "migrations"), reader)) === "prisma"
+      disk.kind(join(dir, "migrations")) === "dir" &&
+      detectDir(disk, join(dir, "migrations")) === "prisma"
     ) {
       return "prisma";
     }
@@ -481,19 +445,19 @@ async function detectDir(dir: string, reader: FileReader): Promise<Framework> {
   return "sql";
 }
 
-async function detectFile(abs: string, reader: FileReader): Promise<Framework> {
+function detectFile(disk: Disk, abs: string): Framework {
   const name = basename(abs);
   if (name === "migration.sql") return "prisma";
-  if (await isFile(join(dirname(abs), "meta", "_journal.json"))) return "drizzle";
+  if (disk.kind(join(dirname(abs), "meta", "_journal.json")) === "file") return "drizzle";
   if (flywayVersioned.test(name)) return "flyway";
   if (name.toLowerCase().endsWith(".up.sql")) return "golang-migrate";
-  return (await detectFromContents([abs], reader)) ?? "sql";
+  return detectFromContents(disk, [abs]) ?? "sql";
 }
 
-async function detectFramework(entries: readonly PathEntry[], reader: FileReader): Promise<Framework> {
+function detectFramework(disk: Disk, entries: readonly PathEntry[]): Framework {
   const found = new Set<Framework>();
   for (const e of entries) {
-    const f = e.kind === "dir" ? await detectDir(e.abs, reader) : await detectFile(e.abs, reader);
+    const f = e.kind === "dir" ? detectDir(disk, e.abs) : detectFile(disk, e.abs);
     if (f !== "sql") found.add(f);
   }
   if (found.size > 1) {
@@ -516,24 +480,20 @@ function display(cwd: string, abs: string): string {
   return (rel === "" ? basename(abs) : rel).split(sep).join("/");
 }
 
-async function flywayNoTransaction(abs: string): Promise<boolean> {
+function flywayNoTransaction(disk: Disk, abs: string): boolean {
   // Per-script config: V3__index.sql.conf with `executeInTransaction=false`.
-  try {
-    const conf = await readFile(`${abs}.conf`, "utf8");
-    return /^\s*executeInTransaction\s*=\s*false\s*$/im.test(conf);
-  } catch {
-    return false;
-  }
+  const conf = readOptional(disk, `${abs}.conf`);
+  return conf !== undefined && /^\s*executeInTransaction\s*=\s*false\s*$/im.test(conf);
 }
 
-async function loadSource(
+function loadSource(
+  disk: Disk,
   abs: string,
   cwd: string,
   framework: Framework,
   override: TransactionModel | undefined,
-  reader: FileReader,
-): Promise<MigrationSource> {
-  let bytes = await reader.read(abs);
+): MigrationSource {
+  let bytes: Uint8Array = readBytes(disk, abs);
   let model = override ?? transactionModelFor(framework);
   if (framework === "dbmate") {
     const kept = keepUpSection(bytes, dbmateUp, dbmateDown);
@@ -542,7 +502,7 @@ async function loadSource(
     if (dbmateNoTransaction(kept.upMarkers)) model = "none";
   } else if (framework === "node-pg-migrate") {
     bytes = keepUpSection(bytes, nodePgUp, nodePgDown).bytes;
-  } else if (framework === "flyway" && (await flywayNoTransaction(abs))) {
+  } else if (framework === "flyway" && flywayNoTransaction(disk, abs)) {
     model = "none";
   }
   return { ...decodeSource(display(cwd, abs), bytes), transactionModel: model };
@@ -567,11 +527,11 @@ function checkTransactionModel(value: DiscoverOptions["transactionModel"]): Tran
   });
 }
 
-async function resolvePaths(cwd: string, paths: readonly string[]): Promise<PathEntry[]> {
+function resolvePaths(disk: Disk, cwd: string, paths: readonly string[]): PathEntry[] {
   const out: PathEntry[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
-    const kind = await kindOf(abs);
+    const kind = disk.kind(abs);
     if (kind === undefined) {
       throw new ShipgateError("FILE_NOT_FOUND", `${display(cwd, abs)}: no such file or directory`, {
         hint: `check the path (relative to ${cwd}), or run shipgate migrations lint without paths to find the migrations directory`,
@@ -587,14 +547,14 @@ async function resolvePaths(cwd: string, paths: readonly string[]): Promise<Path
   return out;
 }
 
-async function conventionalDir(cwd: string, framework: Framework | undefined): Promise<PathEntry> {
+function conventionalDir(disk: Disk, cwd: string, framework: Framework | undefined): PathEntry {
   const preferred = framework ? preferredDir[framework] : undefined;
   const candidates = preferred
     ? [preferred, ...conventionalDirs.filter((d) => d !== preferred)]
     : conventionalDirs;
   for (const dir of candidates) {
     const abs = join(cwd, ...dir.split("/"));
-    if (await isDir(abs)) return { abs, kind: "dir" };
+    if (disk.kind(abs) === "dir") return { abs, kind: "dir" };
   }
   throw new ShipgateError("USAGE", "no migrations directory found", {
     details: candidates.map((d) => `looked for ${d}/`),
@@ -643,8 +603,8 @@ const frameworkLayouts: Record<Framework, string> = {
  * A directory given with an explicit framework that yields no migration although it holds .sql
  * files: the framework is wrong, and a lint that checks nothing must not pass the gate.
  */
-async function refuseEmptyLayout(cwd: string, dir: string, framework: Framework): Promise<void> {
-  const sql = await sqlFilesRecursive(dir);
+function refuseEmptyLayout(disk: Disk, cwd: string, dir: string, framework: Framework): void {
+  const sql = sqlFilesRecursive(disk, dir);
   if (sql.length === 0) return;
   const where = relative(cwd, dir) || ".";
   throw new ShipgateError(
@@ -679,29 +639,29 @@ export async function discoverMigrations(options: DiscoverOptions): Promise<Disc
   const override = checkTransactionModel(options.transactionModel);
   if (options.sqlFrom !== undefined) return fromCommand(cwd, options, options.sqlFrom, override);
 
-  const reader = new FileReader();
+  const disk = options.disk ?? Disk.plain();
   const entries =
     options.paths.length > 0
-      ? await resolvePaths(cwd, options.paths)
-      : [await conventionalDir(cwd, requested)];
-  const framework = requested ?? (await detectFramework(entries, reader));
+      ? resolvePaths(disk, cwd, options.paths)
+      : [conventionalDir(disk, cwd, requested)];
+  const framework = requested ?? detectFramework(disk, entries);
 
   const files: string[] = [];
   const seen = new Set<string>();
   for (const entry of entries) {
-    const listed = entry.kind === "dir" ? await listMigrations(framework, entry.abs) : [entry.abs];
-    if (listed.length === 0 && requested !== undefined) await refuseEmptyLayout(cwd, entry.abs, requested);
+    const listed = entry.kind === "dir" ? listMigrations(disk, framework, entry.abs) : [entry.abs];
+    if (listed.length === 0 && requested !== undefined) refuseEmptyLayout(disk, cwd, entry.abs, requested);
     for (const abs of listed) {
       if (seen.has(abs)) continue;
       seen.add(abs);
       files.push(abs);
     }
   }
-  const sources = await mapLimit(files, 32, (abs) => loadSource(abs, cwd, framework, override, reader));
+  const sources = files.map((abs) => loadSource(disk, abs, cwd, framework, override));
   if (options.since === undefined) return { framework, targets: sources, baseline: [] };
 
   const changed = new Set(await gitChangedFiles(cwd, options.since));
-  const isTarget = await mapLimit(files, 32, async (abs) => changed.has(await realpathOr(abs)));
+  const isTarget = await Promise.all(files.map(async (abs) => changed.has(await realpathOr(abs))));
   const last = isTarget.lastIndexOf(true);
   return {
     framework,

@@ -389,9 +389,11 @@ export function parseFile(source: SourceFile): ParsedFile {
 }
 
 /** Decodes file bytes as UTF-8, noting where invalid bytes start instead of failing. */
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function decodeSource(path: string, bytes: Uint8Array): SourceFile {
   try {
-    return { path, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+    return { path, text: strictUtf8.decode(bytes) };
   } catch {
     // Binary search for the longest valid prefix (streaming mode tolerates a cut sequence at the end).
     let lo = 0;

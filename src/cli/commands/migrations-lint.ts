@@ -2,17 +2,15 @@
  * `shipgate migrations lint`: returns data (the report); the CLI entry renders it and derives the
  * exit code.
  */
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
 import { loadConfig } from "../../config/load.js";
 import { type MigrationsFlags, resolveMigrations } from "../../config/resolve.js";
 import { frameworks } from "../../config/schema.js";
+import { Disk } from "../../core/disk.js";
 import { ShipgateError } from "../../core/errors.js";
 import { failingFindings } from "../../core/finding.js";
 import type { Report } from "../../core/report.js";
 import { toolVersion } from "../../core/version.js";
+import { defaultCacheDir } from "../../migrations/cache.js";
 import { discoverMigrations } from "../../migrations/discover.js";
 import { engineRuleMetas } from "../../migrations/engine-rules.js";
 import { decodeSource, loadParser } from "../../migrations/parse.js";
@@ -28,6 +26,8 @@ export interface MigrationsLintOptions extends MigrationsFlags {
   /** Cache directory; false disables the cache. Default: $XDG_CACHE_HOME/shipgate/<project hash>. */
   cacheDir?: string | false;
   onProgress?: (done: number, total: number) => void;
+  /** Where the config, the schema dump and the migrations are read (default: the file system). */
+  disk?: Disk;
 }
 
 export interface MigrationsLintResult {
@@ -50,17 +50,13 @@ const ruleDescriptions: Readonly<Record<string, string>> = Object.fromEntries([
   ...Object.values(engineRuleMetas).map((m) => [m.id, m.description]),
 ]);
 
-export function defaultCacheDir(cwd: string, env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  const project = createHash("sha256").update(resolve(cwd)).digest("hex").slice(0, 16);
-  return join(base, "shipgate", project);
-}
-
 export async function runMigrationsLint(options: MigrationsLintOptions): Promise<MigrationsLintResult> {
+  const disk = options.disk ?? Disk.plain();
   const loaded = loadConfig({
     cwd: options.cwd,
     ...(options.configPath ? { configPath: options.configPath } : {}),
     knownRuleIds,
+    disk,
   });
   const settings = resolveMigrations(
     loaded.config.migrations,
@@ -77,13 +73,14 @@ export async function runMigrationsLint(options: MigrationsLintOptions): Promise
     transactionModel: settings.transaction,
     ...(settings.since ? { since: settings.since } : {}),
     ...(settings.sqlFrom ? { sqlFrom: settings.sqlFrom } : {}),
+    disk,
   });
 
   const jobs: LintJob[] = [];
   if (settings.schema) {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(settings.schema);
+      bytes = disk.read(settings.schema);
     } catch {
       throw new ShipgateError("FILE_NOT_FOUND", `schema dump ${settings.schema} cannot be read`, {
         hint: "Create it with `pg_dump --schema-only --no-owner $DATABASE_URL > schema.sql`, or drop --schema.",

@@ -12,6 +12,7 @@ import { ShipgateError } from "../../core/errors.js";
 import { compareFindings, failingFindings } from "../../core/finding.js";
 import type { Report } from "../../core/report.js";
 import { toolVersion } from "../../core/version.js";
+import { defaultCacheDir } from "../../migrations/cache.js";
 import { type DiscoveredMigrations, discoverMigrations } from "../../migrations/discover.js";
 import { expectedDownLocation, findDownMigration } from "../../migrations/down.js";
 import { engineRuleMetas } from "../../migrations/engine-rules.js";
@@ -34,7 +35,7 @@ import {
   verifyRuleMetas,
 } from "../../migrations/verify/index.js";
 import { migrationChecksum, readAppliedMigrations } from "../../pg/history.js";
-import { defaultCacheDir, knownRuleIds as lintRuleIds } from "./migrations-lint.js";
+import { knownRuleIds as lintRuleIds } from "./migrations-lint.js";
 
 export interface MigrationsVerifyOptions extends MigrationsFlags {
   cwd: string;
