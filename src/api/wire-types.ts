@@ -139,6 +139,8 @@ export interface PlanStep {
   traffic?: TrafficSplit[];
   durationMs?: number | null;
   via?: string;
+  /** wait-ready: the release's running instances (kept warm by an earlier blue-green deploy) are checked again. */
+  warm?: boolean;
 }
 
 export interface Deploy {
@@ -259,7 +261,26 @@ export interface Finding {
   suppression?: unknown;
 }
 
+/** An item's status (as src/check/types.ts); a "fail" item whose findings are all warnings or approved does not fail the gate: it is counted as warn. */
 export type CheckStatus = "pass" | "fail" | "manual" | "skipped";
+
+/**
+ * Items by outcome, as the pretty report's tally (✓ ⚠ ✗ manual skipped) shows them: each item is
+ * counted once, so the counts add up to the number of items.
+ */
+export interface CheckCounts {
+  pass: number;
+  /**
+   * Items with status "fail" whose findings are all warnings (or approved): shown ⚠, they do not
+   * fail the gate, and `fail` does not count them. Absent in reports stored before it was added,
+   * whose `fail` counts them.
+   */
+  warn?: number;
+  /** Items that fail the gate (an unapproved error finding). */
+  fail: number;
+  manual: number;
+  skipped: number;
+}
 
 /** One item of a check: a checklist line, its outcome and the findings behind it. */
 export interface CheckReportItem {
@@ -283,7 +304,7 @@ export interface CheckReport {
   baseLabel: string | null;
   environment: string | null;
   durationMs: number;
-  counts: Record<CheckStatus, number>;
+  counts: CheckCounts;
   items: CheckReportItem[];
 }
 

@@ -84,7 +84,7 @@ describe("check rendering", () => {
 
   it("gives JSON consumers every item with its status and rounded time", () => {
     const json = toJsonCheckRun(run(1));
-    expect(json.counts).toEqual({ pass: 1, fail: 1, manual: 1, skipped: 1 });
+    expect(json.counts).toEqual({ pass: 1, warn: 0, fail: 1, manual: 1, skipped: 1 });
     expect(json.items.map((i) => [i.id, i.status, i.durationMs])).toEqual([
       ["migrations.lint", "pass", 300],
       ["hygiene.debug-leftovers", "fail", 12],
@@ -121,7 +121,11 @@ describe("an item that failed on warnings only", () => {
     const md = renderCheckMarkdown(warned);
     expect(md).toContain("2 passed · 1 with warnings · 0 failed · 1 manual · 1 skipped");
     expect(md).toContain("| ⚠ | CI runs a linter | no CI configuration |");
-    // The JSON keeps the item's own status.
-    expect(toJsonCheckRun(warned).counts).toEqual({ pass: 2, fail: 1, manual: 1, skipped: 1 });
+    // The JSON keeps the item's own status; its counts match the tally (⚠ as warn, not as fail) and
+    // add up to the number of items.
+    const json = toJsonCheckRun(warned);
+    expect(json.items.find((i) => i.id === "pipeline.lint")?.status).toBe("fail");
+    expect(json.counts).toEqual({ pass: 2, warn: 1, fail: 0, manual: 1, skipped: 1 });
+    expect(Object.values(json.counts).reduce((a, b) => a + (b ?? 0), 0)).toBe(json.items.length);
   });
 });

@@ -11,7 +11,7 @@ import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
 import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
 import { itemSymbol, type ShownStatus, shownStatus, statusSymbols } from "./item-mark.js";
 import type { CheckRun } from "./run.js";
-import { type CheckGroup, type CheckItem, type CheckStatus, checkGroups, checkGroupTitles } from "./types.js";
+import { type CheckGroup, type CheckItem, checkGroups, checkGroupTitles } from "./types.js";
 
 /** GitHub rejects comments longer than this (characters). */
 export const githubCommentLimit = 65_536;
@@ -35,12 +35,7 @@ function byGroup(items: readonly CheckItem[]): [CheckGroup, CheckItem[]][] {
     .filter(([, list]) => list.length > 0);
 }
 
-function counts(items: readonly CheckItem[]): Record<CheckStatus, number> {
-  const c: Record<CheckStatus, number> = { pass: 0, fail: 0, manual: 0, skipped: 0 };
-  for (const i of items) c[i.status]++;
-  return c;
-}
-
+/** Items per shown status (✓ ⚠ ✗ manual skipped): each counted once, ⚠ items not as failed. */
 function shownCounts(items: readonly CheckItem[]): Record<ShownStatus, number> {
   const c: Record<ShownStatus, number> = { pass: 0, warn: 0, fail: 0, manual: 0, skipped: 0 };
   for (const i of items) c[shownStatus(i)]++;
@@ -122,7 +117,7 @@ export function toJsonCheckRun(run: CheckRun): CheckReport {
     baseLabel: run.baseLabel ?? null,
     environment: run.environment ?? null,
     durationMs: Math.round(run.durationMs),
-    counts: counts(run.items),
+    counts: shownCounts(run.items),
     items: run.items.map((i) => ({ ...i, durationMs: Math.round(i.durationMs ?? 0) })),
   };
 }

@@ -20,7 +20,9 @@ export const checkGroupTitles: Record<CheckGroup, string> = {
 /**
  * pass: checked and fine. fail: checked and not fine (its findings say why; error findings fail the
  * gate). manual: a person must confirm it (--confirm <id> or config). skipped: not checked, with the
- * reason (never reported as passing).
+ * reason (never reported as passing). A fail item whose findings are all warnings (or approved)
+ * does not fail the gate: it shows as ⚠ (item-mark.ts) and the report's counts (the team API's
+ * CheckCounts) count it as warn, not as fail.
  */
 export type CheckStatus = "pass" | "fail" | "manual" | "skipped";
 

@@ -2,8 +2,9 @@
  * The CLI's client of the team API (`shipgate serve`, docs/team-server.md): one typed method per
  * route the release, flag, audit and token commands use, over the global fetch (undici). The server's error body
  * `{ error: { code, message, hint, details } }` becomes a ShipgateError with that code, so the CLI's exit
- * codes are the same against a server as locally. The token travels only in the Authorization
- * header: it is never part of a message, a hint or a cause.
+ * codes are the same against a server as locally; the server's hints for HTTP callers about tokens
+ * (401, and a 403 for a token's role or environment) give way to the CLI's. The token travels only
+ * in the Authorization header: it is never part of a message, a hint or a cause.
  */
 
 import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../api/wire-types.js";
@@ -164,6 +165,23 @@ export function parseServerUrl(value: string): URL {
 const tokenHint =
   "Create a token on the server's ledger with `shipgate tokens create --role deployer --name <you>` and export it as SHIPGATE_TOKEN.";
 
+/** A token lacking the role or the environment a request needs (the server's message names both). */
+const roleHint =
+  "Export as SHIPGATE_TOKEN a token with the role the message names: an admin creates one with `shipgate tokens create --role <role> --name <you>` (with `--environment <env>` it acts on that environment only).";
+
+/**
+ * The hint a CLI user sees for an error answer. The server's auth refusals carry hints for HTTP
+ * callers ("send Authorization: Bearer <token>", "POST /api/tokens"); a CLI user sends no header
+ * and creates tokens with `shipgate tokens create`, so those are replaced by the CLI's. Every 401 is
+ * about the token; a 403 only when its hint is about getting another token (names /api/tokens):
+ * other refusals (e.g. approving one's own deploy) keep the server's hint. The message is kept.
+ */
+function cliHint(code: ErrorCode, serverHint: string | undefined): string | undefined {
+  if (code === "UNAUTHORIZED") return tokenHint;
+  if (code === "FORBIDDEN" && serverHint?.includes("/api/tokens")) return roleHint;
+  return serverHint;
+}
+
 export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   const url = parseServerUrl(options.baseUrl);
   const baseUrl = url.href.replace(/\/+$/, "");
@@ -227,7 +245,7 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
           : `the team server answered ${response.status} to ${method} ${path}`;
       const hint =
         typeof err?.hint === "string"
-          ? err.hint
+          ? cliHint(code, err.hint)
           : code === "UNAUTHORIZED"
             ? tokenHint
             : code === "RATE_LIMITED"

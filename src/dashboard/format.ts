@@ -1,6 +1,7 @@
 /**
- * How the dashboard words things: times, durations, rates, and the one-line status of an active
- * deploy ("awaiting approval 1/2", "canary paused at 25%").
+ * How the dashboard words things: times, durations, rates, the one-line status of an active
+ * deploy ("awaiting approval 1/2", "canary paused at 25%") and plan steps (as src/deploy/plan.ts
+ * `describeStep` words them for the CLI).
  */
 import type { DeployDetail, PlanStep } from "../api/wire-types.js";
 
@@ -74,7 +75,10 @@ export function describeStep(step: PlanStep, versions: Map<string, string>): str
     case "stop-instances":
       return `stop ${step.count ?? "all"} instance(s) of ${v(step.releaseId)}`;
     case "wait-ready":
-      return `wait until ${v(step.releaseId)} is ready`;
+      // warm: a blue-green deploy back to the release kept warm checks its running instances again.
+      return step.warm
+        ? `check that every running instance of ${v(step.releaseId)} is ready`
+        : `wait until ${v(step.releaseId)} is ready`;
     case "set-preview":
       return step.releaseId ? `preview ${v(step.releaseId)}` : "clear the preview";
     case "smoke":

@@ -1,26 +1,85 @@
 /**
  * The gate report stored with a release: the `shipgate check --format json` report of its commit.
  * The verdict and counts, then the checklist — failed items first, each with its detail and its
- * findings (rule, place, message, the safe alternative) — then manual, passed and skipped items.
+ * findings (rule, place, message, the safe alternative) — then items with warnings, manual, passed
+ * and skipped items. An item is shown as `shipgate check` shows it (src/check/item-mark.ts): a
+ * "fail" item whose findings are all warnings or approved did not fail the gate, so it is listed and
+ * counted with warnings, not as failed.
  */
 
 import type { CheckReport, CheckReportItem, CheckStatus, Finding, ReleaseGate } from "../api/wire-types.js";
 import { ApiError, api } from "./api-client.js";
 import { h, replace } from "./dom.js";
 
-const order: readonly CheckStatus[] = ["fail", "manual", "pass", "skipped"];
-const titles: Record<CheckStatus, string> = {
+/** An item's status as shown: "warn" for a "fail" item that did not fail the gate (⚠ in the CLI). */
+export type ShownStatus = CheckStatus | "warn";
+
+const order: readonly ShownStatus[] = ["fail", "warn", "manual", "pass", "skipped"];
+const titles: Record<ShownStatus, string> = {
   fail: "Failed",
+  warn: "With warnings",
   manual: "To confirm",
   pass: "Passed",
   skipped: "Skipped",
 };
-const badges: Record<CheckStatus, string> = {
+const badges: Record<ShownStatus, string> = {
   fail: "verdict-failed",
+  warn: "verdict-inconclusive",
   manual: "verdict-inconclusive",
   pass: "verdict-passed",
   skipped: "idle",
 };
+const labels: Record<ShownStatus, string> = {
+  fail: "fail",
+  warn: "warning",
+  manual: "manual",
+  pass: "pass",
+  skipped: "skipped",
+};
+
+/**
+ * The item's shown status, by the rule of src/check/item-mark.ts `shownStatus` (which the browser
+ * build cannot import: it is compiled from src/dashboard and wire-types.ts only). A test holds the
+ * two to the same answers.
+ */
+export function shownStatus(item: Pick<CheckReportItem, "status" | "findings">): ShownStatus {
+  if (item.status !== "fail") return item.status;
+  const failing = item.findings.some((f) => f.severity === "error" && f.suppression === undefined);
+  return failing ? "fail" : "warn";
+}
+
+/**
+ * Items per shown status, counted from the items: a report stored before `counts.warn` existed
+ * counts its ⚠ items in `fail`, so its counts cannot be read as they are.
+ */
+export function shownCounts(report: Pick<CheckReport, "items">): Record<ShownStatus, number> {
+  const c: Record<ShownStatus, number> = { pass: 0, warn: 0, fail: 0, manual: 0, skipped: 0 };
+  for (const item of report.items) c[shownStatus(item)]++;
+  return c;
+}
+
+/** "3 passed, 1 with warnings, 0 failed, 1 to confirm, 2 skipped" (warnings only when there is one, as the CLI's tally). */
+export function countsLine(report: Pick<CheckReport, "items">): string {
+  const c = shownCounts(report);
+  return [
+    `${c.pass} passed`,
+    ...(c.warn > 0 ? [`${c.warn} with warnings`] : []),
+    `${c.fail} failed`,
+    `${c.manual} to confirm`,
+    `${c.skipped} skipped`,
+  ].join(", ");
+}
+
+/** The checklist's sections in order (failed first), each with its items; empty sections included. */
+export function gateSections(
+  report: Pick<CheckReport, "items">,
+): { status: ShownStatus; title: string; items: CheckReportItem[] }[] {
+  return order.map((status) => ({
+    status,
+    title: titles[status],
+    items: report.items.filter((i) => shownStatus(i) === status),
+  }));
+}
 
 function renderFinding(f: Finding): HTMLElement {
   return h(
@@ -35,10 +94,11 @@ function renderFinding(f: Finding): HTMLElement {
 }
 
 function renderItem(item: CheckReportItem): HTMLElement {
+  const status = shownStatus(item);
   return h(
     "li",
     {},
-    h("span", { class: `badge ${badges[item.status]}` }, item.status),
+    h("span", { class: `badge ${badges[status]}` }, labels[status]),
     " ",
     h("strong", {}, item.title),
     h("span", { class: "muted" }, ` ${item.id}`),
@@ -63,17 +123,15 @@ export async function renderGate(main: HTMLElement, releaseId: string): Promise<
     throw error;
   }
   const report: CheckReport = reply.gate.report;
-  const sections = order.map((status) => {
-    const items = report.items.filter((i) => i.status === status);
+  const sections = gateSections(report).map(({ status, title, items }) => {
     const headingId = `gate-${status}`;
     return h(
       "section",
       { class: "panel", "aria-labelledby": headingId },
-      h("h2", { id: headingId }, `${titles[status]} (${items.length})`),
+      h("h2", { id: headingId }, `${title} (${items.length})`),
       items.length === 0 ? h("p", {}, "None.") : h("ul", { class: "checklist" }, items.map(renderItem)),
     );
   });
-  const c = report.counts;
   replace(
     main,
     h("h1", {}, `Gate report of ${reply.release.version}`),
@@ -85,7 +143,7 @@ export async function renderGate(main: HTMLElement, releaseId: string): Promise<
         { class: `badge ${report.failed ? "verdict-failed" : "verdict-passed"}` },
         reply.gate.summary,
       ),
-      ` ${c.pass} passed, ${c.fail} failed, ${c.manual} to confirm, ${c.skipped} skipped — commit ${reply.gate.gitSha.slice(0, 12)}`,
+      ` ${countsLine(report)} — commit ${reply.gate.gitSha.slice(0, 12)}`,
       reply.gate.environment ? `, environment ${reply.gate.environment}` : "",
       `, checked by ${reply.gate.createdBy} at ${reply.gate.createdAt}.`,
     ),

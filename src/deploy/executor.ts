@@ -163,7 +163,13 @@ async function runStep(
       return { releaseId: step.releaseId, instanceIds: ids };
     }
     case "wait-ready": {
-      const ids = await startedIds(ports, deploy, step.releaseId);
+      // warm: the instances kept warm count too (a blue-green deploy back to them checks them again).
+      const ids = step.warm
+        ? live(await target.instances(), step.releaseId).map((i) => i.id)
+        : await startedIds(ports, deploy, step.releaseId);
+      if (step.warm && ids.length === 0) {
+        throw new StepFailure(`no instance of ${ports.versionOf(step.releaseId)} is running any more`);
+      }
       await target.waitReady(ids, step.deadlineMs);
       return { ready: ids };
     }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type PlanStep, planDeploy, planRollback, type StrategySpec } from "./plan.js";
+import {
+  describeNote,
+  describeStep,
+  explainDeploy,
+  type PlanStep,
+  planDeploy,
+  planRollback,
+  type StrategySpec,
+} from "./plan.js";
 
 const spec = (overrides: Partial<StrategySpec> = {}): StrategySpec => ({
   name: "rolling",
@@ -208,6 +216,119 @@ describe("planDeploy", () => {
       spec({ smoke: false }),
     );
     expect(steps.some((s) => s.type === "smoke" || s.type === "set-preview")).toBe(false);
+  });
+});
+
+describe("a deploy over a current release that is not running (after `shipgate down`)", () => {
+  const downed = { releaseId: "v1", instances: 0, others: [], downed: true };
+  const version = (id: string) => id;
+
+  it("skips the canary steps, and the plan's notes say why", () => {
+    const v2 = { id: "v2", instances: 2 };
+    const steps = planDeploy(downed, v2, spec({ name: "canary" }));
+    expect(steps.some((s) => s.type === "pause" || s.type === "analyze")).toBe(false);
+    const notes = explainDeploy(downed, v2, spec({ name: "canary" }));
+    expect(notes).toEqual([
+      { type: "current-not-running", current: "v1", releaseId: "v2", strategy: "canary", cause: "down" },
+    ]);
+    expect(notes.map((n) => describeNote(n, version))).toEqual([
+      "v1 is recorded as current but is not running (stopped by `shipgate down`): v2 gets all traffic once healthy; the canary steps are skipped.",
+    ]);
+  });
+
+  it("names each strategy, a restart of the same release, and instances gone without `down`", () => {
+    const say = (current: typeof downed, id: string, name: StrategySpec["name"]) =>
+      explainDeploy(current, { id, instances: 2 }, spec({ name })).map((n) => describeNote(n, version));
+    expect(say(downed, "v2", "rolling")).toEqual([
+      "v1 is recorded as current but is not running (stopped by `shipgate down`): v2 gets all traffic once healthy; the rolling steps are skipped.",
+    ]);
+    expect(say(downed, "v2", "blue-green")).toEqual([
+      "v1 is recorded as current but is not running (stopped by `shipgate down`): v2 gets all traffic once healthy; there is no blue to keep warm.",
+    ]);
+    expect(say(downed, "v1", "canary")).toEqual([
+      "v1 is recorded as current but is not running (stopped by `shipgate down`): it starts again and gets all traffic once healthy.",
+    ]);
+    expect(say({ ...downed, downed: false }, "v2", "canary")).toEqual([
+      "v1 is recorded as current but is not running (its instances are gone): v2 gets all traffic once healthy; the canary steps are skipped.",
+    ]);
+  });
+
+  it("has no note when the current release runs, or on a first deploy", () => {
+    for (const name of ["rolling", "blue-green", "canary"] as const) {
+      expect(
+        explainDeploy({ releaseId: "v1", instances: 2 }, { id: "v2", instances: 2 }, spec({ name })),
+      ).toEqual([]);
+      expect(
+        explainDeploy({ releaseId: null, instances: 0 }, { id: "v1", instances: 2 }, spec({ name })),
+      ).toEqual([]);
+    }
+  });
+});
+
+describe("a blue-green deploy of the release kept warm", () => {
+  // v1 deployed, then v2 blue-green: v1 (blue) still runs, warm, and v1 is deployed again.
+  const current = { releaseId: "v2", instances: 2, others: ["v1"], warm: { v1: 2 } };
+  const v1 = { id: "v1", instances: 2 };
+
+  it("checks v1's running instances again and switches back to them, starting and stopping nothing", () => {
+    const steps = planDeploy(current, v1, spec({ name: "blue-green" }));
+    expect(steps).toEqual([
+      { type: "hook", hook: "pre-deploy" },
+      { type: "wait-ready", releaseId: "v1", deadlineMs: 30_000, warm: true },
+      { type: "set-preview", releaseId: "v1" },
+      { type: "smoke", releaseId: "v1", via: "preview" },
+      { type: "set-preview", releaseId: null },
+      { type: "hook", hook: "pre-traffic" },
+      { type: "set-traffic", traffic: [{ releaseId: "v1", weight: 100 }] },
+      { type: "smoke", releaseId: "v1", via: "public" },
+      { type: "mark-current", releaseId: "v1" },
+      { type: "hook", hook: "post-deploy" },
+    ]);
+    // v2 becomes the blue kept warm.
+    expect(simulate(steps, { v2: 2, v1: 2 }).up).toEqual({ v2: 2, v1: 2 });
+    expect(
+      explainDeploy(current, v1, spec({ name: "blue-green" })).map((n) => describeNote(n, (id) => id)),
+    ).toEqual([
+      "v1 is still warm (2 healthy instances still running): they are checked again and take the traffic back; nothing new is started.",
+    ]);
+  });
+
+  it("starts only what the warm release lacks, still stopping other leftovers, and watches after the switch", () => {
+    const steps = planDeploy(
+      { releaseId: "v2", instances: 2, others: ["v0", "v1"], warm: { v0: 2, v1: 1 } },
+      { id: "v1", instances: 3 },
+      spec({ name: "blue-green", smoke: false, watchMs: 60_000 }),
+    );
+    expect(steps).toEqual([
+      { type: "hook", hook: "pre-deploy" },
+      { type: "stop-instances", releaseId: "v0", count: null },
+      { type: "start-instances", releaseId: "v1", count: 2 },
+      { type: "wait-ready", releaseId: "v1", deadlineMs: 30_000, warm: true },
+      { type: "hook", hook: "pre-traffic" },
+      { type: "set-traffic", traffic: [{ releaseId: "v1", weight: 100 }] },
+      { type: "watch", releaseId: "v1", baseline: "v2", durationMs: 60_000 },
+      { type: "mark-current", releaseId: "v1" },
+      { type: "hook", hook: "post-deploy" },
+    ]);
+    expect(describeStep(steps[3] as PlanStep, (id) => id)).toBe(
+      "check that every running instance of v1 is ready (deadline 30 s)",
+    );
+  });
+
+  it("other strategies, and a release with no healthy instance, still stop the leftover and start afresh", () => {
+    for (const [name, warm] of [
+      ["canary", { v1: 2 }],
+      ["rolling", { v1: 2 }],
+      ["blue-green", { v1: 0 }],
+    ] as const) {
+      const steps = planDeploy({ ...current, warm }, v1, spec({ name }));
+      expect(steps[1], name).toEqual({ type: "stop-instances", releaseId: "v1", count: null });
+      expect(
+        steps.some((s) => s.type === "wait-ready" && s.warm),
+        name,
+      ).toBe(false);
+      expect(explainDeploy({ ...current, warm }, v1, spec({ name })), name).toEqual([]);
+    }
   });
 });
 

@@ -3,7 +3,9 @@
  * pure; `shipgate deploy --dry-run` prints the plan, the executor runs it step by step and journals
  * each one in the ledger, and a deploy resumed by another process continues from its stored plan.
  */
+
 import type { CanaryStep, StrategyName } from "../config/deploy-schema.js";
+import { plural } from "../core/plural.js";
 import type { TrafficSplit } from "../ledger/types.js";
 
 export type HookName = "pre-deploy" | "pre-traffic" | "post-deploy" | "post-rollback";
@@ -13,8 +15,11 @@ export type PlanStep =
   /** Lint, back up and apply the release's migrations (expand-only while old code serves). */
   | { type: "migrate" }
   | { type: "start-instances"; releaseId: string; count: number }
-  /** Every instance of the release started by this deploy must be ready before the deadline. */
-  | { type: "wait-ready"; releaseId: string; deadlineMs: number }
+  /**
+   * Every instance of the release started by this deploy must be ready before the deadline; with
+   * `warm`, every running instance of it (those kept warm by an earlier blue-green deploy, too).
+   */
+  | { type: "wait-ready"; releaseId: string; deadlineMs: number; warm?: true }
   | { type: "set-preview"; releaseId: string | null }
   | { type: "smoke"; releaseId: string; via: "preview" | "public" }
   | { type: "set-traffic"; traffic: TrafficSplit[] }
@@ -41,6 +46,13 @@ export interface CurrentState {
   instances: number;
   /** Other releases with running instances (e.g. blue kept warm by the last blue-green deploy); stopped first. */
   others?: string[];
+  /** Healthy instances of each of `others`: a blue-green deploy of a release kept warm reuses them. */
+  warm?: Record<string, number>;
+  /**
+   * The environment was stopped with `shipgate down` (the ledger's traffic is empty): why the current
+   * release has no running instance.
+   */
+  downed?: boolean;
 }
 
 export interface PlannedRelease {
@@ -82,10 +94,32 @@ function startAndCheck(
   count: number,
   strategy: Pick<StrategySpec, "smoke" | "startDeadlineMs">,
 ): PlanStep[] {
-  const steps: PlanStep[] = [
+  return [
     { type: "start-instances", releaseId: release.id, count },
     { type: "wait-ready", releaseId: release.id, deadlineMs: strategy.startDeadlineMs },
+    ...previewSmoke(release, strategy),
   ];
+}
+
+/**
+ * A release kept warm: start only what it lacks of the desired count, then check all its running
+ * instances (readiness, smoke tests through the preview port) as if they had just started.
+ */
+function reuseAndCheck(release: PlannedRelease, warm: number, strategy: StrategySpec): PlanStep[] {
+  const missing = release.instances - warm;
+  return [
+    ...(missing > 0 ? [{ type: "start-instances", releaseId: release.id, count: missing } as const] : []),
+    { type: "wait-ready", releaseId: release.id, deadlineMs: strategy.startDeadlineMs, warm: true },
+    ...previewSmoke(release, strategy),
+  ];
+}
+
+/** Smoke tests through the preview port, before the release gets any user request. */
+function previewSmoke(
+  release: Pick<PlannedRelease, "id">,
+  strategy: Pick<StrategySpec, "smoke">,
+): PlanStep[] {
+  const steps: PlanStep[] = [];
   if (strategy.smoke) {
     steps.push(
       { type: "set-preview", releaseId: release.id },
@@ -170,10 +204,26 @@ function canarySteps(current: CurrentState, release: PlannedRelease, strategy: S
   return steps;
 }
 
+/** The current release is recorded but none of its instances runs (e.g. after `shipgate down`). */
+function currentNotRunning(current: CurrentState): current is CurrentState & { releaseId: string } {
+  return current.releaseId !== null && current.instances === 0;
+}
+
+/**
+ * Healthy instances of `release` kept warm (the blue of an earlier blue-green deploy) that a
+ * blue-green deploy of that same release reuses; 0 when there are none or another strategy runs.
+ */
+function reusableWarm(current: CurrentState, release: PlannedRelease, strategy: StrategySpec): number {
+  if (strategy.name !== "blue-green" || current.releaseId === release.id) return 0;
+  return current.warm?.[release.id] ?? 0;
+}
+
 /**
  * The steps deploying `release` over `current` with `strategy`. A first deploy (nothing current)
  * starts, checks and switches whatever the strategy; so does a deploy over a release with no running
- * instance (e.g. after the agent was stopped).
+ * instance (e.g. after the agent was stopped). A blue-green deploy of the release kept warm checks
+ * its running instances again and switches back to them, like a rollback. `explainDeploy` says why,
+ * when the plan is not what the strategy alone would do.
  */
 export function planDeploy(
   current: CurrentState,
@@ -181,20 +231,26 @@ export function planDeploy(
   strategy: StrategySpec,
 ): PlanStep[] {
   const steps: PlanStep[] = [{ type: "hook", hook: "pre-deploy" }];
+  const warm = reusableWarm(current, release, strategy);
   // Leftovers (a blue kept warm, or instances of this very release from an earlier deploy) stop
-  // first: they get no traffic, and wait-ready must only count what this deploy starts.
+  // first: they get no traffic, and wait-ready must only count what this deploy starts. A warm
+  // release being deployed again is kept and checked instead.
   for (const other of current.others ?? []) {
+    if (warm > 0 && other === release.id) continue;
     steps.push({ type: "stop-instances", releaseId: other, count: null });
   }
   if (strategy.migrate) steps.push({ type: "migrate" });
   const fresh = current.releaseId === null || current.releaseId === release.id || current.instances === 0;
-  if (fresh) {
+  if (fresh || warm > 0) {
     steps.push(
-      ...startAndCheck(release, release.instances, strategy),
+      ...(warm > 0
+        ? reuseAndCheck(release, warm, strategy)
+        : startAndCheck(release, release.instances, strategy)),
       { type: "hook", hook: "pre-traffic" },
       { type: "set-traffic", traffic: split(release.id, null, 100) },
     );
-    if (current.releaseId !== null && current.releaseId !== release.id) {
+    // Blue-green keeps a running blue warm; a release with nothing running has only leftovers.
+    if (fresh && current.releaseId !== null && current.releaseId !== release.id) {
       steps.push({ type: "stop-instances", releaseId: current.releaseId, count: null });
     }
   } else if (strategy.name === "rolling") {
@@ -213,6 +269,69 @@ export function planDeploy(
   if (strategy.tag) steps.push({ type: "tag" });
   steps.push({ type: "hook", hook: "post-deploy" });
   return steps;
+}
+
+/** Why a deploy's plan is not what its strategy alone would do: data that renderers print above the steps. */
+export type PlanNote =
+  /** The release recorded as current has no running instance: the new one gets all traffic at once. */
+  | {
+      type: "current-not-running";
+      current: string;
+      releaseId: string;
+      strategy: StrategyName;
+      /** down: stopped by `shipgate down`; gone: its instances are gone (the agent stopped or restarted). */
+      cause: "down" | "gone";
+    }
+  /** A blue-green deploy of the release kept warm: its running instances are checked and take traffic back. */
+  | { type: "reuse-warm"; releaseId: string; instances: number; desired: number };
+
+/** The notes explaining `planDeploy(current, release, strategy)`, decided by the same rules. */
+export function explainDeploy(
+  current: CurrentState,
+  release: PlannedRelease,
+  strategy: StrategySpec,
+): PlanNote[] {
+  const notes: PlanNote[] = [];
+  if (currentNotRunning(current)) {
+    notes.push({
+      type: "current-not-running",
+      current: current.releaseId,
+      releaseId: release.id,
+      strategy: strategy.name,
+      cause: current.downed ? "down" : "gone",
+    });
+  }
+  const warm = reusableWarm(current, release, strategy);
+  if (warm > 0) {
+    notes.push({ type: "reuse-warm", releaseId: release.id, instances: warm, desired: release.instances });
+  }
+  return notes;
+}
+
+/** One sentence per note, for `--dry-run` and the start of a deploy. */
+export function describeNote(note: PlanNote, versionOf: (releaseId: string) => string): string {
+  switch (note.type) {
+    case "current-not-running": {
+      const why = note.cause === "down" ? "stopped by `shipgate down`" : "its instances are gone";
+      const head = `${versionOf(note.current)} is recorded as current but is not running (${why})`;
+      if (note.current === note.releaseId)
+        return `${head}: it starts again and gets all traffic once healthy.`;
+      const skipped =
+        note.strategy === "blue-green"
+          ? "there is no blue to keep warm"
+          : `the ${note.strategy} steps are skipped`;
+      return `${head}: ${versionOf(note.releaseId)} gets all traffic once healthy; ${skipped}.`;
+    }
+    case "reuse-warm": {
+      const n = note.instances;
+      const more = note.desired - n;
+      return (
+        `${versionOf(note.releaseId)} is still warm (${plural(n, "healthy instance")} still running): ` +
+        `${n === 1 ? "it is" : "they are"} checked again and take the traffic back` +
+        (more > 0 ? `, with ${more} more started.` : "; nothing new is started.")
+      );
+    }
+  }
 }
 
 /**
@@ -273,7 +392,9 @@ export function describeStep(step: PlanStep, versionOf: (releaseId: string) => s
     case "start-instances":
       return `start ${step.count} instance${step.count === 1 ? "" : "s"} of ${versionOf(step.releaseId)}`;
     case "wait-ready":
-      return `wait until ${versionOf(step.releaseId)} is ready (deadline ${Math.round(step.deadlineMs / 1000)} s)`;
+      return step.warm
+        ? `check that every running instance of ${versionOf(step.releaseId)} is ready (deadline ${Math.round(step.deadlineMs / 1000)} s)`
+        : `wait until ${versionOf(step.releaseId)} is ready (deadline ${Math.round(step.deadlineMs / 1000)} s)`;
     case "set-preview":
       return step.releaseId === null
         ? "close the preview port"

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { IntervalMeasurement } from "../analysis/judge.js";
 import type { AnalysisRun } from "../ledger/types.js";
-import { renderEvent } from "./render.js";
+import { renderEvent, renderHistory, renderPlan, renderRollbackResult } from "./render.js";
+import type { DeployResult, HistoryEntry, RollbackResult } from "./service.js";
 
 describe("renderEvent: analysis intervals", () => {
   const interval: IntervalMeasurement = {
@@ -44,5 +45,122 @@ describe("renderEvent: the end of an analysis step", () => {
 
   it("says ok when it passed", () => {
     expect(done("passed")).toBe("[10/18] analyse v2 against v1 for 4 s … ok (8.1 s)");
+  });
+});
+
+describe("renderPlan: the plan's notes", () => {
+  const result = (previous: string, notes: DeployResult["notes"]): DeployResult => ({
+    environment: "local",
+    release: { id: "r-v2", version: "v2" },
+    previous: { id: previous, version: previous.slice(2) },
+    strategy: "canary",
+    plan: [{ index: 0, step: { type: "hook", hook: "pre-deploy" } }],
+    notes,
+    dryRun: true,
+    outcome: "planned",
+    deployId: null,
+    error: null,
+    recovered: null,
+  });
+
+  it("says below the header that the current release is not running and why the canary steps are skipped", () => {
+    const text = renderPlan(
+      result("r-v1", [
+        {
+          type: "current-not-running",
+          current: "r-v1",
+          releaseId: "r-v2",
+          strategy: "canary",
+          cause: "down",
+        },
+      ]),
+    );
+    expect(text.split("\n")).toEqual([
+      "Plan: canary deploy of v2 (r-v2) to local, replacing v1",
+      "  v1 is recorded as current but is not running (stopped by `shipgate down`): v2 gets all traffic once healthy; the canary steps are skipped.",
+      "   1. run hook pre-deploy (if present)",
+      "",
+    ]);
+  });
+
+  it("does not say a release recorded as current but stopped 'already serves'", () => {
+    const text = renderPlan(
+      result("r-v2", [
+        {
+          type: "current-not-running",
+          current: "r-v2",
+          releaseId: "r-v2",
+          strategy: "canary",
+          cause: "down",
+        },
+      ]),
+    );
+    expect(text).toContain("Plan: canary deploy of v2 (r-v2) to local, which is recorded as current\n");
+    expect(text).not.toContain("already serves");
+  });
+});
+
+describe("renderHistory: the release a deploy replaced", () => {
+  const entry = (kind: string, version: string, previousVersion: string | null): HistoryEntry => ({
+    id: "d1",
+    kind,
+    version,
+    previousVersion,
+    strategy: "canary",
+    status: "succeeded",
+    actor: "ana",
+    reason: null,
+    error: null,
+    startedAt: "2026-11-22T10:00:00.000Z",
+    finishedAt: null,
+  });
+  const line = (e: HistoryEntry) => renderHistory("local", [e]);
+
+  it("says 'from' only when the version changed; a deploy of the same version again is a redeploy", () => {
+    expect(line(entry("deploy", "v2", "v1"))).toContain(" v2 (from v1)  canary");
+    expect(line(entry("deploy", "v1", "v1"))).toContain(" v1 (redeploy)  canary");
+    expect(line(entry("deploy", "v1", null))).toContain(" v1  canary");
+    // rollback --to <current> --schema: only the downs ran.
+    expect(line(entry("rollback", "v1", "v1"))).toContain(" v1  canary");
+    expect(line(entry("rollback", "v1", "v2"))).toContain(" v1 (from v2)  canary");
+  });
+});
+
+describe("renderRollbackResult: --schema", () => {
+  const result = (overrides: Partial<RollbackResult>): RollbackResult => ({
+    environment: "local",
+    release: { id: "r-v1", version: "v1" },
+    previous: { id: "r-v2", version: "v2" },
+    strategy: "rollback",
+    plan: [],
+    dryRun: false,
+    outcome: "succeeded",
+    deployId: "d2",
+    error: null,
+    recovered: null,
+    warm: true,
+    schema: { needed: false, migrations: [] },
+    schemaRequested: true,
+    migrates: false,
+    downs: [],
+    switchMs: 40,
+    ...overrides,
+  });
+
+  it("says an environment that runs no migrations has no schema to roll back", () => {
+    for (const outcome of ["succeeded", "planned", "unchanged"] as const) {
+      const text = renderRollbackResult(result({ outcome }));
+      expect(text, outcome).toContain(
+        "Schema: local runs no migrations (environments.local.databaseUrlEnv is not set), so there is no schema to roll back.",
+      );
+      expect(text, outcome).not.toContain("no schema rollback needed");
+    }
+  });
+
+  it("still says no schema rollback is needed where migrations run, or --schema was not asked for", () => {
+    expect(renderRollbackResult(result({ migrates: true }))).toContain("Schema: no schema rollback needed.");
+    expect(renderRollbackResult(result({ schemaRequested: false }))).toContain(
+      "Schema: no schema rollback needed.",
+    );
   });
 });

@@ -5,7 +5,7 @@
  */
 import { formatValue } from "../analysis/judge.js";
 import type { ExecutorEvent } from "./executor.js";
-import { describeStep, type PlanStep } from "./plan.js";
+import { describeNote, describeStep, type PlanStep } from "./plan.js";
 import type { DeployEvent, DeployResult, HistoryEntry, RollbackResult, StatusResult } from "./service.js";
 
 /** At most this many lines of a failed step's details (an instance's output) are printed. */
@@ -72,13 +72,18 @@ export function renderPlan(result: DeployResult): string {
   const versions = new Map<string, string>([[result.release.id, result.release.version]]);
   if (result.previous) versions.set(result.previous.id, result.previous.version);
   const v = (id: string) => versions.get(id) ?? id;
+  const notes = result.notes ?? [];
+  const stopped = notes.some((n) => n.type === "current-not-running");
   const lines = [
     `Plan: ${result.strategy} deploy of ${result.release.version} (${result.release.id}) to ${result.environment}` +
       (result.previous === null
         ? ", first deploy"
         : result.previous.id === result.release.id
-          ? ", which already serves"
+          ? stopped
+            ? ", which is recorded as current"
+            : ", which already serves"
           : `, replacing ${result.previous.version}`),
+    ...notes.map((note) => `  ${describeNote(note, v)}`),
     ...result.plan.map(
       ({ index, step }) => `  ${String(index + 1).padStart(2)}. ${describeStep(step as PlanStep, v)}`,
     ),
@@ -133,7 +138,12 @@ export function renderRollbackResult(result: RollbackResult): string {
     lines.push(`Rollback of ${env} to ${version} FAILED: ${result.error}`);
     return `${lines.join("\n")}\n`;
   }
-  if (result.schema.needed && result.downs.length > 0) {
+  if (result.schemaRequested && !result.migrates) {
+    // Nothing was looked for: "no schema rollback needed" would suggest a check that found nothing.
+    lines.push(
+      `Schema: ${env} runs no migrations (environments.${env}.databaseUrlEnv is not set), so there is no schema to roll back.`,
+    );
+  } else if (result.schema.needed && result.downs.length > 0) {
     lines.push(
       `Schema: ${result.outcome === "planned" ? "would run" : "ran"} the down migrations of ${result.schema.migrations.join(", ")}:`,
       ...result.downs.map((d) => `  ${d.downPath}\n${d.sql.trim().replace(/^/gm, "    ")}`),
@@ -233,7 +243,14 @@ export function renderHistory(environment: string, entries: HistoryEntry[]): str
   if (entries.length === 0) return `${environment}: no deploys yet.\n`;
   const lines = entries.map((e) => {
     const when = e.startedAt.replace("T", " ").slice(0, 19);
-    const from = e.previousVersion ? ` (from ${e.previousVersion})` : "";
+    // The same version again (e.g. started again after `shipgate down`): "from" itself says nothing.
+    const from = !e.previousVersion
+      ? ""
+      : e.previousVersion !== e.version
+        ? ` (from ${e.previousVersion})`
+        : e.kind === "deploy"
+          ? " (redeploy)"
+          : "";
     const why = e.error ? ` — ${e.error}` : e.reason ? ` — ${e.reason}` : "";
     return `${when}  ${e.kind.padEnd(8)} ${e.version}${from}  ${e.strategy}  ${e.status}  by ${e.actor}  ${e.id}${why}`;
   });

@@ -29,7 +29,16 @@ import {
 import { createDeployTag, deployTagName } from "./git-tag.js";
 import { runHook } from "./hooks.js";
 import { notifyDeploy, outcomeEvent } from "./notify-deploy.js";
-import { type CurrentState, type PlanStep, planDeploy, planRollback, type StrategySpec } from "./plan.js";
+import {
+  type CurrentState,
+  describeNote,
+  explainDeploy,
+  type PlanNote,
+  type PlanStep,
+  planDeploy,
+  planRollback,
+  type StrategySpec,
+} from "./plan.js";
 import { environmentConfig, prepareRelease } from "./release.js";
 import type { DownStep } from "./schema-rollback.js";
 import { loadSecretKey, unsealEnv } from "./secrets.js";
@@ -638,6 +647,8 @@ export interface DeployResult {
   previous: { id: string; version: string } | null;
   strategy: string;
   plan: { index: number; step: PlanStep }[];
+  /** Why the plan is not what the strategy alone would do (e.g. the current release is not running). */
+  notes?: PlanNote[];
   dryRun: boolean;
   /** unchanged: the release already serves; planned: dry run; awaiting_approval: nothing ran yet. */
   outcome: RunResult["outcome"] | "unchanged" | "planned" | "awaiting_approval";
@@ -664,7 +675,17 @@ async function currentState(ctx: DeployContext, instances: InstanceInfo[]): Prom
   const others = [...new Set(instances.filter((i) => i.state !== "stopped").map((i) => i.releaseId))].filter(
     (id) => id !== current,
   );
-  return { releaseId: current, instances: current ? liveOf(current).length : 0, others };
+  const warm = Object.fromEntries(
+    others.map((id) => [id, instances.filter((i) => i.releaseId === id && i.state === "healthy").length]),
+  );
+  return {
+    releaseId: current,
+    instances: current ? liveOf(current).length : 0,
+    others,
+    warm,
+    // `shipgate down` empties the recorded traffic and keeps the current release.
+    downed: current !== null && (state?.traffic.length ?? 0) === 0,
+  };
 }
 
 /** A deploy or rollback as the ledger records it when it starts: by this actor, now, at step 0. */
@@ -730,13 +751,15 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
   if (current.releaseId === release.id && current.instances > 0) {
     return { ...base, plan: [], outcome: "unchanged", deployId: null };
   }
-  const plan = planDeploy(
-    current,
-    { id: release.id, instances: instanceCount(ctx) },
-    strategySpec(ctx, strategy),
-  );
+  const planned = { id: release.id, instances: instanceCount(ctx) };
+  const spec = strategySpec(ctx, strategy);
+  const plan = planDeploy(current, planned, spec);
+  const notes = explainDeploy(current, planned, spec);
   const numbered = plan.map((step, index) => ({ index, step }));
-  if (options.dryRun) return { ...base, plan: numbered, outcome: "planned", deployId: null };
+  if (options.dryRun) return { ...base, plan: numbered, notes, outcome: "planned", deployId: null };
+  for (const note of notes) {
+    ctx.options.onEvent?.({ type: "info", message: describeNote(note, (id) => ctx.versions.get(id) ?? id) });
+  }
 
   await ctx.ledger.saveRelease(release);
   const id = options.deployId ?? newDeployId(ctx.now());
@@ -759,7 +782,7 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
     const waiting = record("awaiting_approval", state?.traffic ?? []);
     await ctx.ledger.createDeploy(waiting);
     await announce(ctx, waiting, releases, "approval-requested");
-    return { ...base, plan: numbered, outcome: "awaiting_approval", deployId: id };
+    return { ...base, plan: numbered, notes, outcome: "awaiting_approval", deployId: id };
   }
   const lock = await takeLock(ctx, id, options.lockWaitMs ?? 0);
   let paused = false;
@@ -770,7 +793,14 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
     const result = await runPlan(ports(ctx, lock, releases), id);
     paused = result.outcome === "paused";
     await announce(ctx, result.deploy, releases, "outcome");
-    return { ...base, plan: numbered, outcome: result.outcome, deployId: id, error: result.deploy.error };
+    return {
+      ...base,
+      plan: numbered,
+      notes,
+      outcome: result.outcome,
+      deployId: id,
+      error: result.deploy.error,
+    };
   } finally {
     await lock.release(paused);
   }
@@ -1135,6 +1165,10 @@ export interface RollbackResult extends DeployResult {
    * rollback --schema undid, that the target release does not ship.
    */
   schema: { needed: boolean; migrations: string[] };
+  /** --schema was asked for. */
+  schemaRequested: boolean;
+  /** The environment runs migrations (databaseUrlEnv): without, no deploy applied any to roll back. */
+  migrates: boolean;
   /** The down migrations run (--schema), with their SQL, shown before they run. */
   downs: DownStep[];
   /** Milliseconds from the start of the rollback until traffic was on the target release. */
@@ -1196,6 +1230,10 @@ async function planDowns(
 
 export async function rollback(ctx: DeployContext, options: RollbackOptions): Promise<RollbackResult> {
   const t0 = ctx.now().getTime();
+  const schemaFacts = {
+    schemaRequested: options.schema === true,
+    migrates: ctx.envConfig.databaseUrlEnv !== undefined,
+  };
   const recovered = options.dryRun ? null : await recoverInterrupted(ctx, "rollback");
   if (!options.dryRun) await reapWarm(ctx);
   let active = await ctx.ledger.activeDeploy(ctx.environment);
@@ -1222,6 +1260,7 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
       recovered: recovered?.id ?? null,
       warm: true,
       schema: { needed: false, migrations: [] },
+      ...schemaFacts,
       downs: [],
       switchMs: ctx.now().getTime() - t0,
     };
@@ -1233,7 +1272,7 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
   releases.set(target.id, target);
   ctx.versions.set(target.id, target.version);
   const current = currentId ? (releases.get(currentId) ?? null) : null;
-  const applied = ctx.envConfig.databaseUrlEnv
+  const applied = schemaFacts.migrates
     ? await (await import("./schema-rollback.js")).appliedMigrations(ctx.ledger, ctx.environment)
     : new Map<string, string>();
   const schema = schemaDifference(applied, target);
@@ -1253,6 +1292,7 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
       recovered: recovered?.id ?? null,
       warm: false,
       schema,
+      ...schemaFacts,
       downs: [],
       switchMs: null,
     };
@@ -1282,6 +1322,7 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
     recovered: recovered?.id ?? null,
     warm,
     schema,
+    ...schemaFacts,
     downs,
   };
   if (options.dryRun) return { ...base, outcome: "planned", deployId: null, error: null, switchMs: null };

@@ -11,6 +11,7 @@ import { usePostgres } from "../../test/support/postgres.js";
 import { runMigrationsLint } from "../cli/commands/migrations-lint.js";
 import { type SmokeTest, smokeTestSchema } from "../config/deploy-schema.js";
 import { loadConfig } from "../config/load.js";
+import { createReverseProxy, defaultSticky } from "../proxy/index.js";
 import { removeStoredArtifact, storeArtifact } from "./artifact.js";
 import { evaluateJsonPath, parseJsonPath, runSmokeTests } from "./smoke.js";
 
@@ -95,6 +96,39 @@ async function one(test: Record<string, unknown>, url = baseUrl) {
 }
 
 describe("runSmokeTests (HTTP)", () => {
+  it("is not counted as the release's traffic when it runs through the local proxy's preview port", async () => {
+    const port = Number(new URL(baseUrl).port);
+    const proxy = createReverseProxy({
+      table: {
+        version: 1,
+        upstreams: [{ instanceId: "r-new/a", releaseId: "r-new", host: "127.0.0.1", port }],
+        traffic: [],
+        preview: "r-new",
+        sticky: defaultSticky,
+      },
+    });
+    try {
+      const preview = `http://127.0.0.1:${await proxy.listen("preview", "127.0.0.1", 0)}`;
+      const results = await runSmokeTests({
+        baseUrl: preview,
+        tests: [
+          smoke({ path: "/version" }),
+          smoke({
+            path: "/echo",
+            headers: { "x-smoke": "mine" },
+            json: { path: "$.header", equals: "mine" },
+          }),
+        ],
+        cwd: repoRoot,
+      });
+      expect(results.map((r) => r.ok)).toEqual([true, true]);
+      // The release's metrics (canary analysis, watch, status, route groups) never saw them.
+      expect(proxy.stats().releases["r-new"]).toBeUndefined();
+    } finally {
+      await proxy.close(0);
+    }
+  });
+
   it("passes a test whose status matches, named METHOD path by default", async () => {
     const result = await one({ path: "/version" });
     expect(result).toMatchObject({ name: "GET /version", ok: true, status: 200 });
@@ -426,6 +460,10 @@ describe("examples/demo", () => {
     ]);
     expect(local?.analysis).toMatchObject({ enabled: true, interval: 2000, minRequests: 20 });
     expect(local?.watch).toMatchObject({ duration: 6000, errorRate: { max: 0.05, for: 4000 } });
+    // Every trigger can hold within the 6-s watch (the p99 default, 5 min, never could).
+    expect(local?.watch).toMatchObject({ p99: { ratio: 2, floor: 50, for: 4000 } });
+    expect(local?.watch.errorRate.for).toBeLessThanOrEqual(local?.watch.duration ?? 0);
+    expect(local?.watch.p99.for).toBeLessThanOrEqual(local?.watch.duration ?? 0);
     expect(local?.smoke.map((s) => s.path)).toEqual(["/version", "/health/ready"]);
   });
 

@@ -3,10 +3,13 @@
  * latency), run against a release's URL before it gets traffic and again after, plus the optional
  * `smokeCommand` (e.g. a Playwright suite) run with SHIPGATE_TARGET_URL. Results are data; every
  * problem says what was expected and what came back, bodies cut to ~200 characters, never an env
- * value.
+ * value. Each HTTP test carries the proxy's smoke header, so the local target's proxy does not count
+ * it as the release's traffic on the preview port.
  */
 import type { Agent } from "undici";
 import type { SmokeTest } from "../config/deploy-schema.js";
+// The header's own module, not proxy/index.js: that loads undici, which this module loads lazily.
+import { smokeRequestHeader } from "../proxy/smoke-request.js";
 import { redactText, streamCommand } from "./artifact.js";
 
 export interface SmokeResult {
@@ -171,7 +174,7 @@ async function runHttpTest(
   try {
     const response = await request(joinUrl(options.baseUrl, test.path), {
       method: test.method,
-      headers: test.headers,
+      headers: { ...test.headers, [smokeRequestHeader]: "1" },
       ...(test.body !== undefined ? { body: test.body } : {}),
       dispatcher,
       signal,

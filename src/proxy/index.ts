@@ -22,6 +22,7 @@ export {
   type RoutingTable,
   type Upstream,
 } from "./routing-table.js";
+export { smokeRequestHeader } from "./smoke-request.js";
 export {
   emptyReleaseMetrics,
   emptyTraffic,

@@ -5,6 +5,7 @@ import { WebSocket } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { createReverseProxy, type ReverseProxy } from "./reverse-proxy.js";
 import { defaultSticky, type RoutingTable, type Upstream } from "./routing-table.js";
+import { smokeRequestHeader } from "./smoke-request.js";
 
 interface App {
   server: http.Server;
@@ -409,5 +410,53 @@ describe("createReverseProxy", () => {
     });
     expect((await request(url)).body).toBe("blue");
     expect((await request(preview)).body).toBe("green");
+  });
+
+  it("serves shipgate's smoke tests on the preview port without counting them as the release's traffic", async () => {
+    const seen: (string | undefined)[] = [];
+    const green = await app("green", (req) => {
+      seen.push(req.headers[smokeRequestHeader] as string | undefined);
+      return false;
+    });
+    const { proxy, url, preview } = await proxyFor({
+      upstreams: [upstream(green, "r-green")],
+      traffic: [{ releaseId: "r-green", weight: 100 }],
+      preview: "r-green",
+    });
+    const smoke = { [smokeRequestHeader]: "1" };
+    for (const path of ["/version", "/health/ready"]) {
+      const answer = await request(`${preview}${path}`, { headers: smoke });
+      expect([answer.status, answer.body]).toEqual([200, "green"]);
+    }
+    // Served, and the application sees the header too.
+    expect(seen).toEqual(["1", "1"]);
+    expect(proxy.stats().releases["r-green"]).toBeUndefined();
+    expect(proxy.stats().inFlight).toEqual({});
+
+    // Other preview requests count, and so does every public request: any client can send a header,
+    // and it must not take users' requests out of the figures the canary analysis judges.
+    await request(`${preview}/version`);
+    await request(`${url}/version`, { headers: smoke });
+    await request(`${url}/items`);
+    const metrics = proxy.stats().releases["r-green"];
+    expect(metrics?.requests).toBe(3);
+    expect(metrics?.status["2xx"]).toBe(3);
+    expect(Object.keys(metrics?.groups ?? {}).sort()).toEqual(["/items", "/version"]);
+    expect(metrics?.groups["/version"]?.requests).toBe(2);
+    expect(metrics?.groups["/health"]).toBeUndefined();
+  });
+
+  it("does not count a smoke test's upstream error on the preview port", async () => {
+    const { proxy, preview } = await proxyFor({
+      upstreams: [{ instanceId: "r-gone/a", releaseId: "r-gone", host: "127.0.0.1", port: 1 }],
+      traffic: [],
+      preview: "r-gone",
+    });
+    expect((await request(`${preview}/version`, { headers: { [smokeRequestHeader]: "1" } })).status).toBe(
+      502,
+    );
+    expect(proxy.stats().releases["r-gone"]).toBeUndefined();
+    expect((await request(`${preview}/version`)).status).toBe(502);
+    expect(proxy.stats().releases["r-gone"]).toMatchObject({ requests: 1, upstreamErrors: 1, retries: 1 });
   });
 });

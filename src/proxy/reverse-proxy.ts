@@ -4,7 +4,8 @@
  * a release's instances), streams bodies both ways with backpressure, passes WebSocket upgrades
  * through, sets X-Forwarded-*, retries an idempotent bodiless request once on another instance when
  * the upstream connection fails before any response byte, and counts in-flight requests per instance
- * (drain waits for them) and outcomes per release (a canary signal).
+ * (drain waits for them) and outcomes per release (a canary signal). shipgate's own smoke tests
+ * (the smokeRequestHeader) on the preview port are served but not counted as the release's traffic.
  */
 import http from "node:http";
 import net from "node:net";
@@ -23,6 +24,7 @@ import {
   type RoutingTable,
   type Upstream,
 } from "./routing-table.js";
+import { smokeRequestHeader } from "./smoke-request.js";
 import {
   emptyReleaseMetrics,
   emptyTraffic,
@@ -119,6 +121,8 @@ interface RequestHead {
   headers: string[];
   /** The request has a body (Content-Length other than 0, or Transfer-Encoding). */
   hasBody: boolean;
+  /** It carries the smokeRequestHeader (forwarded as it is; the listener decides what it means). */
+  smoke: boolean;
 }
 
 /** Duplicate header lines joined the way node joins them in `req.headers` (", " for these). */
@@ -145,6 +149,7 @@ function requestHead(req: http.IncomingMessage, keepUpgrade: boolean): RequestHe
   let connection: string | undefined;
   let contentLength: string | undefined;
   let transferEncoding: string | undefined;
+  let smoke = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
@@ -175,6 +180,9 @@ function requestHead(req: http.IncomingMessage, keepUpgrade: boolean): RequestHe
       case "upgrade":
         if (!keepUpgrade) continue;
         break;
+      case smokeRequestHeader:
+        smoke = true;
+        break;
       default:
         if (hopByHop.has(lower)) continue;
     }
@@ -194,6 +202,7 @@ function requestHead(req: http.IncomingMessage, keepUpgrade: boolean): RequestHe
   return {
     headers,
     hasBody: (contentLength !== undefined && contentLength !== "0") || transferEncoding !== undefined,
+    smoke,
   };
 }
 
@@ -281,6 +290,15 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
     return g;
   }
 
+  /**
+   * Whether a request counts as the release's traffic: not shipgate's own smoke tests, recognised on
+   * the preview port only. The public port serves anyone, and a client's header must not take real
+   * requests out of the figures the canary analysis and the watch judge.
+   */
+  function counted(mode: ProxyMode, head: RequestHead): boolean {
+    return !(head.smoke && mode === "preview");
+  }
+
   /** Counts a request routed to a release (and its group). */
   function countRequest(releaseId: string, group: string): void {
     const m = metricsFor(releaseId);
@@ -363,10 +381,17 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
       private readonly body: http.IncomingMessage | null,
       private readonly setCookie: string | null,
       private attempt: number,
+      /** False for shipgate's smoke tests on the preview port: served, but not the release's traffic. */
+      private readonly counted: boolean,
     ) {
       enter(upstream.instanceId);
       this.group = groupOf(req.url ?? "/");
-      countRequest(upstream.releaseId, this.group);
+      if (counted) countRequest(upstream.releaseId, this.group);
+    }
+
+    /** The metrics this request is recorded in: its upstream's release, or none when not counted. */
+    private metrics(): ReleaseMetrics | null {
+      return this.counted ? metricsFor(this.upstream.releaseId) : null;
     }
 
     dispatch(): void {
@@ -475,7 +500,8 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
         idempotent.has(this.req.method ?? "")
       ) {
         const next = alternative(this.mode, this.upstream);
-        metricsFor(this.upstream.releaseId).retries++;
+        const retried = this.metrics();
+        if (retried !== null) retried.retries++;
         leave(this.upstream.instanceId);
         this.upstream = next;
         this.attempt = 1;
@@ -494,9 +520,11 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
         return;
       }
       const timeout = code === "UND_ERR_HEADERS_TIMEOUT";
-      const m = metricsFor(this.upstream.releaseId);
-      m.upstreamErrors++;
-      groupMetrics(m, this.group).upstreamErrors++;
+      const m = this.metrics();
+      if (m !== null) {
+        m.upstreamErrors++;
+        groupMetrics(m, this.group).upstreamErrors++;
+      }
       sendError(
         this.res,
         timeout ? 504 : 502,
@@ -516,8 +544,10 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
       this.done = true;
       if (this.onDrain !== null) this.res.off("drain", this.onDrain);
       leave(this.upstream.instanceId);
-      const m = metricsFor(this.upstream.releaseId);
-      recordResponse(m, status, performance.now() - this.startedAt, groupMetrics(m, this.group));
+      const m = this.metrics();
+      if (m !== null) {
+        recordResponse(m, status, performance.now() - this.startedAt, groupMetrics(m, this.group));
+      }
     }
   }
 
@@ -548,6 +578,7 @@ export function createReverseProxy(options: ReverseProxyOptions = {}): ReversePr
       head.hasBody ? req : null,
       chosen.setCookie,
       0,
+      counted(mode, head),
     );
     (res as ExchangeResponse)[exchangeOf] = exchange;
     res.on("close", onResponseClose);

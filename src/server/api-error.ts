@@ -7,10 +7,10 @@
  *
  * A hint in an HTTP answer names what to do over the API (the method and path, or the field to
  * change), never a CLI command. The domain errors a route lets through (the flag service, API
- * tokens, the auth layer) carry the CLI's hints ("Run `shipgate flags list`"): a route declares
- * its own for them by error code (`config.apiHints`, authApiHints for the auth layer's refusals),
- * which replaces such a hint in every error reply of that route. A hint that names no CLI command
- * is sent as it is.
+ * tokens) carry the CLI's hints ("Run `shipgate flags list`"): a route declares its own for them
+ * by error code (`config.apiHints`), which replaces such a hint in every error reply of that route.
+ * A hint that names no CLI command is sent as it is: the auth layer's refusals (401, 403, 429) are
+ * written for HTTP callers in the first place (authApiHints), so they need no route's help.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, isShipgateError } from "../core/errors.js";
@@ -37,8 +37,10 @@ export function namesCliCommand(hint: string): boolean {
 }
 
 /**
- * The API's hints for the auth layer's refusals, for routes to spread into their apiHints (the auth
- * layer's own hints name `shipgate tokens …`): what a caller without a fitting token does.
+ * The auth layer's hints (auth/auth-plugin.ts, token-auth.ts): what a caller of the HTTP API without
+ * a fitting token does. They name API requests and the dashboard, never a CLI command, so every
+ * route sends them as they are, whether or not it declares apiHints. Routes may still spread them
+ * into their apiHints.
  */
 export const authApiHints = {
   UNAUTHORIZED:

@@ -2,7 +2,8 @@
  * Bearer-token authentication: `Authorization: Bearer <token>` → hex SHA-256 → the ledger's token
  * record, which must exist, not be revoked, and carry the scope the route needs. Checked on every
  * request (a revoked token stops working at once). Failures answer 401 with one message for
- * unknown, revoked and out-of-scope tokens alike, and never echo the token.
+ * unknown, revoked and out-of-scope tokens alike, and never echo the token. Their hints name API
+ * requests, not CLI commands: the caller is an app or SDK speaking HTTP.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiTokenRecord } from "../flags/types.js";
@@ -63,7 +64,7 @@ export function requireApiToken(
     reply.header("www-authenticate", 'Bearer realm="shipgate"');
     return check.state === "missing"
       ? sendApiError(reply, 401, "UNAUTHORIZED", "an API token is required", {
-          hint: "Send `Authorization: Bearer <token>`; create one with `shipgate tokens create --environment <env> --name <app>`.",
+          hint: 'Send `Authorization: Bearer <token>` with an SDK token for the environment; an admin creates one with POST /api/tokens {"scope": "sdk", "name": "<app>", "environment": "<env>"}.',
         })
       : sendApiError(
           reply,
@@ -71,7 +72,7 @@ export function requireApiToken(
           "UNAUTHORIZED",
           "the API token is unknown, revoked or not valid for this API",
           {
-            hint: "Check the token your app is configured with; `shipgate tokens list` shows the tokens and whether they are revoked.",
+            hint: "Check the SDK token your app is configured with (an SDK token, for this environment, not revoked); an admin lists the tokens and whether they are revoked with GET /api/tokens.",
           },
         );
   });

@@ -178,7 +178,8 @@ describe("bearer tokens", () => {
     expect(none.headers["www-authenticate"]).toContain("Bearer");
     expect(none.json().error).toMatchObject({
       code: "UNAUTHORIZED",
-      hint: expect.stringContaining("shipgate tokens create --role viewer"),
+      // An HTTP caller's hint: the API request that makes a token (auth-hints.test.ts walks every route).
+      hint: expect.stringContaining("an admin creates one with POST /api/tokens"),
     });
     const unknown = await h.request({ url: "/read", headers: bearer("sg_api_nope") });
     expect(unknown.statusCode).toBe(401);

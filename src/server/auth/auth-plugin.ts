@@ -16,7 +16,7 @@ import { z } from "zod";
 import { ShipgateError } from "../../core/errors.js";
 import type { ApiTokenRecord } from "../../flags/types.js";
 import type { LedgerStore } from "../../ledger/types.js";
-import { apiError, sendApiError } from "../api-error.js";
+import { apiError, authApiHints, sendApiError } from "../api-error.js";
 import { allEnvironments, hashApiToken } from "../api-token.js";
 import { bearerToken } from "../token-auth.js";
 import { createFailureLimiter, type FailureLimiter } from "./failure-limiter.js";
@@ -75,8 +75,14 @@ export interface AuthState {
 const defaultSessionTtlMs = 8 * 3_600_000;
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
-const unauthorizedHint =
-  "Send `Authorization: Bearer <token>` with a token from `shipgate tokens create --role viewer --name <you>`, or log in on the dashboard.";
+// The auth layer answers HTTP callers (scripts, the CLI's remote client, the dashboard): its hints
+// name API requests and the dashboard, never a CLI command (api-error.ts), on every route.
+const unauthorizedHint = authApiHints.UNAUTHORIZED;
+
+/** The body of POST /api/tokens creating a role token, for hints. */
+function tokenRequest(role: string, name: string, environment?: string): string {
+  return `{"role": "${role}", "name": "${name}"${environment === undefined ? "" : `, "environment": "${environment}"`}}`;
+}
 
 const loginBodySchema = z.object({ token: z.string().min(1).max(512) }).strict();
 
@@ -117,7 +123,7 @@ export function permissionError(
       "FORBIDDEN",
       `the token "${principal.name}" may act on ${principal.environment ?? "every environment"} only, not on ${environment}`,
       {
-        hint: `Use a token for ${environment}, or one for every environment (\`shipgate tokens create --role ${principal.role} --name <you>\` without --environment).`,
+        hint: `Use a token for ${environment}, or one for every environment: an admin creates one with POST /api/tokens ${tokenRequest(principal.role, "<you>")} (without "environment" it covers every environment).`,
       },
     );
   }
@@ -127,7 +133,7 @@ export function permissionError(
     "FORBIDDEN",
     `this needs the ${needed} role${environment !== undefined && needed !== minimumRole(permission) ? ` in ${environment}` : ""}; the token "${principal.name}" has ${principal.role}`,
     {
-      hint: `Ask an admin for a token with that role: \`shipgate tokens create --role ${needed} --name ${principal.name}${environment !== undefined ? ` --environment ${environment}` : ""}\`.`,
+      hint: `Use a token with that role (or log in on the dashboard with one): an admin creates one with POST /api/tokens ${tokenRequest(needed, principal.name, environment)}.`,
     },
   );
 }
@@ -296,7 +302,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     reply.code(429).header("retry-after", String(verdict.retryAfterSeconds));
     return JSON.stringify(
       apiError("RATE_LIMITED", "too many failed authentications from this address", {
-        hint: `Wait ${verdict.retryAfterSeconds} s, then retry with a valid token (\`shipgate tokens list\` shows which are revoked).`,
+        hint: `Wait ${verdict.retryAfterSeconds} s, then retry with a valid token (an admin sees which are revoked with GET /api/tokens).`,
       }),
     );
   });
@@ -306,7 +312,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     const body = loginBodySchema.safeParse(request.body);
     if (!body.success) {
       throw new ShipgateError("USAGE", 'the login body must be {"token": "sg_api_…"}', {
-        hint: "Log in with a role token from `shipgate tokens create --role viewer --name <you>`.",
+        hint: 'Send {"token": "<role token>"}; an admin creates a role token with POST /api/tokens {"role": "viewer", "name": "<you>"}.',
       });
     }
     const record = await ledger.findApiTokenByHash(hashApiToken(body.data.token));
@@ -318,7 +324,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
         "UNAUTHORIZED",
         "the token is unknown, revoked or not a team-server token",
         {
-          hint: "Log in with a role token (sg_api_…) from `shipgate tokens create --role viewer --name <you>`; SDK tokens cannot log in.",
+          hint: 'Log in with a role token (sg_api_…) that is not revoked; an admin creates one with POST /api/tokens {"role": "viewer", "name": "<you>"}. SDK tokens cannot log in.',
         },
       );
     }
