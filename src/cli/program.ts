@@ -320,6 +320,13 @@ prints on import is ignored. Secrets are written empty; descriptions become comm
 Exit codes: 0 written or up to date, 1 --check found it stale, 2 usage or config error.`,
     )
     .action(async (opts: { schema?: string; output?: string; check?: boolean; stdout?: boolean }) => {
+      if (opts.check && opts.stdout) {
+        // --stdout prints and succeeds, so with both a stale file would pass a CI check unnoticed.
+        const { ShipgateError } = await import("../core/errors.js");
+        throw new ShipgateError("USAGE", "--check and --stdout are exclusive", {
+          hint: "Use --check in CI to fail on a stale example file, or --stdout to print the generated text.",
+        });
+      }
       const { runEnvExample } = await import("./commands/env-example.js");
       const global = program.opts<{ config?: string }>();
       const { outcome, text } = await runEnvExample({

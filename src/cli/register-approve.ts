@@ -5,7 +5,7 @@
  * `promote`). With `--server` they call the team server and follow the deploy it starts.
  */
 import type { Command } from "commander";
-import { ExitCode, ShipgateError } from "../core/errors.js";
+import { ExitCode, isShipgateError, ShipgateError } from "../core/errors.js";
 import type { ApprovalResult } from "../deploy/service.js";
 import { prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
@@ -53,9 +53,23 @@ export function renderApproval(
   };
 }
 
+/** A --deploy id that names no deploy of the environment (the local command's error). */
+function noDeployIn(deployId: string, environment: string): ShipgateError {
+  return new ShipgateError("NOT_FOUND", `there is no deploy ${deployId} in ${environment}`, {
+    hint: `See the environment's deploys with \`shipgate history ${environment}\`.`,
+  });
+}
+
 /** The deploy a remote decision is about: --deploy, else the environment's deploy awaiting approval. */
 async function awaitingDeploy(client: RemoteClient, environment: string, given?: string): Promise<string> {
-  if (given) return given;
+  if (given) {
+    // The server decides on a deploy by id alone: check it is in the environment named, as the local command does.
+    const detail = await client.deployDetail(given).catch((error: unknown) => {
+      throw isShipgateError(error) && error.code === "NOT_FOUND" ? noDeployIn(given, environment) : error;
+    });
+    if (detail.deploy.environment !== environment) throw noDeployIn(given, environment);
+    return given;
+  }
   const inProgress = (await client.status(environment)).inProgress;
   if (inProgress?.status !== "awaiting_approval") {
     throw new ShipgateError(

@@ -21,7 +21,9 @@ function wholeNumber(value: string, option: string, min: number, max: number, ex
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new ShipgateError(
       "USAGE",
-      `${option} expects a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? "any" : max}, got "${value}"`,
+      max === Number.MAX_SAFE_INTEGER
+        ? `${option} expects a whole number (${min} or more), got "${value}"`
+        : `${option} expects a whole number from ${min} to ${max}, got "${value}"`,
       { hint: `Example: ${example}` },
     );
   }
@@ -77,7 +79,7 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
   const audit = program
     .command("audit")
     .description(
-      "The audit log: every flag change, approval and token change with who, when, from where, and before/after; hash-chained.",
+      "The audit log: every deploy and its outcome, promotion, abort, rollback, approval, flag change and token change with who, when, from where, and before/after; hash-chained.",
     )
     .addHelpText(
       "after",

@@ -1,9 +1,10 @@
 /**
  * The release commands through runCli on an environment without a target (shipgate init's
  * flags-only setup): the reads (status, history, lock status) answer from the ledger and exit 0;
- * the changes (deploy, rollback, promote, abort) are refused with CONFIG_INVALID and its hint.
+ * the changes (deploy, rollback, promote, abort) are refused with CONFIG_INVALID and its hint. And
+ * `abort` of a deploy request awaiting approval, on a command target.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -81,5 +82,35 @@ describe("an environment without a target", () => {
     expect(await runCli(argv, out)).toBe(ExitCode.usage);
     expect(out.stderr.text).toContain('environment "production" has no target');
     expect(out.stderr.text).toContain("Add environments.production.target to shipgate.yaml");
+  });
+});
+
+describe("abort of a deploy awaiting approval", () => {
+  it("says the request was cancelled and nothing ran, not that traffic went back", async () => {
+    writeFileSync(
+      join(dir, "shipgate.yaml"),
+      [
+        "release:",
+        '  artifact: "versions/{version}"',
+        "  start: ./run.sh",
+        "environments:",
+        "  production:",
+        "    url: http://127.0.0.1:9",
+        "    approval: { required: 1 }",
+        "    tag: { enabled: false }",
+        "    target: { type: command, deploy: 'true', switch: 'true', rollback: 'true' }",
+        "",
+      ].join("\n"),
+    );
+    mkdirSync(join(dir, "versions/v1"), { recursive: true });
+    writeFileSync(join(dir, "versions/v1/run.sh"), "#!/bin/sh\n");
+    const requested = io();
+    await runCli(["deploy", "production", "--version", "v1"], requested);
+    expect(requested.stdout.text + requested.stderr.text).toContain("approval");
+    const out = io();
+    expect(await runCli(["abort", "production"], out)).toBe(ExitCode.ok);
+    expect(out.stdout.text).toMatch(
+      /^Cancelled deploy \S+ to production before approval; nothing ran, traffic is unchanged\.\n$/,
+    );
   });
 });

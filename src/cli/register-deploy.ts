@@ -402,7 +402,10 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
           );
           return;
         }
-        const service = await import("../deploy/service.js");
+        const [service, { cancelledBeforeApproval }] = await Promise.all([
+          import("../deploy/service.js"),
+          import("./remote-follow.js"),
+        ]);
         const ctx = await open(environment);
         try {
           const result =
@@ -412,7 +415,9 @@ Exit codes: 0 rolled back (or nothing to do, or waiting for approval), 1 LOCKED 
             const text: Record<string, string> = {
               succeeded: `Promoted: deploy ${result.deployId} completed.`,
               paused: `Promoted to the next pause; run \`shipgate promote ${environment}\` again to continue.`,
-              aborted: `Aborted deploy ${result.deployId}; traffic is back on the previous release.`,
+              aborted: cancelledBeforeApproval(result.error)
+                ? `Cancelled deploy ${result.deployId} to ${environment} before approval; nothing ran, traffic is unchanged.`
+                : `Aborted deploy ${result.deployId}; traffic is back on the previous release.`,
               rolled_back: `Deploy ${result.deployId} failed and was rolled back: ${result.error}`,
               failed: `Deploy ${result.deployId} failed and the previous release could not be restored: ${result.error}`,
             };

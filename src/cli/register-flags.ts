@@ -67,11 +67,30 @@ function renderChange(result: FlagChangeResult): string {
       ? `created ${d.key} (${d.type}, owner ${d.owner}${d.removalDate ? `, remove by ${d.removalDate}` : ""}); it is off everywhere until enabled\n`
       : `archived ${d.key}: off everywhere, read-only; remove it from code\n`;
   }
-  const line = describeState({
-    environment: result.environment,
-    state: result.after as FlagEnvironmentState,
-  });
-  return `${result.key} ${line}${result.changed ? "" : " (unchanged)"}\n`;
+  const state = result.after as FlagEnvironmentState;
+  const line = describeState({ environment: result.environment, state });
+  const note = stateNote(result.key, result.action, state);
+  return `${result.key} ${line}${result.changed ? "" : " (unchanged)"}\n${note ? `  ${note}\n` : ""}`;
+}
+
+/**
+ * What a change leaves unsaid: an enabled flag at 0% without rules reaches nobody, and a rollout,
+ * rules or variants on a disabled flag take effect only once it is enabled. Null when the line says it all.
+ */
+export function stateNote(
+  key: string,
+  action: FlagChangeResult["action"],
+  state: FlagEnvironmentState,
+): string | null {
+  if (state.killed) return null; // "KILLED" on the line says it: nobody gets it until unkill
+  const env = state.environment;
+  if (state.enabled && state.rollout === 0 && state.rules.length === 0 && action !== "disable") {
+    return `nobody gets it yet (rollout 0%): shipgate flags rollout ${key} <pct> --environment ${env}`;
+  }
+  if (!state.enabled && (action === "rollout" || action === "update")) {
+    return `it takes effect once enabled: shipgate flags enable ${key} --environment ${env}`;
+  }
+  return null;
 }
 
 function parseJsonOption(text: string, what: string, example: string): unknown {
@@ -206,7 +225,7 @@ Examples:
   shipgate flags create search-v2 --owner alice --type experiment --removal-date 2027-03-01
 
 Release flags need a removal date; kill-switch, ops and permission flags may live without one.
-Exit codes: 0 created, 2 invalid input or the key exists.`,
+Exit codes: 0 created, 1 the key exists (keys are never reused), 2 invalid input.`,
     )
     .action(
       async (

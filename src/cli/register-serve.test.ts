@@ -103,3 +103,42 @@ describe("shipgate tokens", () => {
     expect(unknown.stderr).toContain("shipgate tokens list");
   });
 });
+
+describe("shipgate serve", () => {
+  it("says a --host that does not resolve is a usage error naming the host (not a crash)", async () => {
+    const result = await run(["serve", "--host", "no-such-host.invalid", "--port", "0"]);
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain('"no-such-host.invalid" does not resolve');
+    expect(result.stderr).toContain("--host 127.0.0.1");
+    expect(result.stderr).not.toContain("this is a bug");
+  });
+
+  it("warns when it found no shipgate.yaml (started outside the project), and stops on SIGTERM with exit 0", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "shipgate-serve-"));
+    try {
+      const io = { stdout: outputSink(), stderr: outputSink(), env: { NO_COLOR: "1" }, cwd: empty };
+      const running = runCli(["serve", "--port", "0"], io);
+      for (let i = 0; i < 200 && !io.stdout.text.includes("listening"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(io.stdout.text).toContain("listening on http://127.0.0.1:");
+      process.emit("SIGTERM"); // the listeners serve added, without a real signal
+      expect(await running).toBe(ExitCode.ok);
+      expect(io.stderr.text).toContain(`no shipgate.yaml in ${empty} or above`);
+      expect(io.stderr.text).toContain("--config <file>");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("does not warn about the config in a project", async () => {
+    const io = { stdout: outputSink(), stderr: outputSink(), env: { NO_COLOR: "1" }, cwd: dir };
+    const running = runCli(["serve", "--port", "0"], io);
+    for (let i = 0; i < 200 && !io.stdout.text.includes("listening"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    process.emit("SIGTERM");
+    expect(await running).toBe(ExitCode.ok);
+    expect(io.stderr.text).not.toContain("shipgate.yaml");
+  });
+});

@@ -44,6 +44,15 @@ function listenError(error: unknown, host: string, port: number): unknown {
       hint: "Stop the other process, or pick another port: shipgate serve --port <n> (or server.port in shipgate.yaml).",
     });
   }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    return new ShipgateError(
+      "USAGE",
+      `cannot listen on ${host}:${port}: "${host}" does not resolve to an address`,
+      {
+        hint: "Pass an address of this machine, e.g. shipgate serve --host 127.0.0.1 (or 0.0.0.0 for every interface), or fix server.host in shipgate.yaml.",
+      },
+    );
+  }
   if (code === "EACCES" || code === "EADDRNOTAVAIL") {
     return new ShipgateError("USAGE", `cannot listen on ${host}:${port} (${code})`, {
       hint: "Use an address of this machine and a port above 1023: shipgate serve --host 127.0.0.1 --port 4900.",
@@ -124,7 +133,6 @@ Exit codes: 0 stopped by a signal, 2 usage or config error (e.g. the port is in 
       const { loaded, ledger, url } = await openProjectLedger();
       const host = opts.host ?? loaded.config.server.host;
       const listenPort = port ?? loaded.config.server.port;
-      const stopped = nextStopSignal();
       let app: Awaited<ReturnType<typeof createServer>> | undefined;
       try {
         app = await createServer({
@@ -145,11 +153,18 @@ Exit codes: 0 stopped by a signal, 2 usage or config error (e.g. the port is in 
         await ledger.close();
         throw error;
       }
+      const stopped = nextStopSignal();
       const address = app.server.address() as AddressInfo;
       const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
       io.stdout.write(
         `shipgate serve: listening on http://${shownHost}:${address.port} (ledger ${await describeLedger(url, loaded.dir)})\n`,
       );
+      if (loaded.path === undefined) {
+        // Most likely started in the wrong directory: say so rather than serve an empty project quietly.
+        io.stderr.write(
+          `shipgate serve: no shipgate.yaml in ${io.cwd} or above, so no environments are declared (the team API has nothing to deploy); start it in the project's directory or pass --config <file>\n`,
+        );
+      }
       const signal = await stopped;
       io.stderr.write(`shipgate serve: ${signal}, stopping\n`);
       try {

@@ -281,6 +281,43 @@ describe("createRemoteClient", () => {
     expect(error.hint).toBe(hint);
   });
 
+  it("shows the server's cliHint (its advice in CLI terms) instead of the hint for HTTP callers", async () => {
+    answer = () => ({
+      status: 409,
+      body: {
+        error: {
+          code: "CONFLICT",
+          message: "no deploy to promote in production",
+          hint: "GET /api/environments/production shows what runs.",
+          cliHint: "See what runs with `shipgate status production`.",
+        },
+      },
+    });
+    const client = createRemoteClient({ baseUrl, token });
+    const error = await failure(client.promote("production"));
+    expect(error.code).toBe("CONFLICT");
+    expect(error.hint).toBe("See what runs with `shipgate status production`.");
+  });
+
+  it("turns the server's rate-limit hint about /api/tokens into the CLI's, with the wait", async () => {
+    answer = () => ({
+      status: 429,
+      body: {
+        error: {
+          code: "RATE_LIMITED",
+          message: "too many failed authentications from this address",
+          hint: "Wait 40 s, then retry with a valid token (an admin sees which are revoked with GET /api/tokens).",
+        },
+      },
+    });
+    const client = createRemoteClient({ baseUrl, token });
+    const error = await failure(client.status("production"));
+    expect(error.code).toBe("RATE_LIMITED");
+    expect(error.hint).toContain("SHIPGATE_TOKEN");
+    expect(error.hint).toContain("`shipgate tokens list`");
+    expect(error.hint).not.toContain("/api/tokens");
+  });
+
   it("maps fastify's generic codes and bodies that are not JSON", async () => {
     expect(errorCodeFromWire("BAD_REQUEST")).toBe("USAGE");
     expect(errorCodeFromWire("TOO_MANY_REQUESTS")).toBe("RATE_LIMITED");

@@ -2,8 +2,9 @@
  * The CLI's client of the team API (`shipgate serve`, docs/team-server.md): one typed method per
  * route the release, flag, audit and token commands use, over the global fetch (undici). The server's error body
  * `{ error: { code, message, hint, details } }` becomes a ShipgateError with that code, so the CLI's exit
- * codes are the same against a server as locally; the server's hints for HTTP callers about tokens
- * (401, and a 403 for a token's role or environment) give way to the CLI's. The token travels only
+ * codes are the same against a server as locally; the server's `cliHint` (its advice in CLI terms)
+ * is shown where it sends one, and its hints for HTTP callers about tokens (401, and a 403 or 429
+ * naming /api/tokens) give way to the CLI's. The token travels only
  * in the Authorization header: it is never part of a message, a hint or a cause.
  */
 
@@ -176,9 +177,16 @@ const roleHint =
  * about the token; a 403 only when its hint is about getting another token (names /api/tokens):
  * other refusals (e.g. approving one's own deploy) keep the server's hint. The message is kept.
  */
-function cliHint(code: ErrorCode, serverHint: string | undefined): string | undefined {
+function cliHint(
+  code: ErrorCode,
+  serverHint: string | undefined,
+  retryAfter: string | null,
+): string | undefined {
   if (code === "UNAUTHORIZED") return tokenHint;
   if (code === "FORBIDDEN" && serverHint?.includes("/api/tokens")) return roleHint;
+  if (code === "RATE_LIMITED" && serverHint?.includes("/api/tokens")) {
+    return `Wait ${retryAfter ?? "a minute"} s, then retry with a valid token in SHIPGATE_TOKEN (an admin sees which are revoked with \`shipgate tokens list\`).`;
+  }
   return serverHint;
 }
 
@@ -232,7 +240,15 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
     if (!response.ok) {
       const err = (
         parsed as
-          | { error?: { code?: unknown; message?: unknown; hint?: unknown; details?: unknown } }
+          | {
+              error?: {
+                code?: unknown;
+                message?: unknown;
+                hint?: unknown;
+                cliHint?: unknown;
+                details?: unknown;
+              };
+            }
           | undefined
       )?.error;
       const details = Array.isArray(err?.details)
@@ -243,9 +259,12 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
         typeof err?.message === "string"
           ? err.message
           : `the team server answered ${response.status} to ${method} ${path}`;
+      // The server's hint for the CLI where it differs from the one for HTTP callers (api-error.ts).
+      const serverHint =
+        typeof err?.cliHint === "string" ? err.cliHint : typeof err?.hint === "string" ? err.hint : undefined;
       const hint =
-        typeof err?.hint === "string"
-          ? cliHint(code, err.hint)
+        serverHint !== undefined
+          ? cliHint(code, serverHint, response.headers.get("retry-after"))
           : code === "UNAUTHORIZED"
             ? tokenHint
             : code === "RATE_LIMITED"

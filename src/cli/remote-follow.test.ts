@@ -283,6 +283,25 @@ describe("followDeploy / followAndReport", () => {
     ).toBe(ExitCode.deployRolledBack);
     expect(rb.text).toContain("Rollback of production to v2 FAILED: boom");
   });
+
+  it("abort of a request awaiting approval says it was cancelled and no traffic moved (exit 0)", async () => {
+    const out = outputSink();
+    expect(
+      await followAndReport({
+        client: scripted([detail("aborted", [], { error: "cancelled by ada before approval" })]),
+        verb: "abort",
+        deployId: "d-1",
+        format: "pretty",
+        stdout: out,
+        stderr: outputSink(),
+        sleep: noSleep,
+      }),
+    ).toBe(ExitCode.ok);
+    expect(out.text).toBe(
+      "Cancelled deploy d-1 of v2 to production before approval; nothing ran, traffic is unchanged.\n",
+    );
+    expect(out.text).not.toContain("traffic is back");
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -467,6 +486,8 @@ describe("shipgate --server", () => {
         body: { error: { code: "FORBIDDEN", message: "ada started deploy d-9 and cannot approve it" } },
       }),
       "GET /api/environments/production": () => ({ status: 200, body: statusResult(null) }),
+      // --deploy: the CLI checks the deploy is in the environment named before deciding.
+      "GET /api/deploys/d-9": () => ({ status: 200, body: detail("awaiting_approval", [], { nextStep: 0 }) }),
     };
     const own = cliIo();
     expect(await runCli(["--server", url, "approve", "production", "--deploy", "d-9"], own)).toBe(
@@ -481,6 +502,7 @@ describe("shipgate --server", () => {
   it("reject prints the decision and exits 0", async () => {
     routes = {
       "POST /api/deploys/d-1/reject": () => ({ status: 200, body: { deployId: "d-1", status: "aborted" } }),
+      "GET /api/deploys/d-1": () => ({ status: 200, body: detail("awaiting_approval", [], { nextStep: 0 }) }),
     };
     const io = cliIo();
     expect(await runCli(["--server", url, "reject", "production", "--deploy", "d-1"], io)).toBe(ExitCode.ok);

@@ -11,6 +11,14 @@ import { renderDeployResult, renderEvent } from "../deploy/render.js";
 import type { DeployResult } from "../deploy/service.js";
 import { type DeployDetail, errorCodeFromWire, type RemoteClient } from "./remote-client.js";
 
+/**
+ * An aborted deploy that was a request awaiting approval: nothing ran and no traffic moved. The
+ * service records it as "cancelled by <who> before approval[: reason]".
+ */
+export function cancelledBeforeApproval(error: string | null | undefined): boolean {
+  return error?.startsWith("cancelled by ") === true && error.includes(" before approval");
+}
+
 export interface FollowOptions {
   client: Pick<RemoteClient, "deployDetail">;
   deployId: string;
@@ -232,6 +240,20 @@ export function remoteOutcome(verb: FollowVerb, detail: DeployDetail, serverUrl?
     return {
       text: `Rejected deploy ${d.id} of ${detail.release.version} to ${env}; it will not run.\n`,
       json: { environment: env, deployId: d.id, status, decision: "rejected" },
+      exitCode: ExitCode.ok,
+    };
+  }
+  if (
+    verb === "abort" &&
+    status === "aborted" &&
+    detail.steps.length === 0 &&
+    cancelledBeforeApproval(d.error)
+  ) {
+    // A request cancelled before approval (the service records "cancelled by <who> before approval"):
+    // nothing ran, so no traffic moved.
+    return {
+      text: `Cancelled deploy ${d.id} of ${detail.release.version} to ${env} before approval; nothing ran, traffic is unchanged.\n`,
+      json: { environment: env, deployId: d.id, outcome: status, error: d.error, recovered: null },
       exitCode: ExitCode.ok,
     };
   }

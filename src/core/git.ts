@@ -62,7 +62,7 @@ function execGit(args: readonly string[], cwd: string, input?: string): Promise<
         if (code === "ENOENT") {
           reject(
             new ShipgateError("GIT_FAILED", "git is not installed or not on PATH", {
-              hint: "install git (https://git-scm.com/downloads), or drop --since to lint every file",
+              hint: "install git (https://git-scm.com/downloads), or drop --since to check every file",
               cause: error,
             }),
           );
@@ -86,7 +86,7 @@ function failure(args: readonly string[], cwd: string, result: GitResult): Shipg
   if (/not a git repository/i.test(result.stderr)) {
     return new ShipgateError("GIT_FAILED", `${cwd} is not inside a git repository`, {
       details,
-      hint: "run shipgate from inside the repository, or drop --since to lint every file",
+      hint: "run shipgate from inside the repository, or drop --since to check every file",
     });
   }
   if (/dubious ownership/i.test(result.stderr)) {

@@ -8,7 +8,7 @@ import { configSchema } from "../config/schema.js";
 import type { Deploy, Release } from "../ledger/types.js";
 import { fakeDeployContext } from "./fake-context.js";
 import { planDeploy } from "./plan.js";
-import { abort, approve, countApprovals, type DeployContext, promote, status } from "./service.js";
+import { abort, approve, countApprovals, type DeployContext, promote, rollback, status } from "./service.js";
 import type { FakeTarget } from "./targets/fake-target.js";
 
 const hour = 3_600_000;
@@ -194,5 +194,15 @@ describe("approve", () => {
       actor: "ada",
       approval: { required: 2, valid: 1, approvers: ["bob"], expiresAt: "1970-01-01T01:00:00.000Z" },
     });
+  });
+
+  it("a rollback that cannot go ahead (no earlier release) leaves the request awaiting approval", async () => {
+    const clock = { t: 0 };
+    const { as } = await awaiting(clock);
+    await expect(rollback(as("bob"), {})).rejects.toMatchObject({
+      code: "USAGE",
+      message: "production has no earlier release to roll back to",
+    });
+    expect((await as("bob").ledger.getDeploy("d-2"))?.status).toBe("awaiting_approval");
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { IntervalMeasurement } from "../analysis/judge.js";
 import type { AnalysisRun } from "../ledger/types.js";
-import { renderEvent, renderHistory, renderPlan, renderRollbackResult } from "./render.js";
-import type { DeployResult, HistoryEntry, RollbackResult } from "./service.js";
+import { renderEvent, renderHistory, renderPlan, renderRollbackResult, renderStatus } from "./render.js";
+import type { DeployResult, HistoryEntry, RollbackResult, StatusResult } from "./service.js";
 
 describe("renderEvent: analysis intervals", () => {
   const interval: IntervalMeasurement = {
@@ -162,5 +162,41 @@ describe("renderRollbackResult: --schema", () => {
     expect(renderRollbackResult(result({ schemaRequested: false }))).toContain(
       "Schema: no schema rollback needed.",
     );
+  });
+});
+
+describe("renderStatus: instances", () => {
+  const status = (port: number, pid: number | null): StatusResult => ({
+    environment: "production",
+    url: null,
+    target: { type: port > 0 ? "local" : "command" },
+    current: null,
+    traffic: [],
+    inProgress: null,
+    undeployed: null,
+    live: null,
+    analysis: null,
+    lock: null,
+    recovered: null,
+    instances: [
+      {
+        id: "r-1",
+        releaseId: "r",
+        port,
+        pid,
+        state: "healthy",
+        restarts: 0,
+        startedAt: "2026-11-23T00:00:00.000Z",
+        lastExit: null,
+        inFlight: 0,
+      },
+    ],
+  });
+
+  it("shows a local instance's port and pid, and no port 0 for a command target's", () => {
+    expect(renderStatus(status(4101, 77))).toContain(
+      "  instance r-1: healthy, port 4101, pid 77, restarts 0\n",
+    );
+    expect(renderStatus(status(0, null))).toContain("  instance r-1: healthy, restarts 0\n");
   });
 });

@@ -195,7 +195,8 @@ export function renderStatus(status: StatusResult): string {
   } else if (status.instances) {
     for (const i of status.instances.filter((x) => x.state !== "stopped")) {
       lines.push(
-        `  instance ${i.id}: ${i.state}, port ${i.port}${i.pid !== null ? `, pid ${i.pid}` : ""}, restarts ${i.restarts}`,
+        // A command target's instances have no port or pid of shipgate's (they run elsewhere).
+        `  instance ${i.id}: ${i.state}${i.port > 0 ? `, port ${i.port}` : ""}${i.pid !== null ? `, pid ${i.pid}` : ""}, restarts ${i.restarts}`,
       );
     }
   } else {

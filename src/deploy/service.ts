@@ -1239,7 +1239,10 @@ export async function rollback(ctx: DeployContext, options: RollbackOptions): Pr
   let active = await ctx.ledger.activeDeploy(ctx.environment);
   if (active?.status === "awaiting_approval" && !options.dryRun) {
     // A deploy that never started is simply cancelled; the rollback itself needs no approval
-    // (going back to a release that served is the way out of an incident, not into one).
+    // (going back to a release that served is the way out of an incident, not into one). Only
+    // once the rollback can go ahead: a refused rollback leaves the request as it was.
+    const state = await ctx.ledger.getEnvironmentState(ctx.environment);
+    await rollbackTarget(ctx, state?.currentReleaseId ?? null, options.to);
     await abort(ctx, options.reason ?? "superseded by a rollback");
     active = null;
   }

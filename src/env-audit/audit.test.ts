@@ -196,6 +196,20 @@ describe("auditEnv", () => {
     expect(unvalidated[1]?.help).toContain("Add RAW to the env schema (src/env.schema.ts)");
   });
 
+  it("does not report a presence check as unvalidated, and names it as written", () => {
+    const sources: SourceFile[] = [
+      { path: "a.ts", text: 'if ("SENTRY_DSN" in process.env) {}\n' },
+      { path: "s.py", text: 'import os\nif "SENTRY_DSN" in os.environ:\n    pass\n' },
+    ];
+    const r = audit(sources, "");
+    expect(r.findings.filter((f) => f.ruleId === "env-unvalidated-read")).toEqual([]);
+    const undeclared = r.findings.filter((f) => f.ruleId === "env-undeclared-read");
+    expect(undeclared.map((f) => f.message)).toEqual([
+      '"SENTRY_DSN" in process.env reads SENTRY_DSN, which .env.example does not declare',
+      '"SENTRY_DSN" in os.environ reads SENTRY_DSN, which .env.example does not declare',
+    ]);
+  });
+
   it("counts the env schema as declared, and reports an example that drifted from it", () => {
     const r = audit([{ path: "a.ts", text: "process.env.ONLY_IN_SCHEMA ?? 1;" }], "OLD=\n", {
       schema: { path: "src/env.schema.ts", names: ["ONLY_IN_SCHEMA"] },

@@ -9,7 +9,7 @@ import { posix } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { compareFindings, type Finding } from "../core/finding.js";
 import { isSecretEnvFile } from "../core/secret-env-file.js";
-import { type EnvRead, findJsEnvReads } from "./js-reads.js";
+import { type EnvRead, findJsEnvReads, requiresValue } from "./js-reads.js";
 import { findPythonEnvReads } from "./python-reads.js";
 
 export const envAuditDocsUrl = "https://github.com/shipgate/shipgate/blob/main/docs/env.md#audit";
@@ -142,6 +142,7 @@ export interface AuditResult {
 /** How a read is written, for messages: `process.env.X`, `os.environ["X"]`, … (never a default). */
 export function describeRead(read: EnvRead): string {
   const name = read.name ?? "…";
+  if (read.presenceCheck) return `${read.name === undefined ? "…" : JSON.stringify(name)} in ${read.via}`;
   switch (read.via) {
     case "process.env":
       return read.name === undefined ? "process.env[…]" : `process.env.${name}`;
@@ -275,13 +276,7 @@ export function auditEnv(input: AuditInput): AuditResult {
       }
     }
     const inConfig = input.inConfigModule?.(r.file);
-    if (
-      r.name !== undefined &&
-      r.defaultText === undefined &&
-      r.via !== "pydantic" &&
-      !schemaNames.has(r.name) &&
-      inConfig !== true
-    ) {
+    if (requiresValue(r) && r.via !== "pydantic" && !schemaNames.has(r.name) && inConfig !== true) {
       findings.push({
         ruleId: "env-unvalidated-read",
         severity: "warning",

@@ -53,6 +53,11 @@ describe("newlyRequired", () => {
     ]);
   });
 
+  it("does not count a presence check as requiring the variable", () => {
+    expect(diff([], js('if ("SENTRY_DSN" in process.env) {}'))).toEqual([]);
+    expect(diff([], py('import os\nif "SENTRY_DSN" not in os.environ:\n    pass\n'))).toEqual([]);
+  });
+
   it("ignores dynamic reads", () => {
     expect(diff([], js("const k = 'A';\nprocess.env[k];\nconst { ...rest } = process.env;"))).toEqual([]);
   });

@@ -7,7 +7,7 @@
  */
 import { compareFindings, type Finding } from "../core/finding.js";
 import { describeRead, envAuditDocsUrl } from "./audit.js";
-import type { EnvRead } from "./js-reads.js";
+import { type EnvRead, requiresValue } from "./js-reads.js";
 
 function isNamed(read: EnvRead): read is EnvRead & { name: string } {
   return read.name !== undefined && read.dynamic !== true;
@@ -25,12 +25,10 @@ export function firstNewlyRequiredReads(
   before: readonly EnvRead[],
   after: readonly EnvRead[],
 ): Map<string, EnvRead & { name: string }> {
-  const requiredBefore = new Set(
-    before.filter((r) => isNamed(r) && r.defaultText === undefined).map((r) => r.name),
-  );
+  const requiredBefore = new Set(before.filter(requiresValue).map((r) => r.name));
   const firstRequired = new Map<string, EnvRead & { name: string }>();
   for (const r of after) {
-    if (!isNamed(r) || r.defaultText !== undefined || requiredBefore.has(r.name)) continue;
+    if (!requiresValue(r) || requiredBefore.has(r.name)) continue;
     const seen = firstRequired.get(r.name);
     if (seen === undefined || comparePosition(r, seen) < 0) firstRequired.set(r.name, r);
   }

@@ -11,6 +11,6 @@ export type {
 export { auditEnv, envAuditRules, findEnvReads, parseExampleFile } from "./audit.js";
 export { newlyRequired } from "./diff.js";
 export type { EnvRead, EnvReadVia, JsEnvReadsResult, JsParseError } from "./js-reads.js";
-export { findJsEnvReads } from "./js-reads.js";
+export { findJsEnvReads, requiresValue } from "./js-reads.js";
 export type { PythonEnvReadsResult, PythonParseError } from "./python-reads.js";
 export { findPythonEnvReads } from "./python-reads.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type EnvRead, findJsEnvReads } from "./js-reads.js";
+import { type EnvRead, findJsEnvReads, requiresValue } from "./js-reads.js";
 
 /** The reads of a source, without the `file` field (checked once, separately). */
 function reads(source: string, file = "src/app.ts"): Omit<EnvRead, "file">[] {
@@ -69,11 +69,19 @@ describe("findJsEnvReads: process.env", () => {
     ]);
   });
 
-  it('counts `"X" in process.env` as a read of X', () => {
+  it('counts `"X" in process.env` as a read of X, marked as a presence check', () => {
     expect(reads('if ("CI" in process.env) {}\nif (name in process.env) {}')).toEqual([
-      { name: "CI", line: 1, column: 5, via: "process.env" },
-      { name: undefined, line: 2, column: 5, via: "process.env", dynamic: true },
+      { name: "CI", line: 1, column: 5, via: "process.env", presenceCheck: true },
+      { name: undefined, line: 2, column: 5, via: "process.env", dynamic: true, presenceCheck: true },
     ]);
+  });
+
+  it("requiresValue: a literal read without a default needs the variable; a default or a presence check does not", () => {
+    const found = findJsEnvReads(
+      "a.ts",
+      'process.env.A;\nprocess.env.B ?? "b";\n"C" in process.env;\nprocess.env[k];',
+    ).reads;
+    expect(found.filter(requiresValue).map((r) => r.name)).toEqual(["A"]);
   });
 
   it("counts a read followed by a method call or typeof", () => {

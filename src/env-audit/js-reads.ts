@@ -47,6 +47,16 @@ export interface EnvRead {
   defaultText?: string;
   /** Set for `process.env[key]`, `Deno.env.get(name)`, `...rest` of a destructuring, ... */
   dynamic?: true;
+  /** Set for `"X" in process.env`, `"X" in os.environ`: a test whether it is set, which handles its absence. */
+  presenceCheck?: true;
+}
+
+/**
+ * Whether the read needs the variable to be set: a literal name, no default at the read site, and not
+ * a presence test (`"X" in process.env` is how code handles an unset variable, not a use of its value).
+ */
+export function requiresValue(read: EnvRead): read is EnvRead & { name: string } {
+  return read.name !== undefined && read.defaultText === undefined && read.presenceCheck !== true;
 }
 
 export interface JsParseError {
@@ -159,6 +169,7 @@ export function findJsEnvReads(file: string, source: string): JsEnvReadsResult {
     via: EnvReadVia,
     name: string | undefined,
     defaultNode?: AstNode | undefined,
+    presenceCheck = false,
   ): void => {
     const start = node.loc?.start;
     const read: EnvRead = {
@@ -171,6 +182,7 @@ export function findJsEnvReads(file: string, source: string): JsEnvReadsResult {
     const defaultText = defaultNode ? textOf(defaultNode) : undefined;
     if (defaultText !== undefined) read.defaultText = defaultText;
     if (name === undefined) read.dynamic = true;
+    if (presenceCheck) read.presenceCheck = true;
     reads.push(read);
   };
 
@@ -264,7 +276,7 @@ export function findJsEnvReads(file: string, source: string): JsEnvReadsResult {
       case "BinaryExpression": {
         if (node.operator !== "in") return;
         const via = envObjectKind(child(node, "right"));
-        if (via) add(node, via, literalString(child(node, "left")));
+        if (via) add(node, via, literalString(child(node, "left")), undefined, true);
         return;
       }
       case "VariableDeclarator":

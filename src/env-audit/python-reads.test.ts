@@ -48,8 +48,8 @@ describe("findPythonEnvReads: os.environ", () => {
       { name: "A", line: 2, column: 5, via: "os.environ" },
       { name: "B", line: 3, column: 5, via: "os.environ.get" },
       { name: "C", line: 4, column: 5, via: "os.environ.get", defaultText: '"d"' },
-      { name: "D", line: 5, column: 4, via: "os.environ" },
-      { name: "E", line: 5, column: 26, via: "os.environ" },
+      { name: "D", line: 5, column: 4, via: "os.environ", presenceCheck: true },
+      { name: "E", line: 5, column: 26, via: "os.environ", presenceCheck: true },
     ]);
   });
 

@@ -272,11 +272,18 @@ export function findPythonEnvReads(file: string, source: string): PythonEnvReads
   const reads: EnvRead[] = [];
   const settingsClasses = new Map<string, SettingsConfig>();
 
-  const add = (at: SyntaxNode, via: EnvReadVia, name: string | undefined, defaultNode?: SyntaxNode): void => {
+  const add = (
+    at: SyntaxNode,
+    via: EnvReadVia,
+    name: string | undefined,
+    defaultNode?: SyntaxNode,
+    presenceCheck = false,
+  ): void => {
     const { line, column } = locate(at.from);
     const read: EnvRead = { name, file, line, column, via };
     if (defaultNode) read.defaultText = view.text(defaultNode);
     if (name === undefined) read.dynamic = true;
+    if (presenceCheck) read.presenceCheck = true;
     reads.push(read);
   };
 
@@ -362,7 +369,7 @@ export function findPythonEnvReads(file: string, source: string): PythonEnvReads
     const right = parts[parts.length - 1];
     const operator = parts[parts.length - 2];
     if (operator?.name !== "in" || !isEnviron(right)) return;
-    add(node, "os.environ", literalString(view, parts[0]));
+    add(node, "os.environ", literalString(view, parts[0]), undefined, true);
   };
 
   /** `BaseSettings`, `pydantic_settings.BaseSettings`, an alias of it, or a settings class defined above. */

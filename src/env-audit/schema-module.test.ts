@@ -3,7 +3,7 @@
  * environment on import (defineEnvOrExit) yields its schema without printing the app's report or
  * exiting, and is evaluated once; a module that exits without exporting a schema is a config error.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -104,5 +104,19 @@ describe("loadEnvSchema", () => {
     const watch = watchProcess();
     await expect(loadEnvSchema(dir, "broken.ts")).rejects.toThrow(/failed to import: boom at import/);
     expect(watch.restored()).toBe(true);
+  });
+
+  it("tells a module that fails to import to fix its error, and a directory to name the file", async () => {
+    writeFileSync(path.join(dir, "syntax.ts"), "export const envSchema = {\n");
+    await expect(loadEnvSchema(dir, "syntax.ts")).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      hint: expect.stringMatching(/^Fix the error in syntax\.ts \(import it with `npx tsx syntax\.ts`/),
+    });
+    mkdirSync(path.join(dir, "src"));
+    await expect(loadEnvSchema(dir, "src")).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: "env schema module src is a directory",
+      hint: "Name the module file itself, e.g. src/env.schema.ts.",
+    });
   });
 });

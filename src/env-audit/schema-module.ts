@@ -11,7 +11,7 @@
  * yields its schema and prints no report. An import that throws, or exits without exporting a
  * schema, is reported as a config error with advice instead of ending the CLI.
  */
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ShipgateError } from "../core/errors.js";
@@ -88,7 +88,12 @@ export async function loadEnvSchema(baseDir: string, reference: string): Promise
   const abs = path.resolve(baseDir, file);
   if (!existsSync(abs)) {
     throw new ShipgateError("FILE_NOT_FOUND", `env schema module ${file} does not exist`, {
-      hint: "Set env.schema in shipgate.yaml to the module that exports your env schema (e.g. src/env.schema.ts), or pass --schema.",
+      hint: "Check the path (--schema is relative to the current directory, env.schema in shipgate.yaml to that file): it names the module that exports your env schema, e.g. src/env.schema.ts.",
+    });
+  }
+  if (statSync(abs).isDirectory()) {
+    throw new ShipgateError("CONFIG_INVALID", `env schema module ${file} is a directory`, {
+      hint: `Name the module file itself, e.g. ${path.posix.join(file.split(path.sep).join("/"), "env.schema.ts")}.`,
     });
   }
   const { createJiti } = await import("jiti");
@@ -107,7 +112,12 @@ export async function loadEnvSchema(baseDir: string, reference: string): Promise
       exited
         ? exitedMessage
         : `env schema module ${file} failed to import: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
-      { cause: error, hint: separateHint },
+      {
+        cause: error,
+        hint: exited
+          ? separateHint
+          : `Fix the error in ${file} (import it with \`npx tsx ${file}\` to see it in full). If it throws because it validates the environment on import (defineEnv), declare the schema in a module of its own and validate in another.`,
+      },
     );
   }
   const candidates = exportName ? [exportName] : ["envSchema", "default"];

@@ -43,12 +43,24 @@ export async function readEnvironment(
     let text: string;
     try {
       text = readFileSync(file, "utf8");
-    } catch {
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") {
+        throw new ShipgateError(
+          "FILE_NOT_FOUND",
+          `the environment's dotenv file ${source.dotenv} does not exist`,
+          {
+            hint: "Create it, fix environments.<name>.env.dotenv in shipgate.yaml, or pass --dotenv <file>.",
+          },
+        );
+      }
       throw new ShipgateError(
-        "FILE_NOT_FOUND",
-        `the environment's dotenv file ${source.dotenv} does not exist`,
+        "CONFIG_INVALID",
+        code === "EISDIR"
+          ? `the environment's dotenv file ${source.dotenv} is a directory`
+          : `the environment's dotenv file ${source.dotenv} cannot be read (${code ?? "unknown error"})`,
         {
-          hint: "Create it, fix environments.<name>.env.dotenv in shipgate.yaml, or pass --dotenv <file>.",
+          hint: "Name the dotenv file itself (e.g. --dotenv deploy/staging.env, or environments.<name>.env.dotenv in shipgate.yaml), and check that it is readable.",
         },
       );
     }

@@ -205,6 +205,9 @@ describe("ShipgateProvider", () => {
     expectError(await client.getStringDetails("theme", "d", {}), "d", ErrorCode.TARGETING_KEY_MISSING);
     const details = await client.getBooleanDetails("new-checkout", true, {});
     expect(details.errorMessage).toMatch(/targetingKey/);
+    // The create command it names is one the CLI accepts (the owner is required).
+    const missing = await client.getBooleanDetails("missing", true, ctx);
+    expect(missing.errorMessage).toMatch(/shipgate flags create missing --owner <team>/);
   });
 
   it("returns PROVIDER_NOT_READY before the client has flags, and waits for them in initialize", async () => {

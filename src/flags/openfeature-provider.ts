@@ -233,7 +233,7 @@ function message(code: ErrorCode, flagKey: string, flag?: FlagConfig): string {
     case ErrorCode.PROVIDER_NOT_READY:
       return "The shipgate flags client has no flag set yet (server unreachable and no bootstrap or cache).";
     case ErrorCode.FLAG_NOT_FOUND:
-      return `Flag "${flagKey}" is not defined in this environment (or is archived); create it with \`shipgate flags create ${flagKey}\`.`;
+      return `Flag "${flagKey}" is not in this environment's flag set (undefined, or archived): check the key, or create it with \`shipgate flags create ${flagKey} --owner <team> --removal-date YYYY-MM-DD\` and enable it here with \`shipgate flags enable ${flagKey} --environment <env>\`.`;
     default:
       return `Flag "${flagKey}" buckets by "${flag?.stickiness ?? "userId"}": set the context's targetingKey (or ${flag?.stickiness ?? "userId"}).`;
   }

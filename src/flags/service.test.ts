@@ -262,6 +262,80 @@ describe("environment changes", () => {
   });
 });
 
+describe("values a rule or variant set could never use", () => {
+  beforeEach(async () => {
+    await service.createFlag(release, "alice");
+  });
+
+  it.each([
+    [
+      { attribute: "age", operator: "gt", values: ["abc"] },
+      /\[0\]\.values\[0\]: gt compares numbers, got "abc"/,
+    ],
+    [{ attribute: "age", operator: "lte", values: [""] }, /\[0\]\.values\[0\]: lte compares numbers/],
+    [
+      { attribute: "appVersion", operator: "semver_gte", values: ["latest"] },
+      /\[0\]\.values\[0\]: semver_gte compares versions, got "latest"/,
+    ],
+    [
+      { attribute: "country", operator: "eq", values: ["DE", "FR"] },
+      /\[0\]\.values: eq compares with one value, got 2; use "in"/,
+    ],
+  ])("refuses the rule %o, naming the value", async (rule, detail) => {
+    const error = await rejected(
+      service.setRules("new-checkout", "production", [{ ...rule, serve: { enabled: true } }], "bob"),
+    );
+    expect(error.code).toBe("USAGE");
+    expect(error.details.join("\n")).toMatch(detail);
+    expect(await ledger.getFlagState("new-checkout", "production")).toBeNull();
+  });
+
+  it("accepts numbers written as strings, versions with a v, and in/not_in lists", async () => {
+    const rules = [
+      { attribute: "age", operator: "gte", values: ["18.5"], serve: { enabled: true } },
+      { attribute: "appVersion", operator: "semver_lt", values: ["v2.0.0"], serve: { enabled: false } },
+      { attribute: "country", operator: "not_in", values: ["DE", "FR"], serve: { enabled: false } },
+    ];
+    const result = await service.setRules("new-checkout", "production", rules, "bob");
+    expect((result.after as FlagEnvironmentState).rules).toEqual(rules);
+  });
+
+  it("refuses variants whose weights are all 0 (none could be served)", async () => {
+    const error = await rejected(
+      service.setVariants(
+        "new-checkout",
+        "production",
+        [
+          { name: "blue", weight: 0 },
+          { name: "green", weight: 0 },
+        ],
+        "bob",
+      ),
+    );
+    expect(error.details.join("\n")).toMatch(/weight above 0/);
+    const ok = await service.setVariants(
+      "new-checkout",
+      "production",
+      [
+        { name: "blue", weight: 0 },
+        { name: "green", weight: 1 },
+      ],
+      "bob",
+    );
+    expect(ok.changed).toBe(true);
+  });
+
+  it("suggests a removal date the service would accept when the date is malformed", async () => {
+    clock = new Date("2026-11-23T10:00:00.000Z");
+    const error = await rejected(
+      service.createFlag({ ...release, key: "d", removalDate: "2027-02-30" }, "a"),
+    );
+    const suggested = /--removal-date (\d{4}-\d{2}-\d{2})/.exec(error.hint ?? "")?.[1] ?? "";
+    expect(suggested >= "2026-11-23").toBe(true);
+    await service.createFlag({ ...release, key: "d", removalDate: suggested }, "a");
+  });
+});
+
 describe("archive", () => {
   it("audits the definition before and after, then refuses every change", async () => {
     await service.createFlag(release, "alice");

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
+import semver from "semver";
 import { z } from "zod";
 import { ShipgateError } from "../core/errors.js";
 import type { AuditEvent, FlagChange, LedgerStore } from "../ledger/types.js";
@@ -155,6 +156,49 @@ export function defaultFlagState(
   };
 }
 
+/** Operators that compare with one value (in and not_in take a list). */
+const singleValueOperators: ReadonlySet<string> = new Set(
+  ruleOperators.filter((op) => op !== "in" && op !== "not_in"),
+);
+const numericOperators: ReadonlySet<string> = new Set(["gt", "gte", "lt", "lte"]);
+
+/**
+ * A value a rule could never match with is refused here rather than stored: evaluation treats a
+ * non-number (gt…lte) or a non-version (semver_*) as "no match", and uses only the first value of
+ * the comparison operators, so such a rule would silently serve nobody or ignore values.
+ */
+function checkRuleValues(
+  rule: { operator: string; values: (string | number)[] },
+  ctx: z.RefinementCtx,
+): void {
+  const { operator, values } = rule;
+  if (singleValueOperators.has(operator) && values.length > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["values"],
+      message: `${operator} compares with one value, got ${values.length}; use "in" (or "not_in") to match any of several`,
+    });
+  }
+  const first = values[0];
+  if (first === undefined) return;
+  if (numericOperators.has(operator)) {
+    const text = String(first).trim();
+    if (text === "" || !Number.isFinite(Number(text))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["values", 0],
+        message: `${operator} compares numbers, got ${JSON.stringify(first)}; use eq/in for text`,
+      });
+    }
+  } else if (operator.startsWith("semver_") && semver.valid(String(first)) === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["values", 0],
+      message: `${operator} compares versions, got ${JSON.stringify(first)}: expected a semantic version such as 2.4.0`,
+    });
+  }
+}
+
 const targetingRuleSchema = z
   .object({
     attribute: z.string().min(1, "expected a context attribute such as userId or country"),
@@ -162,7 +206,8 @@ const targetingRuleSchema = z
     values: z.array(z.union([z.string(), z.number()])).min(1, "expected at least one value"),
     serve: z.object({ enabled: z.boolean(), variant: z.string().min(1).optional() }).strict(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkRuleValues);
 
 const variantSchema = z
   .object({
@@ -177,6 +222,10 @@ export const variantsSchema = z
   .array(variantSchema)
   .refine((vs) => new Set(vs.map((v) => v.name)).size === vs.length, {
     message: "variant names must be unique",
+  })
+  // With every weight 0 no variant could ever be picked: the flag would serve "disabled" while on.
+  .refine((vs) => vs.length === 0 || vs.some((v) => v.weight > 0), {
+    message: "at least one variant needs a weight above 0 (weights are relative, e.g. 50 and 50)",
   });
 
 /** The UTC calendar day of a time, YYYY-MM-DD. */
@@ -218,6 +267,11 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
   const defaultSource = options.source ?? null;
+
+  /** A removal date for hints: 30 days from now, so the example is one the service accepts. */
+  function exampleRemovalDate(): string {
+    return utcDay(new Date(now().getTime() + 30 * 86_400_000));
+  }
 
   function who(actor: FlagActor): { name: string; source: string | null } {
     return typeof actor === "string" ? { name: actor, source: defaultSource } : actor;
@@ -355,14 +409,14 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
       if (removalDate === null && type === "release") {
         throw usage(
           `release flag "${key}" needs a removal date`,
-          `Release flags must be removed once rolled out: add --removal-date YYYY-MM-DD (e.g. --removal-date ${utcDay(new Date(now().getTime() + 30 * 86_400_000))}), or use --type kill-switch|ops|permission for a permanent flag.`,
+          `Release flags must be removed once rolled out: add --removal-date YYYY-MM-DD (e.g. --removal-date ${exampleRemovalDate()}), or use --type kill-switch|ops|permission for a permanent flag.`,
         );
       }
       if (removalDate !== null) {
         if (!isCalendarDate(removalDate)) {
           throw usage(
             `invalid removal date "${removalDate}"`,
-            "Write the date as YYYY-MM-DD, e.g. --removal-date 2026-09-30.",
+            `Write the date as YYYY-MM-DD, e.g. --removal-date ${exampleRemovalDate()}.`,
           );
         }
         if (removalDate < today) {

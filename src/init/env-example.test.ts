@@ -22,13 +22,19 @@ describe("exampleVariables", () => {
       read(undefined, "src/dyn.ts", 1),
     ]);
     expect(vars).toEqual([
-      { name: "DATABASE_URL", firstRead: "src/a.ts:4", hasDefault: false },
-      { name: "PORT", firstRead: "src/other.ts:2", hasDefault: true },
+      { name: "DATABASE_URL", firstRead: "src/a.ts:4" },
+      { name: "PORT", firstRead: "src/other.ts:2", optional: "default" },
     ]);
   });
 
+  it('a variable the code only checks for (`"X" in process.env`) is optional', () => {
+    const check: EnvRead = { ...read("SENTRY_DSN", "src/a.ts", 3), presenceCheck: true };
+    expect(exampleVariables([check])[0]?.optional).toBe("checked");
+    expect(exampleVariables([check, read("SENTRY_DSN", "src/b.ts", 1)])[0]?.optional).toBeUndefined();
+  });
+
   it("a variable read once without a default is required", () => {
-    expect(exampleVariables([read("A", "a.py", 1, "x"), read("A", "b.py", 1)])[0]?.hasDefault).toBe(false);
+    expect(exampleVariables([read("A", "a.py", 1, "x"), read("A", "b.py", 1)])[0]?.optional).toBeUndefined();
   });
 
   it.each([
@@ -43,8 +49,8 @@ describe("exampleVariables", () => {
 describe("renderEnvExample", () => {
   it("writes names with empty values and where each is read; never a default value", () => {
     const text = renderEnvExample([
-      { name: "DATABASE_URL", firstRead: "src/a.ts:4", hasDefault: false },
-      { name: "PORT", firstRead: "src/s.ts:2", hasDefault: true },
+      { name: "DATABASE_URL", firstRead: "src/a.ts:4" },
+      { name: "PORT", firstRead: "src/s.ts:2", optional: "default" },
     ]);
     expect(text).toContain("# read in src/a.ts:4\nDATABASE_URL=\n");
     expect(text).toContain("# read in src/s.ts:2 (optional: the code has a default)\nPORT=\n");

@@ -4,7 +4,7 @@
  * only in test files are left out (tests set their own variables). Never reads a .env file: a
  * value cannot leak into the example because no value is ever looked at.
  */
-import type { EnvRead } from "../env-audit/index.js";
+import { type EnvRead, requiresValue } from "../env-audit/index.js";
 
 /** Test files set up their own environment; their reads do not belong in the example. */
 export function isTestFile(path: string): boolean {
@@ -19,8 +19,11 @@ export interface ExampleVariable {
   name: string;
   /** `file:line` of the first read (files in path order). */
   firstRead: string;
-  /** Every read has a default in code. */
-  hasDefault: boolean;
+  /**
+   * Why no read needs a value: every read has a default in code, or some only check whether the
+   * variable is set; undefined when the variable is required.
+   */
+  optional?: "default" | "checked";
 }
 
 /** The variables to declare, sorted by name. Dynamic reads (`process.env[key]`) have no name to list. */
@@ -31,16 +34,24 @@ export function exampleVariables(reads: readonly EnvRead[]): ExampleVariable[] {
     byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
   }
   return [...byName]
-    .map(([name, list]) => {
+    .map(([name, list]): ExampleVariable => {
       const first = [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line)[0] as EnvRead;
       return {
         name,
         firstRead: `${first.file}:${first.line}`,
-        hasDefault: list.every((r) => r.defaultText !== undefined),
+        ...(list.some(requiresValue)
+          ? {}
+          : { optional: list.every((r) => r.defaultText !== undefined) ? "default" : "checked" }),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
+
+const optionalNote = {
+  default: " (optional: the code has a default)",
+  checked: " (optional: the code checks whether it is set)",
+  required: "",
+} as const;
 
 export function renderEnvExample(variables: readonly ExampleVariable[]): string {
   const out = [
@@ -50,11 +61,7 @@ export function renderEnvExample(variables: readonly ExampleVariable[]): string 
   ];
   if (variables.length === 0) out.push("#", "# No env reads found in JS/TS or Python code.");
   for (const v of variables) {
-    out.push(
-      "",
-      `# read in ${v.firstRead}${v.hasDefault ? " (optional: the code has a default)" : ""}`,
-      `${v.name}=`,
-    );
+    out.push("", `# read in ${v.firstRead}${optionalNote[v.optional ?? "required"]}`, `${v.name}=`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -11,9 +11,11 @@
  * by error code (`config.apiHints`), which replaces such a hint in every error reply of that route.
  * A hint that names no CLI command is sent as it is: the auth layer's refusals (401, 403, 429) are
  * written for HTTP callers in the first place (authApiHints), so they need no route's help.
+ * The CLI's remote client shows its users CLI hints: a replaced CLI hint goes along as `cliHint`, and
+ * a route's own refusals (RouteError) carry both.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { type ErrorCode, isShipgateError } from "../core/errors.js";
+import { type ErrorCode, isShipgateError, ShipgateError } from "../core/errors.js";
 
 /**
  * A route's hint for HTTP clients: text, or made from the request (e.g. the key in its path) and
@@ -59,7 +61,24 @@ function apiHintFor(code: string, hint: string, request: FastifyRequest): string
 }
 
 export interface ApiErrorBody {
-  error: { code: string; message: string; hint?: string; details?: string[] };
+  /**
+   * `cliHint`: the same advice for the CLI's remote client (`shipgate --server …`), naming a
+   * `shipgate` command, sent when it differs from `hint` (which names the API).
+   */
+  error: { code: string; message: string; hint?: string; cliHint?: string; details?: string[] };
+}
+
+/**
+ * A refusal written by a route itself, with both hints: `hint` names what to do over the API,
+ * `cliHint` what a CLI user does (the same words the local command would print).
+ */
+export class RouteError extends ShipgateError {
+  readonly cliHint: string;
+
+  constructor(code: ErrorCode, message: string, hints: { hint: string; cliHint: string }) {
+    super(code, message, { hint: hints.hint });
+    this.cliHint = hints.cliHint;
+  }
 }
 
 /** Stable codes for the HTTP statuses the API answers with. */
@@ -80,33 +99,40 @@ const statusCodes: Record<number, string> = {
 export function apiError(
   code: string,
   message: string,
-  extra: { hint?: string | undefined; details?: string[] } = {},
+  extra: { hint?: string | undefined; cliHint?: string | undefined; details?: string[] } = {},
 ): ApiErrorBody {
   return {
     error: {
       code,
       message,
       ...(extra.hint ? { hint: extra.hint } : {}),
+      ...(extra.cliHint && extra.cliHint !== extra.hint ? { cliHint: extra.cliHint } : {}),
       ...(extra.details && extra.details.length > 0 ? { details: extra.details } : {}),
     },
   };
 }
 
-/** Sends an error reply (for handlers and hooks that answer an error themselves), with the route's API hints. */
+/**
+ * Sends an error reply (for handlers and hooks that answer an error themselves), with the route's API
+ * hints. A CLI hint the route's API hint replaced goes along as `cliHint`, for the CLI's remote client.
+ */
 export function sendApiError(
   reply: FastifyReply,
   status: number,
   code: string,
   message: string,
-  extra: { hint?: string; details?: string[] } = {},
+  extra: { hint?: string; cliHint?: string; details?: string[] } = {},
 ): FastifyReply {
+  const hint = extra.hint ? apiHintFor(code, extra.hint, reply.request) : undefined;
+  const cliHint = extra.cliHint ?? (extra.hint !== undefined && hint !== extra.hint ? extra.hint : undefined);
   return reply
     .code(status)
     .header("cache-control", "no-store")
     .send(
       apiError(code, message, {
-        ...extra,
-        ...(extra.hint ? { hint: apiHintFor(code, extra.hint, reply.request) } : {}),
+        ...(extra.details ? { details: extra.details } : {}),
+        ...(hint ? { hint } : {}),
+        ...(cliHint ? { cliHint } : {}),
       }),
     );
 }
@@ -121,6 +147,7 @@ export function registerApiErrors(app: FastifyInstance): void {
       if (error.httpStatus >= 500) request.log.error({ err: error }, "request failed");
       return sendApiError(reply, error.httpStatus, error.code, error.message, {
         ...(error.hint ? { hint: error.hint } : {}),
+        ...(error instanceof RouteError ? { cliHint: error.cliHint } : {}),
         details: error.details,
       });
     }

@@ -98,3 +98,36 @@ describe("an environment without a target", () => {
     });
   });
 });
+
+describe("the team routes' own refusals", () => {
+  it.each([
+    [
+      "/api/environments/production/promote",
+      409,
+      "CONFLICT",
+      "GET /api/environments/production shows what runs.",
+      "See what runs with `shipgate status production`.",
+    ],
+    [
+      "/api/environments/prod/abort",
+      404,
+      "NOT_FOUND",
+      "GET /api/environments lists the environments.",
+      "Known environments: staging, production.",
+    ],
+    [
+      "/api/deploys/d-nope/approve",
+      404,
+      "NOT_FOUND",
+      "GET /api/environments/:env shows the deploy awaiting approval.",
+      "See what is waiting with `shipgate status <environment>`.",
+    ],
+  ])(
+    "POST %s answers %i with a hint for HTTP callers and a cliHint for the CLI",
+    async (url, status, code, hint, cliHint) => {
+      const response = await call("POST", url, "admin", {});
+      expect(response.statusCode).toBe(status);
+      expect(response.json()).toEqual({ error: { code, message: expect.any(String), hint, cliHint } });
+    },
+  );
+});

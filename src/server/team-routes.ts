@@ -23,6 +23,7 @@ import { gitCommitsInRange } from "../core/git.js";
 import type { PlanStep } from "../deploy/plan.js";
 import type { ContextOptions, DeployContext, HistoryEntry, ReadContext } from "../deploy/service.js";
 import type { Deploy, LedgerStore, Release } from "../ledger/types.js";
+import { RouteError } from "./api-error.js";
 import { principalOf, requirePermission } from "./auth/index.js";
 import type { Operations } from "./operations.js";
 
@@ -89,8 +90,9 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
 
   function knownEnvironment(environment: string): void {
     if (!(environment in config().environments)) {
-      throw new ShipgateError("NOT_FOUND", `environment "${environment}" is not declared in shipgate.yaml`, {
+      throw new RouteError("NOT_FOUND", `environment "${environment}" is not declared in shipgate.yaml`, {
         hint: "GET /api/environments lists the environments.",
+        cliHint: `Known environments: ${Object.keys(config().environments).join(", ") || "none"}.`,
       });
     }
   }
@@ -151,10 +153,13 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
   function refuseBusy(environment: string): void {
     const running = operations.running(environment);
     if (running) {
-      throw new ShipgateError(
+      throw new RouteError(
         "LOCKED",
         `${running.kind} of deploy ${running.deployId} by ${running.actor} is still running in ${environment}`,
-        { hint: `Follow it with GET /api/deploys/${running.deployId}; try again when it has settled.` },
+        {
+          hint: `Follow it with GET /api/deploys/${running.deployId}; try again when it has settled.`,
+          cliHint: `See how it goes with \`shipgate status ${environment}\`; try again when it has settled.`,
+        },
       );
     }
   }
@@ -344,11 +349,16 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     const deploy = await ledger.getDeploy(id);
     const operation = operations.get(id) ?? null;
     if (deploy === null) {
-      throw new ShipgateError("NOT_FOUND", `there is no deploy ${id}`, {
+      const failed = operation?.error?.message;
+      throw new RouteError("NOT_FOUND", `there is no deploy ${id}`, {
         hint:
-          operation?.error?.message !== undefined
-            ? `Its operation failed before it was recorded: ${operation.error.message}`
+          failed !== undefined
+            ? `Its operation failed before it was recorded: ${failed}`
             : "GET /api/environments/:env/history lists the deploys.",
+        cliHint:
+          failed !== undefined
+            ? `Its operation failed before it was recorded: ${failed}`
+            : "See an environment's deploys with `shipgate history <environment>`.",
       });
     }
     requirePermission(request, "read", deploy.environment);
@@ -425,12 +435,15 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     knownEnvironment(env);
     const active = await ledger.activeDeploy(env);
     if (!active || !statuses.includes(active.status)) {
-      throw new ShipgateError(
+      throw new RouteError(
         "CONFLICT",
         active
           ? `deploy ${active.id} is ${active.status}: nothing to ${verb}`
           : `no deploy to ${verb} in ${env}`,
-        { hint: `GET /api/environments/${env} shows what runs.` },
+        {
+          hint: `GET /api/environments/${env} shows what runs.`,
+          cliHint: `See what runs with \`shipgate status ${env}\`.`,
+        },
       );
     }
     return active;
@@ -459,8 +472,9 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
     const { comment } = parse(commentBody, request.body, "body");
     const deploy = await ledger.getDeploy(id);
     if (deploy === null) {
-      throw new ShipgateError("NOT_FOUND", `there is no deploy ${id}`, {
+      throw new RouteError("NOT_FOUND", `there is no deploy ${id}`, {
         hint: "GET /api/environments/:env shows the deploy awaiting approval.",
+        cliHint: "See what is waiting with `shipgate status <environment>`.",
       });
     }
     requirePermission(request, "approve", deploy.environment);

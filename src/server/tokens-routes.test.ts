@@ -141,4 +141,13 @@ describe("tokensRoutes", () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.hint).toBe("GET /api/tokens lists the token ids.");
   });
+
+  it("sends the CLI hint its API hint replaced as cliHint, for `shipgate --server … tokens`", async () => {
+    const missing = await call("DELETE", "/api/tokens/tok_nope");
+    expect(missing.json().error.cliHint).toBe("Run `shipgate tokens list` to see the token ids.");
+    const unknownEnvironment = await call("POST", "/api/tokens", {
+      body: { role: "viewer", name: "x", environment: "nowhere" },
+    });
+    expect(unknownEnvironment.json().error.cliHint).toContain("shipgate tokens create");
+  });
 });

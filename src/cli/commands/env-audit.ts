@@ -244,6 +244,18 @@ export async function runEnvAudit(options: EnvAuditOptions): Promise<EnvAuditRes
       hint: "Pass the file that declares your variables (e.g. --example .env.example), or omit --example.",
     });
   }
+  if (existsSync(exampleAbs) && statSync(exampleAbs).isDirectory()) {
+    const shown = options.example ?? rel(exampleAbs);
+    throw new ShipgateError(
+      options.example ? "USAGE" : "CONFIG_INVALID",
+      `example file ${shown} is a directory`,
+      {
+        hint: options.example
+          ? "Pass the example file itself (e.g. --example config/.env.example)."
+          : "Set env.example in shipgate.yaml to the example file itself (e.g. config/.env.example).",
+      },
+    );
+  }
   const exampleText = readText(exampleAbs);
   const example = exampleText === undefined ? undefined : parseExampleFile(rel(exampleAbs), exampleText);
 

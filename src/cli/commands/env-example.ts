@@ -2,7 +2,7 @@
  * `shipgate env example`: writes the example file (config env.example, default .env.example) from
  * the env schema, or with --check compares it and reports the variables that differ (names only).
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadConfig } from "../../config/load.js";
 import { ShipgateError } from "../../core/errors.js";
@@ -48,6 +48,17 @@ export async function runEnvExample(options: EnvExampleCommandOptions): Promise<
     ? path.resolve(cwd, options.output)
     : path.resolve(loaded.dir, loaded.config.env.example);
   const shown = path.relative(cwd, target).split(path.sep).join("/");
+  if (existsSync(target) && statSync(target).isDirectory()) {
+    throw new ShipgateError(
+      options.output ? "USAGE" : "CONFIG_INVALID",
+      `the example file ${shown} is a directory`,
+      {
+        hint: options.output
+          ? `Name the file to write, e.g. --output ${path.posix.join(shown, ".env.example")}.`
+          : "Set env.example in shipgate.yaml to the example file itself (e.g. config/.env.example).",
+      },
+    );
+  }
   const current = existsSync(target) ? readFileSync(target, "utf8") : undefined;
 
   if (options.check) {
@@ -67,7 +78,7 @@ export async function runEnvExample(options: EnvExampleCommandOptions): Promise<
       text,
     };
   }
-  if (current !== text) writeFileSync(target, text);
+  if (current !== text) writeExample(target, shown, text);
   const specs = Object.values(schema);
   return {
     outcome: {
@@ -79,4 +90,18 @@ export async function runEnvExample(options: EnvExampleCommandOptions): Promise<
     },
     text,
   };
+}
+
+/** Writes the file, creating its directory (`--output config/.env.example` in a fresh checkout). */
+function writeExample(target: string, shown: string, text: string): void {
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    throw new ShipgateError("USAGE", `cannot write the example file ${shown} (${code})`, {
+      cause: error,
+      hint: "Check that its directory can be written to, or pass another file with --output (or --stdout to print it).",
+    });
+  }
 }

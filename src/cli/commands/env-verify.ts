@@ -15,10 +15,14 @@ import { ShipgateError } from "../../core/errors.js";
 import { compareFindings, type Finding } from "../../core/finding.js";
 import type { Report } from "../../core/report.js";
 import { describeSource, type EnvSourceOverride, readEnvironment } from "../../env/source.js";
-import { describeRead, envAuditDocsUrl, findEnvReads } from "../../env-audit/audit.js";
-import type { EnvRead } from "../../env-audit/js-reads.js";
+import { describeRead, findEnvReads } from "../../env-audit/audit.js";
+import { requiresValue } from "../../env-audit/js-reads.js";
 import { isRequiredInProduction, loadEnvSchema } from "../../env-audit/schema-module.js";
 import { configuredSchema, gatherSources } from "./env-audit.js";
+
+/** The findings' docs link: the `env verify` section of docs/env.md. */
+export const envVerifyDocsUrl =
+  "https://github.com/shipgate/shipgate/blob/main/docs/env.md#shipgate-env-verify";
 
 export const envVerifyRules = {
   "env-missing":
@@ -124,9 +128,7 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
       });
     }
   }
-  const requiredReads = reads.filter(
-    (r): r is EnvRead & { name: string } => r.name !== undefined && r.defaultText === undefined,
-  );
+  const requiredReads = reads.filter(requiresValue);
   for (const r of requiredReads) {
     if (requirements.has(r.name)) continue;
     requirements.set(r.name, {
@@ -150,7 +152,7 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
       ...req.at,
       message: `${req.name} is ${value === undefined ? "not defined" : "defined but empty"} in ${where}; ${req.because}`,
       help: `Set ${req.name} in ${environment} before deploying (or give it a default in code or the schema).`,
-      docsUrl: envAuditDocsUrl,
+      docsUrl: envVerifyDocsUrl,
     });
   }
   const invalid: string[] = [];
@@ -166,7 +168,7 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
         file: schemaRef.display,
         message: `${name} is set in ${where} but is not valid: expected ${spec.expected}`,
         help: `Fix the value of ${name} in ${environment}; it is not shown here${spec.secret ? " (secret)" : ""}.`,
-        docsUrl: envAuditDocsUrl,
+        docsUrl: envVerifyDocsUrl,
       });
     }
   }
@@ -180,7 +182,7 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
       ...(loaded.path ? { file: path.relative(cwd, loaded.path) || loaded.path } : {}),
       message: `environment "${environment}" is not declared in shipgate.yaml (declared: ${declaredNames.join(", ")}); verified with the given source anyway`,
       help: "If you meant a declared environment, fix the name; an environment verified only from the command line needs no declaration.",
-      docsUrl: envAuditDocsUrl,
+      docsUrl: envVerifyDocsUrl,
     });
   }
   findings.sort(compareFindings);

@@ -327,6 +327,13 @@ describe("createFlagsClient", () => {
     expect(server.metrics).toHaveLength(1);
   });
 
+  it("says why the server is unreachable (the fetch error's cause), not only 'fetch failed'", async () => {
+    await server.stop(); // nothing listens on the port now
+    client();
+    await waitFor(() => errors.length > 0, "the connection error");
+    expect(errors[0]?.message).toMatch(/is unreachable: fetch failed \(.*ECONNREFUSED.*\)/);
+  });
+
   it("reports a refused token through onError, stays not-ready and never shows the token", async () => {
     const c = client({ token: "sg_sdk_wrong_token_value" });
     await expect(c.ready()).rejects.toThrow(/refused the SDK token \(HTTP 401\)/);

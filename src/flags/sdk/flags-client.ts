@@ -90,6 +90,17 @@ const maxReconnectDelayMs = 30_000;
 /** Why a connection attempt ended. */
 type StreamEnd = "closed" | "unauthorized" | "failed";
 
+/**
+ * A failed fetch's message with its cause: undici says only "fetch failed" and keeps why
+ * (ECONNREFUSED, ENOTFOUND, a TLS error) in `cause`.
+ */
+export function fetchFailureDetail(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (!(cause instanceof Error) || cause.message === "" || message.includes(cause.message)) return message;
+  return `${message} (${cause.message})`;
+}
+
 function defaultOnError(error: Error): void {
   process.stderr.write(`[shipgate flags] ${error.message}\n`);
 }
@@ -411,7 +422,7 @@ class ShipgateFlagsClient extends EventEmitter implements FlagsClient {
       return this.closed ? "closed" : "failed";
     } catch (error) {
       if (this.closed) return "closed";
-      this.connectionFailed(this.unreachable("is unreachable", (error as Error).message, error));
+      this.connectionFailed(this.unreachable("is unreachable", fetchFailureDetail(error), error));
       return "failed";
     } finally {
       if (idleTimer !== null) clearTimeout(idleTimer);
@@ -485,7 +496,9 @@ class ShipgateFlagsClient extends EventEmitter implements FlagsClient {
       this.counts.restore(counts);
       this.metricsStart = start;
       this.fail(
-        error instanceof ShipgateError ? error : this.unreachable("is unreachable", (error as Error).message),
+        error instanceof ShipgateError
+          ? error
+          : this.unreachable("is unreachable", fetchFailureDetail(error), error),
       );
     }
   }
