@@ -97,7 +97,9 @@ describe("shipgate --server flags | audit | tokens (against shipgate serve)", ()
   it("enables and rolls out as a deployer; a viewer is refused (1), and so is a deployer where flags need approver", async () => {
     const enabled = await as("dee", ["flags", "enable", "new-checkout", "--environment", "staging"]);
     expect(enabled.code, enabled.stderr + serveOutput()).toBe(0);
-    expect(enabled.stdout).toBe("new-checkout staging: on 0%\n");
+    expect(enabled.stdout).toBe(
+      "new-checkout staging: on 0%\n  nobody gets it yet (rollout 0%): shipgate flags rollout new-checkout <pct> --environment staging\n",
+    );
     const rollout = await as("dee", ["flags", "rollout", "new-checkout", "25", "--environment", "staging"]);
     expect(rollout.code, rollout.stderr).toBe(0);
     expect(rollout.stdout).toBe("new-checkout staging: on 25%\n");
