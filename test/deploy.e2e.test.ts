@@ -164,8 +164,14 @@ describe("shipgate deploy on the local target", () => {
     const p = await project((y) => y.replace("instances: 2", "instances: 1"));
     expect((await p.sg(["deploy", "local", "--version", "good-a"])).code).toBe(0);
     const plan = await p.sg(["deploy", "local", "--version", "good-b", "--dry-run", "--format", "json"]);
-    const steps = (JSON.parse(plan.stdout) as { plan: unknown[] }).plan.length;
+    const planned = (JSON.parse(plan.stdout) as { plan: { step: { type: string } }[] }).plan.map(
+      (p) => p.step.type,
+    );
+    const steps = planned.length;
     expect(steps).toBeGreaterThan(8);
+    // Steps that take time (starting, waiting, draining): a kill sent when one starts lands while it runs.
+    const slow = new Set(["start-instances", "wait-ready", "stop-instances", "watch", "pause"]);
+    let recoveries = 0;
     const traffic = load(p.url, 4);
     try {
       for (let k = 1; k < steps; k++) {
@@ -182,15 +188,22 @@ describe("shipgate deploy on the local target", () => {
           buffered += d.toString();
           if (buffered.includes(`[${k}/`)) child.kill("SIGKILL");
         });
-        if ((await exited) !== "SIGKILL") {
-          // The kill came after the deploy's last (instant) step had finished: it succeeded, and there
-          // was nothing to recover. Only the last step can race the kill this way.
-          expect(k, "the deploy finished before the kill").toBe(steps - 1);
-          expect((await statusJson(p)).current?.version).toBe("good-b");
-          break;
-        }
+        const signal = await exited;
         const status = await statusJson(p);
         expect(status.inProgress, `after a kill at step ${k + 1}`).toBeNull();
+        if (signal !== "SIGKILL" || status.current?.version === "good-b") {
+          // The kill came after the deploy had finished: this test reads the deploy's progress
+          // through a pipe, and on a busy machine the deploy runs ahead of the reader. Only quick
+          // steps can be left at that point; then the new release serves and nothing needs recovery.
+          expect(
+            planned.slice(k).filter((t) => slow.has(t)),
+            "the deploy finished before the kill",
+          ).toEqual([]);
+          expect(status.current?.version).toBe("good-b");
+          expect(await versionAt(p.url)).toBe("good-b");
+          break;
+        }
+        recoveries++;
         expect(status.current?.version).toBe("good-a");
         expect(status.traffic).toEqual([expect.objectContaining({ version: "good-a", weight: 100 })]);
         expect(await versionAt(p.url)).toBe("good-a");
@@ -199,6 +212,8 @@ describe("shipgate deploy on the local target", () => {
       const result = await traffic.stop();
       expect(result, JSON.stringify(result)).toMatchObject({ failed: 0 });
     }
+    // Every slow step was interrupted and recovered from.
+    expect(recoveries).toBeGreaterThanOrEqual(planned.findLastIndex((t) => slow.has(t)));
     const history = JSON.parse(
       (await p.sg(["history", "local", "--format", "json", "--limit", "100"])).stdout,
     ) as {
@@ -206,7 +221,7 @@ describe("shipgate deploy on the local target", () => {
       error: string | null;
     }[];
     const interrupted = history.filter((h) => h.error?.startsWith("interrupted"));
-    expect(interrupted.length).toBeGreaterThanOrEqual(steps - 2);
+    expect(interrupted.length).toBeGreaterThanOrEqual(recoveries);
   }, 240_000);
 
   it("two deploys at once: one fails clearly with LOCKED, or waits with --lock-wait", async () => {
