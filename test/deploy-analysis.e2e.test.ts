@@ -223,13 +223,18 @@ describe("canary analysis on the local target", () => {
     const run = await p.sg(["deploy", "local", "--version", "v3-broken", "--strategy", "canary"]);
     await traffic.stop();
     expect(run.code, run.stderr + run.stdout).toBe(3);
-    expect(run.stdout + run.stderr).toMatch(/canary p99 2\d\d ms vs baseline [\d.]+ ms = \d+× > 1\.5×/);
+    expect(run.stdout + run.stderr).toMatch(/canary p99 2\d\d ms vs baseline [\d.]+ ms = [\d.]+× > 1\.5×/);
     expect(await versionAt(p.url)).toBe("good-a");
   });
 
   it("promotes a healthy canary, each pause judged on real traffic", async () => {
+    // A p99 floor above what a fresh process's first requests can take on a busy machine (a new
+    // release starts with a cold JIT): this test is about promotion, the p99 test above about latency.
     const p = await project({
-      block: fastAnalysis,
+      block: fastAnalysis.replace(
+        "  failureLimit: 0\n",
+        "  failureLimit: 0\n  metrics:\n    - { metric: error-rate, ratio: 1.5, floor: 0.01 }\n    - { metric: p99, ratio: 1.5, floor: 200 }\n    - { metric: restarts, max: 0 }\n    - { metric: new-error-types, max: 0 }\n",
+      ),
       steps: "- setWeight: 30\n- pause: 2s\n- setWeight: 60\n- pause: 2s\n",
     });
     expect((await p.sg(["deploy", "local", "--version", "good-a"])).code).toBe(0);

@@ -461,7 +461,7 @@ describe("examples/demo", () => {
     expect(local?.analysis).toMatchObject({ enabled: true, interval: 2000, minRequests: 20 });
     expect(local?.watch).toMatchObject({ duration: 6000, errorRate: { max: 0.05, for: 4000 } });
     // Every trigger can hold within the 6-s watch (the p99 default, 5 min, never could).
-    expect(local?.watch).toMatchObject({ p99: { ratio: 2, floor: 50, for: 4000 } });
+    expect(local?.watch).toMatchObject({ p99: { ratio: 2, floor: 250, for: 4000 } });
     expect(local?.watch.errorRate.for).toBeLessThanOrEqual(local?.watch.duration ?? 0);
     expect(local?.watch.p99.for).toBeLessThanOrEqual(local?.watch.duration ?? 0);
     expect(local?.smoke.map((s) => s.path)).toEqual(["/version", "/health/ready"]);
