@@ -3,9 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { outputSink } from "../../test/support/cli.js";
+import { runCliIn } from "../../test/support/cli.js";
 import { ExitCode } from "../core/errors.js";
-import { type CliIo, runCli } from "./program.js";
 
 let server: Server;
 let serverUrl: string;
@@ -48,15 +47,11 @@ beforeEach(() => {
   seen = [];
 });
 
-async function run(args: string[]) {
-  const io: CliIo & { stdout: ReturnType<typeof outputSink>; stderr: ReturnType<typeof outputSink> } = {
-    stdout: outputSink(),
-    stderr: outputSink(),
-    env: { NO_COLOR: "1", SHIPGATE_TOKEN: "sg_api_test" },
-    cwd: tmpdir(),
-  };
-  const code = await runCli(["--server", serverUrl, ...args], io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+function run(args: string[]) {
+  return runCliIn(tmpdir(), ["--server", serverUrl, ...args], {
+    NO_COLOR: "1",
+    SHIPGATE_TOKEN: "sg_api_test",
+  });
 }
 
 describe("shipgate approve | reject --deploy <id> --server", () => {

@@ -3,9 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { outputSink } from "../../test/support/cli.js";
+import { runCliIn } from "../../test/support/cli.js";
 import { ExitCode } from "../core/errors.js";
-import { type CliIo, runCli } from "./program.js";
 
 let dir: string;
 beforeEach(() => {
@@ -16,15 +15,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]) {
-  const io: CliIo & { stdout: ReturnType<typeof outputSink>; stderr: ReturnType<typeof outputSink> } = {
-    stdout: outputSink(),
-    stderr: outputSink(),
-    env: { NO_COLOR: "1" },
-    cwd: dir,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+function run(args: string[]) {
+  return runCliIn(dir, args, { NO_COLOR: "1" });
 }
 
 describe("shipgate audit list", () => {

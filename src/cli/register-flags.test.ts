@@ -6,27 +6,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { outputSink } from "../../test/support/cli.js";
+import { runCliIn } from "../../test/support/cli.js";
 import { ExitCode } from "../core/errors.js";
 import type { FlagEnvironmentState } from "../flags/types.js";
-import { type CliIo, runCli } from "./program.js";
 import { stateNote } from "./register-flags.js";
 
-type TestIo = CliIo & { stdout: ReturnType<typeof outputSink>; stderr: ReturnType<typeof outputSink> };
-
 let dir: string;
-const io = (): TestIo => ({
-  stdout: outputSink(),
-  stderr: outputSink(),
-  env: { NO_COLOR: "1", SHIPGATE_ACTOR: "alice" },
-  cwd: dir,
-});
-
-async function sg(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = io();
-  const code = await runCli(argv, out);
-  return { code, stdout: out.stdout.text, stderr: out.stderr.text };
-}
+const sg = (...argv: string[]) => runCliIn(dir, argv, { NO_COLOR: "1", SHIPGATE_ACTOR: "alice" });
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "shipgate-cli-flags-"));

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { outputSink } from "../../test/support/cli.js";
+import { outputSink, runCliIn } from "../../test/support/cli.js";
 import { ExitCode } from "../core/errors.js";
 import { openLedger } from "../ledger/index.js";
-import { type CliIo, runCli } from "./program.js";
+import { runCli } from "./program.js";
 
 let dir: string;
 beforeEach(() => {
@@ -17,15 +17,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]) {
-  const io: CliIo & { stdout: ReturnType<typeof outputSink>; stderr: ReturnType<typeof outputSink> } = {
-    stdout: outputSink(),
-    stderr: outputSink(),
-    env: { NO_COLOR: "1", SHIPGATE_ACTOR: "ana" },
-    cwd: dir,
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout.text, stderr: io.stderr.text };
+function run(args: string[]) {
+  return runCliIn(dir, args, { NO_COLOR: "1", SHIPGATE_ACTOR: "ana" });
 }
 
 describe("shipgate tokens", () => {

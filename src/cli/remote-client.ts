@@ -2,10 +2,9 @@
  * The CLI's client of the team API (`shipgate serve`, docs/team-server.md): one typed method per
  * route the release, flag, audit and token commands use, over the global fetch (undici). The server's error body
  * `{ error: { code, message, hint, details } }` becomes a ShipgateError with that code, so the CLI's exit
- * codes are the same against a server as locally; the server's `cliHint` (its advice in CLI terms)
- * is shown where it sends one, and its hints for HTTP callers about tokens (401, and a 403 or 429
- * naming /api/tokens) give way to the CLI's. The token travels only
- * in the Authorization header: it is never part of a message, a hint or a cause.
+ * codes are the same against a server as locally; where the server sends its advice in CLI terms
+ * (`cliHint`, src/server/api-error.ts) it is shown instead of the hint for HTTP callers. The token
+ * travels only in the Authorization header: it is never part of a message, a hint or a cause.
  */
 
 import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../api/wire-types.js";
@@ -166,30 +165,6 @@ export function parseServerUrl(value: string): URL {
 const tokenHint =
   "Create a token on the server's ledger with `shipgate tokens create --role deployer --name <you>` and export it as SHIPGATE_TOKEN.";
 
-/** A token lacking the role or the environment a request needs (the server's message names both). */
-const roleHint =
-  "Export as SHIPGATE_TOKEN a token with the role the message names: an admin creates one with `shipgate tokens create --role <role> --name <you>` (with `--environment <env>` it acts on that environment only).";
-
-/**
- * The hint a CLI user sees for an error answer. The server's auth refusals carry hints for HTTP
- * callers ("send Authorization: Bearer <token>", "POST /api/tokens"); a CLI user sends no header
- * and creates tokens with `shipgate tokens create`, so those are replaced by the CLI's. Every 401 is
- * about the token; a 403 only when its hint is about getting another token (names /api/tokens):
- * other refusals (e.g. approving one's own deploy) keep the server's hint. The message is kept.
- */
-function cliHint(
-  code: ErrorCode,
-  serverHint: string | undefined,
-  retryAfter: string | null,
-): string | undefined {
-  if (code === "UNAUTHORIZED") return tokenHint;
-  if (code === "FORBIDDEN" && serverHint?.includes("/api/tokens")) return roleHint;
-  if (code === "RATE_LIMITED" && serverHint?.includes("/api/tokens")) {
-    return `Wait ${retryAfter ?? "a minute"} s, then retry with a valid token in SHIPGATE_TOKEN (an admin sees which are revoked with \`shipgate tokens list\`).`;
-  }
-  return serverHint;
-}
-
 export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   const url = parseServerUrl(options.baseUrl);
   const baseUrl = url.href.replace(/\/+$/, "");
@@ -260,16 +235,16 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
           ? err.message
           : `the team server answered ${response.status} to ${method} ${path}`;
       // The server's hint for the CLI where it differs from the one for HTTP callers (api-error.ts).
-      const serverHint =
-        typeof err?.cliHint === "string" ? err.cliHint : typeof err?.hint === "string" ? err.hint : undefined;
       const hint =
-        serverHint !== undefined
-          ? cliHint(code, serverHint, response.headers.get("retry-after"))
-          : code === "UNAUTHORIZED"
-            ? tokenHint
-            : code === "RATE_LIMITED"
-              ? `Retry after ${response.headers.get("retry-after") ?? "a minute"} s.`
-              : undefined;
+        typeof err?.cliHint === "string"
+          ? err.cliHint
+          : typeof err?.hint === "string"
+            ? err.hint
+            : code === "UNAUTHORIZED"
+              ? tokenHint
+              : code === "RATE_LIMITED"
+                ? `Retry after ${response.headers.get("retry-after") ?? "a minute"} s.`
+                : undefined;
       throw new ShipgateError(code, redact(message, token), {
         ...(hint ? { hint: redact(hint, token) } : {}),
         ...(details.length > 0 ? { details } : {}),

@@ -17,10 +17,9 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { FlagListEntry } from "../api/wire-types.js";
-import { ShipgateError } from "../core/errors.js";
 import type { FlagService } from "../flags/service.js";
 import { flagTypes } from "../flags/types.js";
-import { type ApiHints, authApiHints, sendApiError } from "./api-error.js";
+import { type ApiHints, authApiHints, RouteError, sendApiError } from "./api-error.js";
 import { principalOf, requirePermission } from "./auth/index.js";
 import {
   describeRequestIssues,
@@ -135,11 +134,13 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
     const key = keyOf(request);
     const principal = principalOf(request);
     if (principal.environment !== null) {
-      throw new ShipgateError(
+      throw new RouteError(
         "FORBIDDEN",
         `archiving turns "${key}" off in every environment; the token "${principal.name}" may act on ${principal.environment} only`,
         {
           hint: 'Use an admin token for every environment: an admin creates one with POST /api/tokens {"role":"admin","name":"<name>"} (no "environment").',
+          cliHint:
+            "Use an admin token for every environment, exported as SHIPGATE_TOKEN: `shipgate tokens create --role admin --name <you>` (without --environment).",
         },
       );
     }

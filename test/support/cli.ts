@@ -54,3 +54,17 @@ export function outputSink(): NodeJS.WriteStream & { text: string } {
   };
   return s as unknown as NodeJS.WriteStream & { text: string };
 }
+
+/** Runs the CLI in this process (runCli) in `cwd`, with `env` as its whole environment (colour off). */
+export async function runCliIn(
+  cwd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = { NO_COLOR: "1" },
+): Promise<CliRun> {
+  // Loaded here, not at the top: the e2e tests that use this module only for runShipgate need no CLI in process.
+  const { runCli } = await import("../../src/cli/program.js");
+  const stdout = outputSink();
+  const stderr = outputSink();
+  const code = await runCli(args, { stdout, stderr, env, cwd });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}

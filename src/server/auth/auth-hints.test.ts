@@ -1,7 +1,8 @@
 /**
  * The auth layer's refusals over the whole server (createServer with a project): every 401, 403 and
  * 429 it answers, on every route (team and dashboard routes that declare no apiHints included),
- * carries a hint for an HTTP caller — an API request or the dashboard — and never a CLI command.
+ * carries a hint for an HTTP caller — an API request or the dashboard — and never a CLI command,
+ * and (for role tokens) the same advice for a user of `shipgate --server …` as `cliHint`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +64,10 @@ function hintOf(response: LightMyRequestResponse): string {
   return response.json<{ error: { hint?: string } }>().error.hint ?? "";
 }
 
+function cliHintOf(response: LightMyRequestResponse): string {
+  return response.json<{ error: { cliHint?: string } }>().error.cliHint ?? "";
+}
+
 let server: Server;
 
 beforeAll(async () => {
@@ -106,6 +111,9 @@ describe("the auth layer's hints on every route", () => {
         const label = `${route.method} ${route.url} ${response.statusCode}: ${hint}`;
         if (hint === "" || namesCliCommand(hint)) bad.push(label);
         else if (!/Authorization: Bearer|\/api\/tokens|dashboard/.test(hint)) bad.push(label);
+        // Role-token routes: the advice for `shipgate --server …` users goes along (SDK routes have none).
+        if (route.permission !== "sdk" && !/shipgate tokens .*|SHIPGATE_TOKEN/.test(cliHintOf(response)))
+          bad.push(`${label} (cliHint: ${cliHintOf(response)})`);
       }
     }
     expect(bad).toEqual([]);
@@ -121,6 +129,9 @@ describe("the auth layer's hints on every route", () => {
     expect(hintOf(response)).toBe(
       'Use a token with that role (or log in on the dashboard with one): an admin creates one with POST /api/tokens {"role": "deployer", "name": "vera", "environment": "production"}.',
     );
+    expect(cliHintOf(response)).toBe(
+      "Ask an admin for a token with that role, and export it as SHIPGATE_TOKEN: `shipgate tokens create --role deployer --name vera --environment production`.",
+    );
   });
 
   it("403 for a token scoped to another environment names a token for every environment", async () => {
@@ -129,6 +140,9 @@ describe("the auth layer's hints on every route", () => {
     const hint = hintOf(response);
     expect(hint).toContain('POST /api/tokens {"role": "admin", "name": "<you>"}');
     expect(namesCliCommand(hint)).toBe(false);
+    expect(cliHintOf(response)).toContain(
+      "`shipgate tokens create --role admin --name <you>` without --environment",
+    );
   });
 
   it("401 on a team route without apiHints says to send a bearer token or log in on the dashboard", async () => {
@@ -175,6 +189,7 @@ describe("the auth-failure limiter's 429", () => {
       expect(last.statusCode).toBe(429);
       expect(hintOf(last)).toMatch(/^Wait \d+ s, then retry with a valid token.*GET \/api\/tokens/);
       expect(namesCliCommand(hintOf(last))).toBe(false);
+      expect(cliHintOf(last)).toMatch(/^Wait \d+ s, .*SHIPGATE_TOKEN .*`shipgate tokens list`/);
     } finally {
       await stopServer(limited);
     }

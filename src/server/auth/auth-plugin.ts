@@ -16,7 +16,7 @@ import { z } from "zod";
 import { ShipgateError } from "../../core/errors.js";
 import type { ApiTokenRecord } from "../../flags/types.js";
 import type { LedgerStore } from "../../ledger/types.js";
-import { apiError, authApiHints, sendApiError } from "../api-error.js";
+import { apiError, authApiHints, RouteError, sendApiError } from "../api-error.js";
 import { allEnvironments, hashApiToken } from "../api-token.js";
 import { bearerToken } from "../token-auth.js";
 import { createFailureLimiter, type FailureLimiter } from "./failure-limiter.js";
@@ -76,8 +76,11 @@ const defaultSessionTtlMs = 8 * 3_600_000;
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
 // The auth layer answers HTTP callers (scripts, the CLI's remote client, the dashboard): its hints
-// name API requests and the dashboard, never a CLI command (api-error.ts), on every route.
+// name API requests and the dashboard, never a CLI command (api-error.ts), on every route. Each
+// refusal also carries the same advice for a user of `shipgate --server …` (cliHint).
 const unauthorizedHint = authApiHints.UNAUTHORIZED;
+const unauthorizedCliHint =
+  "Export a valid role token as SHIPGATE_TOKEN: an admin creates one with `shipgate tokens create --role <role> --name <you>` (`shipgate tokens list` shows which are revoked).";
 
 /** The body of POST /api/tokens creating a role token, for hints. */
 function tokenRequest(role: string, name: string, environment?: string): string {
@@ -117,23 +120,25 @@ export function permissionError(
   permission: Exclude<Permission, "public">,
   environment?: string,
   rules?: AccessRules,
-): ShipgateError | null {
+): RouteError | null {
   if (environment !== undefined && !principalCovers(principal, environment)) {
-    return new ShipgateError(
+    return new RouteError(
       "FORBIDDEN",
       `the token "${principal.name}" may act on ${principal.environment ?? "every environment"} only, not on ${environment}`,
       {
         hint: `Use a token for ${environment}, or one for every environment: an admin creates one with POST /api/tokens ${tokenRequest(principal.role, "<you>")} (without "environment" it covers every environment).`,
+        cliHint: `Use a token for ${environment}, or one for every environment (\`shipgate tokens create --role ${principal.role} --name <you>\` without --environment), exported as SHIPGATE_TOKEN.`,
       },
     );
   }
   if (roleAllows(principal.role, permission, rules)) return null;
   const needed = minimumRole(permission, rules);
-  return new ShipgateError(
+  return new RouteError(
     "FORBIDDEN",
     `this needs the ${needed} role${environment !== undefined && needed !== minimumRole(permission) ? ` in ${environment}` : ""}; the token "${principal.name}" has ${principal.role}`,
     {
       hint: `Use a token with that role (or log in on the dashboard with one): an admin creates one with POST /api/tokens ${tokenRequest(needed, principal.name, environment)}.`,
+      cliHint: `Ask an admin for a token with that role, and export it as SHIPGATE_TOKEN: \`shipgate tokens create --role ${needed} --name ${principal.name}${environment !== undefined ? ` --environment ${environment}` : ""}\`.`,
     },
   );
 }
@@ -141,8 +146,9 @@ export function permissionError(
 /** The authenticated caller of a request; UNAUTHORIZED on a route without credentials. */
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === null) {
-    throw new ShipgateError("UNAUTHORIZED", "this request carries no valid credentials", {
+    throw new RouteError("UNAUTHORIZED", "this request carries no valid credentials", {
       hint: unauthorizedHint,
+      cliHint: unauthorizedCliHint,
     });
   }
   return request.principal;
@@ -229,7 +235,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       401,
       "UNAUTHORIZED",
       resolution.kind === "none" ? "this needs an API token or a dashboard session" : resolution.message,
-      { hint: unauthorizedHint },
+      { hint: unauthorizedHint, cliHint: unauthorizedCliHint },
     );
   }
 
@@ -280,7 +286,10 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       environment === undefined ? undefined : options.accessRules(environment),
     );
     if (error !== null)
-      return sendApiError(reply, 403, error.code, error.message, { hint: error.hint ?? "" });
+      return sendApiError(reply, 403, error.code, error.message, {
+        hint: error.hint ?? "",
+        cliHint: error.cliHint,
+      });
   });
 
   // Every 401 answered to a request that presented credentials (a token, a session cookie, a login)
@@ -303,6 +312,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     return JSON.stringify(
       apiError("RATE_LIMITED", "too many failed authentications from this address", {
         hint: `Wait ${verdict.retryAfterSeconds} s, then retry with a valid token (an admin sees which are revoked with GET /api/tokens).`,
+        cliHint: `Wait ${verdict.retryAfterSeconds} s, then retry with a valid token in SHIPGATE_TOKEN (\`shipgate tokens list\` shows which are revoked).`,
       }),
     );
   });
