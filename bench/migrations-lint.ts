@@ -11,6 +11,10 @@
  *   - shipgate cold:   node dist/cli/main.js migrations lint <dir> --format json --cache-dir <tmp>,
  *                      the cache directory deleted first
  *   - shipgate warm:   the same command again on the unchanged corpus
+ *   - parser alone:    node bench/fixtures/parse-only.mjs <dir> [--threads <cores>], a fresh process
+ *                      that only parses every file with libpg-query (shipgate's parser), in one
+ *                      thread and split over one worker thread per core: the floor under any cold
+ *                      lint built on this parser
  * One unmeasured round first warms the OS file cache. Wall time includes process start-up, as a
  * user or CI sees it. Findings are counted from each tool's JSON output; squawk's count of checked
  * files comes from one extra, untimed run with its default reporter ("checked N source files").
@@ -27,6 +31,7 @@ const repoRoot = resolve(import.meta.dirname, "..");
 const corpusDir = join(repoRoot, "bench/.corpus/migrations");
 const shipgateMain = join(repoRoot, "dist/cli/main.js");
 const squawkBin = join(repoRoot, "node_modules/.bin/squawk");
+const parseOnly = join(repoRoot, "bench/fixtures/parse-only.mjs");
 
 const corpusFiles = 2000;
 const corpusStatements = 11_000;
@@ -230,6 +235,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     const cold: Measured = { tool: "shipgate cold", times: [], files: 0, findings: 0, filesWithFindings: 0 };
     const warm: Measured = { tool: "shipgate warm", times: [], files: 0, findings: 0, filesWithFindings: 0 };
+    const cores = availableParallelism();
+    const parsers = [1, ...(cores > 1 ? [cores] : [])].map((threads) => ({
+      threads,
+      measured: {
+        tool: `parser alone, ${threads} thread${threads === 1 ? "" : "s"}`,
+        times: [],
+        files: files.length,
+        findings: Number.NaN,
+        filesWithFindings: Number.NaN,
+      } satisfies Measured as Measured,
+    }));
 
     for (let i = 0; i < args.runs; i++) {
       const s = await run(squawkBin, squawkArgs);
@@ -253,8 +269,19 @@ export async function main(argv: readonly string[]): Promise<number> {
           `warning: warm run differs from cold run (${wc.files} files/${wc.findings} findings vs ${cc.files}/${cc.findings})`,
         );
       }
+      const parsed: string[] = [];
+      for (const p of parsers) {
+        const r = await run(process.execPath, [parseOnly, corpusDir, "--threads", String(p.threads)]);
+        if (r.code !== 0 || Number(r.stdout) !== statements) {
+          throw new Error(
+            `parse-only exited with ${String(r.code)}: ${(r.stdout + r.stderr).slice(0, 2000)}`,
+          );
+        }
+        p.measured.times.push(r.ms);
+        parsed.push(`parser alone (${p.threads}) ${fmtMs(r.ms)}`);
+      }
       process.stderr.write(
-        `run ${i + 1}/${args.runs}: squawk ${fmtMs(s.ms)}, cold ${fmtMs(c.ms)}, warm ${fmtMs(w.ms)}\n`,
+        `run ${i + 1}/${args.runs}: squawk ${fmtMs(s.ms)}, cold ${fmtMs(c.ms)}, warm ${fmtMs(w.ms)}, ${parsed.join(", ")}\n`,
       );
     }
     for (const m of [cold, warm]) {
@@ -264,18 +291,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     const rows = [
       ["tool", "median", "min", "files", "statements (corpus)", "findings", "files w/ findings"],
-      ...[squawk, cold, warm].map((m) => [
+      ...[squawk, cold, warm, ...parsers.map((p) => p.measured)].map((m) => [
         m.tool,
         fmtMs(median(m.times)),
         fmtMs(Math.min(...m.times)),
         String(m.files),
         String(statements),
-        String(m.findings),
-        String(m.filesWithFindings),
+        Number.isNaN(m.findings) ? "-" : String(m.findings),
+        Number.isNaN(m.filesWithFindings) ? "-" : String(m.filesWithFindings),
       ]),
     ];
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-    const cores = availableParallelism();
     const load = loadavg()[0] ?? 0;
     console.log(
       [
@@ -285,9 +311,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         "",
         table(rows),
         "",
-        `shipgate cold / squawk:        ${ratio(median(cold.times), median(squawk.times))} (median), ${ratio(Math.min(...cold.times), Math.min(...squawk.times))} (min)`,
-        `shipgate warm / shipgate cold: ${ratio(median(warm.times), median(cold.times))} (median), ${ratio(Math.min(...warm.times), Math.min(...cold.times))} (min)`,
-        `shipgate warm / squawk:        ${ratio(median(warm.times), median(squawk.times))} (median)`,
+        `shipgate cold / squawk:           ${ratio(median(cold.times), median(squawk.times))} (median), ${ratio(Math.min(...cold.times), Math.min(...squawk.times))} (min)`,
+        `shipgate warm / shipgate cold:    ${ratio(median(warm.times), median(cold.times))} (median), ${ratio(Math.min(...warm.times), Math.min(...cold.times))} (min)`,
+        `shipgate warm / squawk:           ${ratio(median(warm.times), median(squawk.times))} (median)`,
+        ...parsers.map(
+          (p) =>
+            `${`${p.measured.tool} / squawk:`.padEnd(34)}${ratio(median(p.measured.times), median(squawk.times))} (median), ${ratio(Math.min(...p.measured.times), Math.min(...squawk.times))} (min)`,
+        ),
       ].join("\n"),
     );
     return 0;

@@ -6,7 +6,7 @@
  *   npm run bench:proxy
  *   npm run bench:proxy -- --duration 10 --connections 64 --threads 2 --rounds 3
  *   npm run bench:proxy -- --workers 1          # proxy worker processes (default: the agent's)
- *   npm run bench:proxy -- --clients            # also minimal node:http and undici proxies
+ *   npm run bench:proxy -- --clients            # also minimal node:http and undici proxies (same worker count)
  *
  * The application (bench/fixtures/proxy-app.mjs, a keep-alive server answering a short body) runs as
  * two instances supervised by the agent; nginx proxies to the same two instances (upstream keepalive,
@@ -299,26 +299,6 @@ async function main(): Promise<void> {
         proxyPids: () => processTree(nginx.pid as number),
       },
     ];
-    if (args.clients) {
-      for (const mode of ["node-http", "undici"]) {
-        const p = await freePort();
-        const child = spawn(
-          process.execPath,
-          [join(fixtures, "naive-proxy.mjs"), mode, String(p), ...appPorts.map(String)],
-          {
-            stdio: "ignore",
-          },
-        );
-        children.push(child);
-        await waitForHttp(`http://127.0.0.1:${p}/`);
-        configs.push({
-          name: `minimal ${mode} proxy`,
-          urls: [`http://127.0.0.1:${p}/`],
-          proxyPids: () => [child.pid as number],
-        });
-      }
-    }
-
     const workers = agentPids().filter((pid) => {
       try {
         return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("proxy-worker");
@@ -326,6 +306,25 @@ async function main(): Promise<void> {
         return false;
       }
     }).length;
+    if (args.clients) {
+      // Same number of worker processes as shipgate's proxy, so the comparison is of the code alone.
+      for (const mode of ["node-http", "undici"]) {
+        const p = await freePort();
+        const child = spawn(
+          process.execPath,
+          [join(fixtures, "naive-proxy.mjs"), mode, String(p), ...appPorts.map(String)],
+          { stdio: "ignore", env: { ...process.env, SHIPGATE_BENCH_WORKERS: String(workers) } },
+        );
+        children.push(child);
+        await waitForHttp(`http://127.0.0.1:${p}/`);
+        configs.push({
+          name: `minimal ${mode} proxy`,
+          urls: [`http://127.0.0.1:${p}/`],
+          proxyPids: () => processTree(child.pid as number),
+        });
+      }
+    }
+
     console.log(
       `proxy benchmark: wrk -t${threads} -c${connections} -d${duration}s --latency, ${rounds} rounds; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}; shipgate proxy workers: ${workers}`,
     );
@@ -371,6 +370,11 @@ async function main(): Promise<void> {
     console.log(
       `shipgate / nginx: throughput ${fmt(throughput * 100, 1)}% (target ≥ 60%), p99 ${fmt(tail, 2)}× (target ≤ 2×) — ${throughput >= 0.6 && tail <= 2 ? "targets met" : "targets not met"}`,
     );
+    for (const other of summary.slice(3)) {
+      console.log(
+        `${other.name} / nginx: throughput ${fmt((other.rps / theirs.rps) * 100, 1)}%, p99 ${fmt(other.p99 / theirs.p99, 2)}×; shipgate / ${other.name}: ${fmt((ours.rps / other.rps) * 100, 0)}%`,
+      );
+    }
     console.log(
       `shipgate / direct: throughput ${fmt((ours.rps / direct.rps) * 100, 0)}%; nginx / direct: ${fmt((theirs.rps / direct.rps) * 100, 0)}%`,
     );

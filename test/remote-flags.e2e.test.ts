@@ -120,7 +120,7 @@ describe("shipgate --server flags | audit | tokens (against shipgate serve)", ()
     expect(JSON.parse(json.stdout)).toMatchObject({
       key: "new-checkout",
       environment: "staging",
-      action: "update",
+      action: "rules",
       changed: true,
       after: { enabled: true, rollout: 25, rules: [{ attribute: "country" }], updatedBy: "dee" },
     });

@@ -155,6 +155,8 @@ export interface Deploy {
   actor: string;
   reason: string | null;
   plan: PlanStep[];
+  /** Why the plan differs from its strategy, as data (DeployDetail.notes has them as sentences). */
+  notes: unknown[];
   nextStep: number;
   error: string | null;
   startedAt: string;
@@ -213,6 +215,8 @@ export interface DeployDetail {
   deploy: Deploy;
   release: { id: string; version: string };
   previous: { id: string; version: string } | null;
+  /** Why the plan is not what the strategy alone would do, one sentence each (often none). */
+  notes: string[];
   steps: DeployStep[];
   approvals: {
     required: number;

@@ -129,3 +129,69 @@ describe("an item that failed on warnings only", () => {
     expect(Object.values(json.counts).reduce((a, b) => a + (b ?? 0), 0)).toBe(json.items.length);
   });
 });
+
+describe("an item that passed with warnings", () => {
+  const flagsItem = {
+    id: "flags.lifecycle",
+    group: "application" as const,
+    title: "Feature flags are within their lifecycle",
+    status: "pass" as const,
+    detail: "2 flags, 1 reference in code: 1 warning",
+    findings: [
+      {
+        ruleId: "flag-undefined-in-code",
+        severity: "warning" as const,
+        file: "src/checkout.ts",
+        line: 3,
+        message: 'flag "new-checkout" is used in code but not defined in the ledger (src/checkout.ts:3)',
+        help: "Create it or fix the key; until then it evaluates to off.",
+      },
+      {
+        ruleId: "flag-stale-rollout",
+        severity: "warning" as const,
+        message: 'flag "old-banner" (owner: web) has been at 100% in production for 90 days',
+        suppression: { kind: "config" as const, reason: "kept for the sale" },
+      },
+      { ruleId: "flag-info", severity: "info" as const, message: "an informational note" },
+    ],
+    durationMs: 5,
+  };
+  const passed: CheckRun = { ...run(0), items: [...run(0).items, flagsItem] };
+
+  it("shows its warnings under it in the warning colour, and keeps it counted as passed", () => {
+    const text = renderCheckPretty(passed, false);
+    expect(text).toMatch(/^shipgate check: passed — 3 ✓, 0 ✗, 1 manual, 1 skipped/);
+    expect(text).toMatch(
+      / {2}✓ Feature flags are within their lifecycle +5 ms +2 flags, 1 reference in code: 1 warning\n {6}warning src\/checkout\.ts:3 {2}flag "new-checkout" is used in code but not defined in the ledger \(src\/checkout\.ts:3\)\n {12}Create it/,
+    );
+    // Approved warnings and info findings are not what the detail counts.
+    expect(text).not.toContain("old-banner");
+    expect(text).not.toContain("informational");
+    const colored = renderCheckPretty(passed, true);
+    expect(colored).toContain("\u001b[33mwarning\u001b[39m src/checkout.ts:3");
+  });
+
+  it("lists its warnings in the pull-request comment, after the errors", () => {
+    const md = renderCheckMarkdown(passed);
+    expect(md).toContain("3 passed · 0 failed · 1 manual · 1 skipped");
+    expect(md).toContain("<details><summary>Warnings</summary>");
+    expect(md).toContain(
+      '- ⚠ `src/checkout.ts:3` flag "new-checkout" is used in code but not defined in the ledger (src/checkout.ts:3) — Create it',
+    );
+    expect(md).not.toContain("old-banner");
+    const both = renderCheckMarkdown({ ...run(1), items: [...run(1).items, flagsItem] });
+    expect(both).toContain("<details><summary>Errors and warnings</summary>");
+    expect(both.indexOf("console.log()")).toBeLessThan(both.indexOf("new-checkout"));
+    // A comment over the limit drops warnings before errors, and says how many of each it left out.
+    const big = renderCheckMarkdown({ ...run(5000), items: [...run(5000).items, flagsItem] });
+    expect(big.length).toBeLessThanOrEqual(githubCommentLimit);
+    expect(big).toMatch(/\d+ more errors and 1 warning not shown: run `shipgate check`/);
+    expect(big).not.toContain("new-checkout");
+  });
+
+  it("leaves the JSON report as it was: the item's status, findings and the counts", () => {
+    const json = toJsonCheckRun(passed);
+    expect(json.counts).toEqual({ pass: 3, warn: 0, fail: 0, manual: 1, skipped: 1 });
+    expect(json.items.find((i) => i.id === "flags.lifecycle")).toEqual(flagsItem);
+  });
+});

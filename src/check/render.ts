@@ -6,7 +6,8 @@
  */
 import { createColors } from "picocolors";
 import type { CheckReport } from "../api/wire-types.js";
-import { type Finding, failingFindings } from "../core/finding.js";
+import type { Finding } from "../core/finding.js";
+import { plural } from "../core/plural.js";
 import type { RenderOptions, Report, ReportFormat } from "../core/report.js";
 import { escapeCell, markdownMarker, renderReport } from "../core/reporters/index.js";
 import { itemSymbol, type ShownStatus, shownStatus, statusSymbols } from "./item-mark.js";
@@ -59,6 +60,17 @@ function where(f: Finding): string {
   return f.operation ?? "";
 }
 
+/**
+ * The findings shown under a checked item: its unapproved errors (what failed it), then its
+ * unapproved warnings, also those of an item that passed with warnings, which its detail counts.
+ * Approved findings and info notes are left to the full report.
+ */
+function shownFindings(item: CheckItem): Finding[] {
+  if (item.status !== "pass" && item.status !== "fail") return [];
+  const open = item.findings.filter((f) => f.suppression === undefined);
+  return [...open.filter((f) => f.severity === "error"), ...open.filter((f) => f.severity === "warning")];
+}
+
 function headline(run: CheckRun): string {
   const parts = [
     run.baseLabel ? `base ${run.baseLabel} ${run.base?.slice(0, 12) ?? ""}`.trim() : "no base",
@@ -89,11 +101,9 @@ export function renderCheckPretty(run: CheckRun, color: boolean): string {
       out.push(
         `  ${paint[status](statusSymbols[status])} ${item.title.padEnd(width)} ${pc.dim(seconds(item.durationMs).padStart(7))}${detail}`,
       );
-      if (item.status !== "fail") continue;
-      // What failed the item: its errors, or, for an item that failed on warnings, those warnings.
-      const shownSeverity = status === "fail" ? "error" : "warning";
-      for (const f of item.findings.filter((x) => x.severity === shownSeverity && !x.suppression)) {
-        out.push(`      ${paint[status](shownSeverity)} ${where(f) ? `${where(f)}  ` : ""}${f.message}`);
+      for (const f of shownFindings(item)) {
+        const severityPaint = f.severity === "error" ? paint.fail : paint.warn;
+        out.push(`      ${severityPaint(f.severity)} ${where(f) ? `${where(f)}  ` : ""}${f.message}`);
         if (f.help) out.push(`            ${pc.dim(f.help.split("\n").join("\n            "))}`);
       }
     }
@@ -155,10 +165,13 @@ export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): 
     }
     table.push("");
   }
-  const failing = run.items.flatMap((i) => (i.status === "fail" ? failingFindings(i.findings) : []));
-  const lines = failing.map(
+  // Every error first, then every warning: a long list drops warnings before errors.
+  const shown = run.items.flatMap(shownFindings);
+  const errors = shown.filter((f) => f.severity === "error");
+  const listed = [...errors, ...shown.filter((f) => f.severity !== "error")];
+  const lines = listed.map(
     (f) =>
-      `- \`${escapeCell(where(f) || f.ruleId)}\` ${escapeCell(f.message)}${f.help ? ` — ${escapeCell(f.help)}` : ""}`,
+      `- ${f.severity === "error" ? "" : "⚠ "}\`${escapeCell(where(f) || f.ruleId)}\` ${escapeCell(f.message)}${f.help ? ` — ${escapeCell(f.help)}` : ""}`,
   );
   const manual = run.items.filter((i) => i.status === "manual");
   const tail =
@@ -169,7 +182,8 @@ export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): 
         ]
       : [];
   const fixed = [...head, ...table, ...tail].join("\n");
-  const open = "<details><summary>Errors</summary>\n";
+  const warnings = listed.length - errors.length;
+  const open = `<details><summary>${errors.length === 0 ? "Warnings" : warnings === 0 ? "Errors" : "Errors and warnings"}</summary>\n`;
   const close = "\n</details>\n";
   let body = "";
   if (lines.length > 0) {
@@ -181,8 +195,15 @@ export function renderCheckMarkdown(run: CheckRun, limit = githubCommentLimit): 
       kept.push(line);
       size += line.length + 1;
     }
-    const dropped = lines.length - kept.length;
-    body = `${open}\n${kept.join("\n")}${dropped > 0 ? `\n\n${dropped} more errors not shown: run \`shipgate check\` for the full report.` : ""}${close}`;
+    const droppedErrors = Math.max(0, errors.length - kept.length);
+    const droppedWarnings = lines.length - kept.length - droppedErrors;
+    const dropped = [
+      ...(droppedErrors > 0 ? [plural(droppedErrors, "more error")] : []),
+      ...(droppedWarnings > 0
+        ? [plural(droppedWarnings, droppedErrors > 0 ? "warning" : "more warning")]
+        : []),
+    ].join(" and ");
+    body = `${open}\n${kept.join("\n")}${dropped ? `\n\n${dropped} not shown: run \`shipgate check\` for the full report.` : ""}${close}`;
   }
   return `${fixed}${body}`.slice(0, limit);
 }

@@ -42,6 +42,32 @@ describe("runCli", () => {
     expect(out.stderr.text).toContain("unknown command");
   });
 
+  it("names a misspelt option, with commander's suggestion, before a required option it leaves missing", async () => {
+    const cases: [string[], string, string][] = [
+      [["flags", "enable", "my-flag", "--enviroment", "production"], "--enviroment", "--environment"],
+      [["flags", "create", "my-flag", "--ownr", "ada"], "--ownr", "--owner"],
+      [["deploy", "production", "--verison", "v2"], "--verison", "--version"],
+    ];
+    for (const [argv, typo, meant] of cases) {
+      const out = io(tmpdir());
+      expect(await runCli(argv, out)).toBe(ExitCode.usage);
+      expect(out.stderr.text).toContain(`error: unknown option '${typo}'\n(Did you mean ${meant}?)`);
+      expect(out.stderr.text).not.toContain("required option");
+    }
+  });
+
+  it("still reports a required option left out, and help still wins over an unknown option", async () => {
+    const missing = io(tmpdir());
+    expect(await runCli(["flags", "enable", "my-flag"], missing)).toBe(ExitCode.usage);
+    expect(missing.stderr.text).toContain("error: required option '--environment <name>' not specified");
+    const help = io(tmpdir());
+    expect(await runCli(["flags", "enable", "my-flag", "--enviroment", "production", "--help"], help)).toBe(
+      ExitCode.ok,
+    );
+    expect(help.stdout.text).toContain("--environment <name>");
+    expect(help.stderr.text).toBe("");
+  });
+
   it("turns an unexpected error into exit 70 with 'this is a bug' and the version", async () => {
     const dir = mkdtempSync(join(tmpdir(), "shipgate-cli-"));
     writeFileSync(join(dir, "001.sql"), "CREATE TABLE t (id int);\n");

@@ -2,7 +2,7 @@
  * The CLI program: declares every command, renders what commands return, and maps errors to exit
  * codes. src/cli/main.ts is the process entry; tests call runCli() directly.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, Option, type ParseOptionsResult } from "commander";
 import { ExitCode, isShipgateError } from "../core/errors.js";
 import { plural } from "../core/plural.js";
 import { createProgress } from "../core/progress.js";
@@ -29,12 +29,40 @@ export interface CliIo {
   cwd: string;
 }
 
+/** commander's own unknown-option error (with its "Did you mean …?"); a method its typings leave out. */
+interface ReportsUnknownOption {
+  /** Throws a CommanderError, or returns when the command allows unknown options. */
+  unknownOption(flag: string): void;
+}
+
+/**
+ * A command that reports an unknown option before a missing required one. commander checks required
+ * options first, so `flags enable x --enviroment production` said "required option '--environment'
+ * not specified" instead of naming the typo. The check runs where a command that runs an action (one
+ * without subcommands) parses its own options, unless help is asked for (help wins, as in commander).
+ */
+class ShipgateCommand extends Command {
+  override createCommand(name?: string): Command {
+    return new ShipgateCommand(name);
+  }
+
+  override parseOptions(args: string[]): ParseOptionsResult {
+    const parsed = super.parseOptions(args);
+    const [first] = parsed.unknown;
+    const helpRequested = parsed.unknown.some((arg) => arg === "--help" || arg === "-h");
+    if (this.commands.length === 0 && first !== undefined && !helpRequested) {
+      (this as unknown as ReportsUnknownOption).unknownOption(first);
+    }
+    return parsed;
+  }
+}
+
 /**
  * Builds the program; `setExit` receives the exit code a command decided. `argv`, the command line
  * being run, keys the saved answer of `migrations lint` (src/cli/lint-replay.ts); without it none is saved.
  */
 export function buildProgram(io: CliIo, setExit: (code: number) => void, argv?: readonly string[]): Command {
-  const program = new Command("shipgate")
+  const program = new ShipgateCommand("shipgate")
     .description("Safe production deploys: migration safety, config and API compatibility, releases, flags.")
     // `-v, -V, --version` is handled by runCli when it is the first argument, not as a program option:
     // commander would otherwise take `deploy <env> --version v2` as the program's version flag.

@@ -86,6 +86,7 @@ describe("--dry-run on a local target that is not running", () => {
           actor: "test",
           reason: null,
           plan: [],
+          notes: [],
           nextStep: 0,
           error: null,
           startedAt: at,

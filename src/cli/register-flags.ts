@@ -2,14 +2,15 @@
  * Declares `shipgate flags …`: create, list, show, enable, disable, rollout, kill, unkill, rules,
  * variants and archive. Each opens the ledger the config names ($SHIPGATE_LEDGER_URL overrides
  * ledger.url), acts as `defaultActor` (SHIPGATE_ACTOR, the GitHub actor, else user@host), prints one
- * line (or `--format json`) on stdout, and closes the ledger. Every change is audited by the service,
- * in the flag's history and in the hash-chained audit log with source `cli@<host>`.
+ * line or JSON (--format, else $SHIPGATE_FORMAT, else pretty: chooseFlagsFormat) on stdout, and closes
+ * the ledger. Every change is audited by the service, in the flag's history and in the hash-chained
+ * audit log with source `cli@<host>`.
  * With `--server URL` (or $SHIPGATE_SERVER) every subcommand runs on the team server instead
  * (src/cli/remote-client.ts, the token from $SHIPGATE_TOKEN): the same output and exit codes, the
  * token's name as the actor and this machine's address as the source.
  */
 import { hostname } from "node:os";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ShipgateError } from "../core/errors.js";
 import { defaultActor } from "../core/process-identity.js";
 import type {
@@ -18,11 +19,64 @@ import type {
   FlagService,
   FlagStateInEnvironment,
 } from "../flags/service.js";
-import type { FlagDefinition, FlagEnvironmentState, TargetingRule, Variant } from "../flags/types.js";
-import { prettyOrJsonOption } from "./output.js";
+import type {
+  FlagAuditEntry,
+  FlagDefinition,
+  FlagEnvironmentState,
+  TargetingRule,
+  Variant,
+} from "../flags/types.js";
+import { chooseFormat } from "./output.js";
 import type { CliIo } from "./program.js";
 import { remoteFor } from "./register-deploy.js";
 import type { RemoteClient } from "./remote-client.js";
+
+/** The formats every flags command writes. */
+export const flagsFormats = ["pretty", "json"] as const;
+export type FlagsFormat = (typeof flagsFormats)[number];
+
+/**
+ * A flags command's format: --format, else $SHIPGATE_FORMAT, else pretty (the shared precedence of
+ * chooseFormat, without its GitHub Actions default: `github` renders findings, which flags are not).
+ * Any other format is a usage error naming the two, before the command changes anything.
+ */
+export function chooseFlagsFormat(flag: string | undefined, env: NodeJS.ProcessEnv): FlagsFormat {
+  const value = flag ?? env.SHIPGATE_FORMAT;
+  if (value !== undefined && !(flagsFormats as readonly string[]).includes(value)) {
+    const fromEnv = flag === undefined;
+    throw new ShipgateError(
+      "USAGE",
+      `shipgate flags writes ${flagsFormats.join(" or ")}, not "${value}"${fromEnv ? " (from $SHIPGATE_FORMAT)" : ""}`,
+      {
+        hint: fromEnv
+          ? `Pass --format ${flagsFormats.join("|")} (it overrides SHIPGATE_FORMAT), or unset SHIPGATE_FORMAT.`
+          : `Use --format ${flagsFormats.join("|")}.`,
+      },
+    );
+  }
+  return chooseFormat(flag, { SHIPGATE_FORMAT: env.SHIPGATE_FORMAT }) as FlagsFormat;
+}
+
+/** --format without a default, so that $SHIPGATE_FORMAT applies when it is not given. */
+function flagsFormatOption(): Option {
+  return new Option("--format <format>", "output format (default: $SHIPGATE_FORMAT, else pretty)").choices(
+    flagsFormats,
+  );
+}
+
+/**
+ * An audit entry's action as `flags show` prints it. Ledgers written before the rules and variants
+ * actions existed hold "update" for both: the before and after states tell which it was.
+ */
+export function auditActionLabel(entry: FlagAuditEntry): string {
+  if (entry.action !== "update") return entry.action;
+  const before = entry.before as Partial<FlagEnvironmentState> | null;
+  const after = entry.after as Partial<FlagEnvironmentState> | null;
+  const differs = (field: "rules" | "variants") =>
+    JSON.stringify(before?.[field] ?? []) !== JSON.stringify(after?.[field] ?? []);
+  const changed = (["rules", "variants"] as const).filter(differs);
+  return changed.length === 1 ? (changed[0] ?? "update") : "update";
+}
 
 interface FlagsSession {
   service: FlagService;
@@ -87,7 +141,7 @@ export function stateNote(
   if (state.enabled && state.rollout === 0 && state.rules.length === 0 && action !== "disable") {
     return `nobody gets it yet (rollout 0%): shipgate flags rollout ${key} <pct> --environment ${env}`;
   }
-  if (!state.enabled && (action === "rollout" || action === "update")) {
+  if (!state.enabled && ["rollout", "rules", "variants", "update"].includes(action)) {
     return `it takes effect once enabled: shipgate flags enable ${key} --environment ${env}`;
   }
   return null;
@@ -150,7 +204,10 @@ export function registerFlags(program: Command, io: CliIo, _setExit: (code: numb
     }
   }
 
-  function printChange(result: FlagChangeResult, format: string | undefined): void {
+  /** The command's format (chooseFlagsFormat), resolved before it does anything. */
+  const formatOf = (opts: { format?: string }): FlagsFormat => chooseFlagsFormat(opts.format, io.env);
+
+  function printChange(result: FlagChangeResult, format: FlagsFormat): void {
     io.stdout.write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderChange(result));
   }
 
@@ -215,7 +272,7 @@ environments.<env>.access.flags names), create and archive an admin token.
       "--removal-date <date>",
       "YYYY-MM-DD by which the flag leaves the code (required for release flags)",
     )
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -232,6 +289,7 @@ Exit codes: 0 created, 1 the key exists (keys are never reused), 2 invalid input
         key: string,
         opts: { owner: string; description: string; type: string; removalDate?: string; format?: string },
       ) => {
+        const format = formatOf(opts);
         const client = await remote();
         if (client) {
           printChange(
@@ -242,7 +300,7 @@ Exit codes: 0 created, 1 the key exists (keys are never reused), 2 invalid input
               type: opts.type,
               removalDate: opts.removalDate ?? null,
             }),
-            opts.format,
+            format,
           );
           return;
         }
@@ -258,7 +316,7 @@ Exit codes: 0 created, 1 the key exists (keys are never reused), 2 invalid input
             s.actor,
           ),
         );
-        printChange(result, opts.format);
+        printChange(result, format);
       },
     );
 
@@ -267,7 +325,7 @@ Exit codes: 0 created, 1 the key exists (keys are never reused), 2 invalid input
     .description("List flags: key, type, owner, removal date (OVERDUE once passed), state per environment.")
     .option("--environment <name>", "only this environment's state (default: every environment)")
     .option("--archived", "include archived flags")
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -280,6 +338,7 @@ One line per flag, e.g.
   new-checkout  release  owner team-payments  remove by 2027-06-30  staging: on 100%, production: on 25%`,
     )
     .action(async (opts: { environment?: string; archived?: boolean; format?: string }) => {
+      const format = formatOf(opts);
       const client = await remote();
       const { entries, today } = client
         ? {
@@ -293,7 +352,7 @@ One line per flag, e.g.
             entries: await s.service.list(opts.environment, { includeArchived: opts.archived === true }),
             today: s.now().toISOString().slice(0, 10),
           }));
-      if (opts.format === "json") {
+      if (format === "json") {
         io.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;
       }
@@ -310,7 +369,7 @@ One line per flag, e.g.
     .command("show")
     .description("Show a flag: its definition, its state in every environment and its latest audit entries.")
     .argument("<key>", "the flag")
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -319,6 +378,7 @@ Examples:
   shipgate flags show new-checkout --format json     audit entries with their before and after`,
     )
     .action(async (key: string, opts: { format?: string }) => {
+      const format = formatOf(opts);
       const client = await remote();
       const { details, today } = client
         ? { details: await client.showFlag(key), today: new Date().toISOString().slice(0, 10) }
@@ -326,7 +386,7 @@ Examples:
             details: await s.service.show(key),
             today: s.now().toISOString().slice(0, 10),
           }));
-      if (opts.format === "json") {
+      if (format === "json") {
         io.stdout.write(`${JSON.stringify(details, null, 2)}\n`);
         return;
       }
@@ -339,7 +399,7 @@ Examples:
         "  audit (newest first):",
         ...details.audit.map(
           (a) =>
-            `    ${a.at.slice(0, 19).replace("T", " ")}  ${a.action}${a.environment ? ` ${a.environment}` : ""}  by ${a.actor}`,
+            `    ${a.at.slice(0, 19).replace("T", " ")}  ${auditActionLabel(a)}${a.environment ? ` ${a.environment}` : ""}  by ${a.actor}`,
         ),
       ];
       io.stdout.write(`${lines.join("\n")}\n`);
@@ -367,7 +427,7 @@ Examples:
       .description(text)
       .argument("<key>", "the flag")
       .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
-      .addOption(prettyOrJsonOption())
+      .addOption(flagsFormatOption())
       .addHelpText(
         "after",
         `
@@ -376,11 +436,12 @@ Examples:
   SHIPGATE_ACTOR=alice shipgate flags ${name} new-checkout --environment staging`,
       )
       .action(async (key: string, opts: { environment: string; format?: string }) => {
+        const format = formatOf(opts);
         const client = await remote();
         const result = client
           ? await remoteChange(client, opts.environment, key, patchOf[name])
           : await withSession((s) => s.service[name](key, opts.environment, s.actor));
-        printChange(result, opts.format);
+        printChange(result, format);
       });
   }
 
@@ -392,7 +453,7 @@ Examples:
     .argument("<key>", "the flag")
     .argument("<pct>", "a whole percentage 0..100")
     .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -403,12 +464,13 @@ Examples:
 The flag must also be enabled (shipgate flags enable). The same user always lands in the same bucket.`,
     )
     .action(async (key: string, pct: string, opts: { environment: string; format?: string }) => {
+      const format = formatOf(opts);
       const percent = parsePercent(pct, key);
       const client = await remote();
       const result = client
         ? await remoteChange(client, opts.environment, key, { rollout: percent })
         : await withSession((s) => s.service.setRollout(key, opts.environment, percent, s.actor));
-      printChange(result, opts.format);
+      printChange(result, format);
     });
 
   const ruleExample =
@@ -419,7 +481,7 @@ The flag must also be enabled (shipgate flags enable). The same user always land
     .argument("<key>", "the flag")
     .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
     .requiredOption("--json <rules>", "the rules, a JSON array ('[]' removes them)")
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -431,13 +493,14 @@ Examples:
 Operators: in, not_in, eq, neq, gt, gte, lt, lte, semver_eq, semver_gt, semver_gte, semver_lt, semver_lte.`,
     )
     .action(async (key: string, opts: { environment: string; json: string; format?: string }) => {
+      const format = formatOf(opts);
       const rules = parseJsonOption(opts.json, "targeting rules", ruleExample);
       const client = await remote();
       const result = client
         ? // The server validates the rules with the service's schema (400 with details).
           await remoteChange(client, opts.environment, key, { rules: rules as TargetingRule[] })
         : await withSession((s) => s.service.setRules(key, opts.environment, rules, s.actor));
-      printChange(result, opts.format);
+      printChange(result, format);
     });
 
   const variantExample =
@@ -448,7 +511,7 @@ Operators: in, not_in, eq, neq, gt, gte, lt, lte, semver_eq, semver_gt, semver_g
     .argument("<key>", "the flag")
     .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
     .requiredOption("--json <variants>", "the variants, a JSON array ('[]' removes them)")
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -457,12 +520,13 @@ Examples:
   shipgate flags variants checkout-button --environment production --json '[]'`,
     )
     .action(async (key: string, opts: { environment: string; json: string; format?: string }) => {
+      const format = formatOf(opts);
       const variants = parseJsonOption(opts.json, "variants", variantExample);
       const client = await remote();
       const result = client
         ? await remoteChange(client, opts.environment, key, { variants: variants as Variant[] })
         : await withSession((s) => s.service.setVariants(key, opts.environment, variants, s.actor));
-      printChange(result, opts.format);
+      printChange(result, format);
     });
 
   flags
@@ -471,7 +535,7 @@ Examples:
       "Archive a flag: off everywhere and read-only; `shipgate check` then fails while code still uses it.",
     )
     .argument("<key>", "the flag")
-    .addOption(prettyOrJsonOption())
+    .addOption(flagsFormatOption())
     .addHelpText(
       "after",
       `
@@ -481,10 +545,11 @@ Examples:
 Remove the flag from code first: an archived flag still referenced fails \`shipgate check\`.`,
     )
     .action(async (key: string, opts: { format?: string }) => {
+      const format = formatOf(opts);
       const client = await remote();
       const result = client
         ? await client.archiveFlag(key)
         : await withSession((s) => s.service.archive(key, s.actor));
-      printChange(result, opts.format);
+      printChange(result, format);
     });
 }

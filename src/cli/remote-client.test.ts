@@ -270,6 +270,53 @@ describe("createRemoteClient", () => {
     expect(error.message).toContain("502");
   });
 
+  it.each([
+    ["status", (c: ReturnType<typeof createRemoteClient>) => c.status("production"), "environment"],
+    ["history", (c: ReturnType<typeof createRemoteClient>) => c.history("production"), "entries"],
+    ["deployDetail", (c: ReturnType<typeof createRemoteClient>) => c.deployDetail("d-1"), "deploy"],
+    [
+      "deploy",
+      (c: ReturnType<typeof createRemoteClient>) => c.deploy("production", { version: "v2" }),
+      "deployId",
+    ],
+    ["listFlags", (c: ReturnType<typeof createRemoteClient>) => c.listFlags(), "flags"],
+    ["tokens", (c: ReturnType<typeof createRemoteClient>) => c.tokens(), "tokens"],
+  ])(
+    "refuses a 200 that is not a team server's %s reply (TARGET_FAILED, exit 2)",
+    async (_name, request, field) => {
+      answer = () => ({ status: 200, body: { hello: "world" } });
+      const error = await failure(request(createRemoteClient({ baseUrl, token })));
+      expect(error.code).toBe("TARGET_FAILED");
+      expect(error.exitCode).toBe(ExitCode.usage);
+      expect(error.message).toContain(`the server at ${baseUrl} did not answer as a shipgate team server`);
+      expect(error.message).toContain(field);
+      expect(error.hint).toContain("--server / SHIPGATE_SERVER");
+      expect(error.hint).toContain("version");
+      expect(text(error)).not.toContain(token);
+    },
+  );
+
+  it("refuses a reply whose fields have the wrong types, naming the field", async () => {
+    answer = () => ({
+      status: 200,
+      body: { environment: "production", url: null, current: null, traffic: "all", inProgress: null },
+    });
+    const error = await failure(createRemoteClient({ baseUrl, token }).status("production"));
+    expect(error.code).toBe("TARGET_FAILED");
+    expect(error.message).toContain("traffic");
+    expect(error.details[0]).toMatch(/^traffic: /);
+  });
+
+  it("refuses a 200 that is not JSON (e.g. a web page) as not a team server (exit 2)", async () => {
+    answer = () => ({ status: 200, body: "<html>welcome</html>" });
+    const error = await failure(createRemoteClient({ baseUrl, token }).status("production"));
+    expect(error.code).toBe("TARGET_FAILED");
+    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.message).toContain("did not answer as a shipgate team server");
+    expect(error.message).toContain("not JSON (text/html)");
+    expect(error.hint).toContain("--server / SHIPGATE_SERVER");
+  });
+
   it("never puts the token in an error, even when the server echoes it", async () => {
     answer = (req) => ({
       status: 401,

@@ -3,12 +3,17 @@
  * route the release, flag, audit and token commands use, over the global fetch (undici). The server's error body
  * `{ error: { code, message, hint, details } }` becomes a ShipgateError with that code, so the CLI's exit
  * codes are the same against a server as locally; where the server sends its advice in CLI terms
- * (`cliHint`, src/server/api-error.ts) it is shown instead of the hint for HTTP callers. The token
- * travels only in the Authorization header: it is never part of a message, a hint or a cause.
+ * (`cliHint`, src/server/api-error.ts) it is shown instead of the hint for HTTP callers. Every
+ * successful reply is checked against a schema of the fields the CLI reads (replySchemas below), so a
+ * `--server` that is not a shipgate team server (or one of another version) is a clear TARGET_FAILED,
+ * not a crash in a renderer. The token travels only in the Authorization header: it is never part of
+ * a message, a hint or a cause.
  */
 
+import { z } from "zod";
 import type { DeployDetail, EnvironmentSummary, HistoryEntryWithDiff, Me } from "../api/wire-types.js";
 import { type ErrorCode, ShipgateError } from "../core/errors.js";
+import { toolVersion } from "../core/version.js";
 import type { ApprovalResult, StatusResult } from "../deploy/service.js";
 import type { FlagChangeResult, FlagDetails, FlagListEntry } from "../flags/service.js";
 import type { TargetingRule, Variant } from "../flags/types.js";
@@ -165,6 +170,180 @@ export function parseServerUrl(value: string): URL {
 const tokenHint =
   "Create a token on the server's ledger with `shipgate tokens create --role deployer --name <you>` and export it as SHIPGATE_TOKEN.";
 
+// The replies' shapes as far as the CLI reads them (src/api/wire-types.ts declares them whole, as
+// types only). Objects are loose: fields a newer server adds pass through to `--format json`.
+const str = z.string();
+const strOrNull = z.string().nullable();
+const anObject = z.looseObject({});
+const release = z.looseObject({ id: str, version: str });
+
+const statusSchema = z.looseObject({
+  environment: str,
+  url: strOrNull,
+  target: z.looseObject({ type: str }).nullable().optional(),
+  current: z
+    .looseObject({
+      id: str,
+      version: str,
+      gitSha: strOrNull,
+      deployedAt: strOrNull,
+      deployedBy: strOrNull,
+    })
+    .nullable(),
+  traffic: z.array(z.looseObject({ releaseId: str, version: str, weight: z.number() })),
+  inProgress: z
+    .looseObject({
+      id: str,
+      version: str,
+      strategy: str,
+      status: str,
+      step: z.number(),
+      steps: z.number(),
+      approval: z
+        .looseObject({
+          required: z.number(),
+          valid: z.number(),
+          approvers: z.array(str),
+          expiresAt: strOrNull,
+        })
+        .nullable()
+        .optional(),
+    })
+    .nullable(),
+  undeployed: z
+    .array(z.looseObject({ sha: str, subject: str }))
+    .nullable()
+    .optional(),
+  live: z
+    .looseObject({
+      seconds: z.number(),
+      thresholds: z.looseObject({ errorRate: z.number(), p99Ms: z.number() }),
+      releases: z.array(
+        z.looseObject({
+          version: str,
+          rps: z.number(),
+          errorRate: z.number().nullable(),
+          p99Ms: z.number().nullable(),
+          alerts: z.array(str),
+        }),
+      ),
+    })
+    .nullable()
+    .optional(),
+  analysis: z.looseObject({ deployId: str, phase: str, verdict: str, summary: str }).nullable().optional(),
+  instances: z
+    .array(
+      z.looseObject({
+        id: str,
+        state: str,
+        port: z.number(),
+        pid: z.number().nullable(),
+        restarts: z.number(),
+      }),
+    )
+    .nullable()
+    .optional(),
+  lock: z.looseObject({ holder: str, acquiredAt: str }).nullable().optional(),
+  recovered: strOrNull.optional(),
+});
+
+const historyEntry = z.looseObject({
+  id: str,
+  kind: str,
+  version: str,
+  previousVersion: strOrNull,
+  strategy: str,
+  status: str,
+  actor: str,
+  reason: strOrNull,
+  error: strOrNull,
+  startedAt: str,
+});
+
+/**
+ * A deploy as `shipgate approve` and the follow of a deploy read it: `approve --deploy` needs only
+ * the deploy and its release; the lists a deploy has not filled yet may be absent (nothing
+ * recorded: empty), and so may the approvals (the follow then prints no count).
+ */
+const deployDetailSchema = z.looseObject({
+  deploy: z.looseObject({
+    id: str,
+    environment: str,
+    kind: str.optional(),
+    status: str,
+    plan: z.array(z.looseObject({ type: str })).default([]),
+    nextStep: z.number().default(0),
+    error: strOrNull.default(null),
+  }),
+  release,
+  previous: release.nullable().default(null),
+  notes: z.array(str).default([]),
+  steps: z
+    .array(
+      z.looseObject({
+        index: z.number().int().nonnegative(),
+        status: str,
+        detail: anObject,
+        startedAt: str,
+        finishedAt: strOrNull,
+      }),
+    )
+    .default([]),
+  approvals: z.looseObject({ required: z.number(), valid: z.number() }).optional(),
+  analyses: z.array(z.looseObject({ id: str, phase: str, verdict: str, summary: str })).default([]),
+  operation: z
+    .looseObject({
+      state: str,
+      error: z.looseObject({ code: str, message: str, hint: str.optional() }).nullable(),
+    })
+    .nullable()
+    .default(null),
+});
+
+const deployStarted = z.looseObject({ deployId: strOrNull, outcome: str.optional() });
+const approvalAnswer = z.looseObject({
+  deployId: str,
+  status: str,
+  approvals: z.looseObject({ required: z.number(), valid: z.number() }).optional(),
+});
+const flagEntry = z.looseObject({ definition: z.looseObject({ key: str }), states: z.array(anObject) });
+const flagChange = z.looseObject({ key: str, action: str });
+const tokenSummary = z.looseObject({ id: str });
+
+/** Each reply the CLI reads, by the client method that reads it. */
+const replySchemas = {
+  me: z.looseObject({ name: str, role: str }),
+  environments: z.looseObject({ environments: z.array(z.looseObject({ name: str })) }),
+  status: statusSchema,
+  history: z.looseObject({ entries: z.array(historyEntry) }),
+  deployDetail: deployDetailSchema,
+  deployStarted,
+  deployRunning: z.looseObject({ deployId: str }),
+  approval: approvalAnswer,
+  flags: z.looseObject({ flags: z.array(anObject) }),
+  flag: z.looseObject({ flag: anObject }),
+  flagChanges: z.looseObject({ flag: anObject, changes: z.array(anObject) }),
+  flagList: z.looseObject({ flags: z.array(flagEntry) }),
+  flagDetails: z.looseObject({
+    definition: z.looseObject({ key: str }),
+    states: z.array(anObject),
+    audit: z.array(anObject),
+  }),
+  flagChange: z.looseObject({ change: flagChange }),
+  audit: z.looseObject({ entries: z.array(anObject) }),
+  auditVerification: z.looseObject({ ok: z.boolean() }),
+  tokens: z.looseObject({ tokens: z.array(tokenSummary) }),
+  tokenCreated: z.looseObject({ token: str, record: tokenSummary }),
+  tokenRevoked: z.looseObject({ token: tokenSummary, alreadyRevoked: z.boolean() }),
+} satisfies Record<string, z.ZodType>;
+
+/** `path: problem` of a reply that does not fit its schema (at most `max` of them). */
+function replyProblems(error: z.ZodError, max = 5): string[] {
+  return error.issues
+    .slice(0, max)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "the reply"}: ${issue.message}`);
+}
+
 export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   const url = parseServerUrl(options.baseUrl);
   const baseUrl = url.href.replace(/\/+$/, "");
@@ -178,7 +357,26 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const enc = encodeURIComponent;
 
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** The server's answer, not a team server's: what was wrong, and where to look. */
+  function notATeamServer(method: string, path: string, what: string, details: string[] = []): ShipgateError {
+    return new ShipgateError(
+      "TARGET_FAILED",
+      redact(
+        `the server at ${baseUrl} did not answer as a shipgate team server (${method} ${path}: ${what})`,
+        token,
+      ),
+      {
+        hint: `Check --server / SHIPGATE_SERVER: it must be the address of \`shipgate serve\` (GET ${baseUrl}/health answers {"status":"ok"}). If it is, the server may run another shipgate version than this CLI (${toolVersion}): run the same version on both.`,
+        ...(details.length > 0 ? { details: details.map((d) => redact(d, token)) } : {}),
+      },
+    );
+  }
+
+  /**
+   * One request; a successful reply is checked against `schema` (the fields the CLI reads) and
+   * returned as `T`, the wire type that declares the rest.
+   */
+  async function call<T>(method: string, path: string, schema: z.ZodType, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {
       authorization: `Bearer ${token}`,
       accept: "application/json",
@@ -251,41 +449,71 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
       });
     }
     if (parsed === undefined) {
-      throw new ShipgateError(
-        "INTERNAL",
-        `the team server answered ${method} ${path} with ${response.status} and no JSON`,
-        { hint: `Is ${baseUrl} a shipgate server (shipgate serve) of the same version?` },
+      const type = response.headers.get("content-type")?.split(";")[0]?.trim();
+      throw notATeamServer(
+        method,
+        path,
+        `${response.status} with ${text === "" ? "an empty body" : `a body that is not JSON${type ? ` (${type})` : ""}`}`,
       );
     }
-    return parsed as T;
+    const checked = schema.safeParse(parsed);
+    if (!checked.success) {
+      const problems = replyProblems(checked.error);
+      throw notATeamServer(method, path, `unexpected reply: ${problems[0] ?? "invalid"}`, problems);
+    }
+    // The schema checked the fields the CLI reads; T (the wire type) declares the rest.
+    return checked.data as T;
   }
 
   return {
     baseUrl,
-    me: () => call<Me>("GET", "/api/me"),
+    me: () => call<Me>("GET", "/api/me", replySchemas.me),
     environments: async () =>
-      (await call<{ environments: EnvironmentSummary[] }>("GET", "/api/environments")).environments,
-    status: (env) => call<StatusResult>("GET", `/api/environments/${enc(env)}`),
+      (
+        await call<{ environments: EnvironmentSummary[] }>(
+          "GET",
+          "/api/environments",
+          replySchemas.environments,
+        )
+      ).environments,
+    status: (env) => call<StatusResult>("GET", `/api/environments/${enc(env)}`, replySchemas.status),
     history: async (env, limit = 20) =>
       (
         await call<{ entries: HistoryEntryWithDiff[] }>(
           "GET",
           `/api/environments/${enc(env)}/history?limit=${limit}`,
+          replySchemas.history,
         )
       ).entries,
-    deployDetail: (id) => call<DeployDetail>("GET", `/api/deploys/${enc(id)}`),
-    deploy: (env, body) => call("POST", `/api/environments/${enc(env)}/deploys`, body),
-    promote: (env) => call("POST", `/api/environments/${enc(env)}/promote`, {}),
-    abort: (env, body = {}) => call("POST", `/api/environments/${enc(env)}/abort`, body),
-    rollback: (env, body = {}) => call("POST", `/api/environments/${enc(env)}/rollback`, body),
-    approve: (id, body = {}) => call("POST", `/api/deploys/${enc(id)}/approve`, body),
-    reject: (id, body = {}) => call("POST", `/api/deploys/${enc(id)}/reject`, body),
+    deployDetail: (id) => call<DeployDetail>("GET", `/api/deploys/${enc(id)}`, replySchemas.deployDetail),
+    deploy: (env, body) =>
+      call("POST", `/api/environments/${enc(env)}/deploys`, replySchemas.deployStarted, body),
+    promote: (env) => call("POST", `/api/environments/${enc(env)}/promote`, replySchemas.deployRunning, {}),
+    abort: (env, body = {}) =>
+      call("POST", `/api/environments/${enc(env)}/abort`, replySchemas.deployRunning, body),
+    rollback: (env, body = {}) =>
+      call("POST", `/api/environments/${enc(env)}/rollback`, replySchemas.deployStarted, body),
+    approve: (id, body = {}) => call("POST", `/api/deploys/${enc(id)}/approve`, replySchemas.approval, body),
+    reject: (id, body = {}) => call("POST", `/api/deploys/${enc(id)}/reject`, replySchemas.approval, body),
     flags: async (env) =>
-      (await call<{ flags: FlagListEntry[] }>("GET", `/api/environments/${enc(env)}/flags`)).flags,
+      (
+        await call<{ flags: FlagListEntry[] }>(
+          "GET",
+          `/api/environments/${enc(env)}/flags`,
+          replySchemas.flags,
+        )
+      ).flags,
     patchFlag: async (env, key, body) =>
-      (await call<{ flag: FlagListEntry }>("PATCH", `/api/environments/${enc(env)}/flags/${enc(key)}`, body))
-        .flag,
-    changeFlag: (env, key, body) => call("PATCH", `/api/environments/${enc(env)}/flags/${enc(key)}`, body),
+      (
+        await call<{ flag: FlagListEntry }>(
+          "PATCH",
+          `/api/environments/${enc(env)}/flags/${enc(key)}`,
+          replySchemas.flag,
+          body,
+        )
+      ).flag,
+    changeFlag: (env, key, body) =>
+      call("PATCH", `/api/environments/${enc(env)}/flags/${enc(key)}`, replySchemas.flagChanges, body),
     listFlags: async (query = {}) =>
       (
         await call<{ flags: FlagListEntry[] }>(
@@ -294,14 +522,29 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
             environment: query.environment,
             archived: query.archived ? "true" : undefined,
           })}`,
+          replySchemas.flagList,
         )
       ).flags,
-    showFlag: (key) => call<FlagDetails>("GET", `/api/flag-definitions/${enc(key)}`),
+    showFlag: (key) =>
+      call<FlagDetails>("GET", `/api/flag-definitions/${enc(key)}`, replySchemas.flagDetails),
     createFlag: async (body) =>
-      (await call<{ change: FlagChangeResult }>("POST", "/api/flag-definitions", body)).change,
+      (
+        await call<{ change: FlagChangeResult }>(
+          "POST",
+          "/api/flag-definitions",
+          replySchemas.flagChange,
+          body,
+        )
+      ).change,
     archiveFlag: async (key) =>
-      (await call<{ change: FlagChangeResult }>("POST", `/api/flag-definitions/${enc(key)}/archive`, {}))
-        .change,
+      (
+        await call<{ change: FlagChangeResult }>(
+          "POST",
+          `/api/flag-definitions/${enc(key)}/archive`,
+          replySchemas.flagChange,
+          {},
+        )
+      ).change,
     audit: async (query = {}) =>
       (
         await call<{ entries: AuditRecord[] }>(
@@ -311,12 +554,14 @@ export function createRemoteClient(options: RemoteClientOptions): RemoteClient {
             limit: query.limit?.toString(),
             target: query.target,
           })}`,
+          replySchemas.audit,
         )
       ).entries,
-    verifyAudit: () => call<AuditVerification>("GET", "/api/audit/verify"),
-    tokens: async () => (await call<{ tokens: ApiTokenSummary[] }>("GET", "/api/tokens")).tokens,
-    createToken: (body) => call("POST", "/api/tokens", body),
-    revokeToken: (id) => call("DELETE", `/api/tokens/${enc(id)}`),
+    verifyAudit: () => call<AuditVerification>("GET", "/api/audit/verify", replySchemas.auditVerification),
+    tokens: async () =>
+      (await call<{ tokens: ApiTokenSummary[] }>("GET", "/api/tokens", replySchemas.tokens)).tokens,
+    createToken: (body) => call("POST", "/api/tokens", replySchemas.tokenCreated, body),
+    revokeToken: (id) => call("DELETE", `/api/tokens/${enc(id)}`, replySchemas.tokenRevoked),
   };
 }
 

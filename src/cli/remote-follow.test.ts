@@ -32,7 +32,13 @@ function step(index: number, status: DeployStep["status"], detail: Record<string
 function detail(
   status: string,
   steps: DeployStep[],
-  extra: { nextStep?: number; error?: string | null; kind?: "deploy" | "rollback"; valid?: number } = {},
+  extra: {
+    nextStep?: number;
+    error?: string | null;
+    kind?: "deploy" | "rollback";
+    valid?: number;
+    notes?: string[];
+  } = {},
 ): DeployDetail {
   return {
     deploy: {
@@ -47,6 +53,7 @@ function detail(
       actor: "ada",
       reason: null,
       plan,
+      notes: [],
       nextStep: extra.nextStep ?? steps.length,
       error: extra.error ?? null,
       startedAt: "2026-05-01T10:00:00.000Z",
@@ -54,6 +61,7 @@ function detail(
     },
     release: { id: "r-2", version: "v2" },
     previous: { id: "r-1", version: "v1" },
+    notes: extra.notes ?? [],
     steps,
     approvals: {
       required: 1,
@@ -113,6 +121,78 @@ describe("followDeploy / followAndReport", () => {
       "[3/3] traffic: v2 100% … ok (1.5 s)",
     ]);
     expect(stdout.text).toBe("Deployed v2 to production (rolling, deploy d-1).\n");
+  });
+
+  it("says first, once, why the plan differs from its strategy (the deploy's notes)", async () => {
+    const note =
+      "v1 is recorded as current but is not running (stopped by `shipgate down`): v2 gets all traffic once healthy; the rolling steps are skipped.";
+    const client = scripted([
+      detail("running", [step(0, "running")], { notes: [note] }),
+      detail("succeeded", [step(0, "succeeded"), step(1, "succeeded"), step(2, "succeeded")], {
+        notes: [note],
+      }),
+    ]);
+    const stderr = outputSink();
+    await followAndReport({
+      client,
+      verb: "deploy",
+      deployId: "d-1",
+      format: "pretty",
+      stdout: outputSink(),
+      stderr,
+      sleep: noSleep,
+    });
+    const lines = stderr.text.split("\n").filter(Boolean);
+    expect(lines[0]).toContain(note);
+    expect(lines.filter((l) => l.includes(note))).toHaveLength(1);
+    expect(lines[1]).toBe("[1/3] start 1 instance of v2 …");
+  });
+
+  it("prints a hook step once, with its outcome, as the local deploy does", async () => {
+    const hookPlan = [
+      { type: "hook", hook: "pre-deploy" },
+      { type: "set-traffic", traffic: [{ releaseId: "r-2", weight: 100 }] },
+      { type: "hook", hook: "post-deploy" },
+    ];
+    const hookStep = (index: number, status: DeployStep["status"], ran: boolean): DeployStep => ({
+      ...step(0, status, status === "running" ? {} : { ran }),
+      index,
+      type: (hookPlan[index] as { type: string }).type,
+    });
+    const withPlan = (d: DeployDetail): DeployDetail => ({ ...d, deploy: { ...d.deploy, plan: hookPlan } });
+    const client = scripted([
+      withPlan(detail("running", [hookStep(0, "running", false)])),
+      withPlan(detail("running", [hookStep(0, "succeeded", false), hookStep(1, "succeeded", false)])),
+      withPlan(
+        detail("running", [
+          hookStep(0, "succeeded", false),
+          hookStep(1, "succeeded", false),
+          hookStep(2, "running", true),
+        ]),
+      ),
+      withPlan(
+        detail("succeeded", [
+          hookStep(0, "succeeded", false),
+          hookStep(1, "succeeded", false),
+          hookStep(2, "succeeded", true),
+        ]),
+      ),
+    ]);
+    const stderr = outputSink();
+    await followAndReport({
+      client,
+      verb: "deploy",
+      deployId: "d-1",
+      format: "pretty",
+      stdout: outputSink(),
+      stderr,
+      sleep: noSleep,
+    });
+    expect(stderr.text.split("\n").filter(Boolean)).toEqual([
+      "[1/3] hook pre-deploy: none",
+      "[2/3] traffic: v2 100% … ok (1.5 s)",
+      "[3/3] hook post-deploy: ran (1.5 s)",
+    ]);
   });
 
   it("exits 3 with the failed step and the rollback when the deploy was rolled back", async () => {
@@ -407,6 +487,16 @@ describe("shipgate --server", () => {
     const json = cliIo();
     expect(await runCli(["status", "production", "--server", url, "--format", "json"], json)).toBe(0);
     expect(JSON.parse(json.stdout.text)).toMatchObject({ environment: "production" });
+  });
+
+  it("status against a server that is not a team server exits 2 with what was wrong, not as a bug", async () => {
+    routes = { "GET /api/environments/production": () => ({ status: 200, body: { hello: "world" } }) };
+    const io = cliIo();
+    expect(await runCli(["status", "production", "--server", url], io)).toBe(ExitCode.usage);
+    expect(io.stderr.text).toContain(`the server at ${url} did not answer as a shipgate team server`);
+    expect(io.stderr.text).toContain("Check --server / SHIPGATE_SERVER");
+    expect(io.stderr.text).not.toContain("this is a bug");
+    expect(io.stdout.text).toBe("");
   });
 
   it("exits 2 on a 401 and on a missing token, with hints and no token in the output", async () => {

@@ -1,8 +1,10 @@
 /**
  * Following a deploy that runs in the team server: after a 202, polls `GET /api/deploys/:id` and
- * prints one line per step as it starts and finishes (the wording of src/deploy/render.ts, on
- * stderr), until the deploy leaves `running`. Then renders the same summary and exit code as the
- * local command, and how to approve a deploy that waits for approval (local or remote).
+ * prints, on stderr in the wording of src/deploy/render.ts, why the plan differs from its strategy
+ * (the deploy's notes), then one line per step as it starts and one as it finishes (a hook, whose
+ * line says whether it ran, only as it finishes, as the local deploy does), until the deploy leaves
+ * `running`. Then renders the same summary and exit code as the local command, and how to approve a
+ * deploy that waits for approval (local or remote).
  */
 import { ExitCode, isShipgateError, ShipgateError } from "../core/errors.js";
 import type { ExecutorEvent } from "../deploy/executor.js";
@@ -48,6 +50,7 @@ class StepPrinter {
   private readonly analyses = new Set<string>();
   private pausedAt: number | null = null;
   private restoring = false;
+  private toldNotes = false;
 
   constructor(private readonly write: (line: string) => void) {}
 
@@ -61,11 +64,17 @@ class StepPrinter {
       const text = renderEvent(event, versionOf);
       if (text) this.write(text);
     };
+    if (!this.toldNotes) {
+      this.toldNotes = true;
+      for (const message of detail.notes) line({ type: "info", message });
+    }
     for (const s of [...detail.steps].sort((a, b) => a.index - b.index)) {
       const step = plan[s.index];
       if (!step || this.finished.has(s.index)) continue;
       if (s.status === "running") {
-        if (!this.started.has(s.index)) {
+        // A hook's line says whether it ran ("hook pre-deploy: none", renderEvent), which is known
+        // only when it ends: like the local deploy, it gets that one line, not the plan's wording first.
+        if (!this.started.has(s.index) && step.type !== "hook") {
           this.started.add(s.index);
           this.write(`[${s.index + 1}/${total}] ${describeStep(step, versionOf)} …`);
         }
@@ -229,7 +238,10 @@ export function remoteOutcome(verb: FollowVerb, detail: DeployDetail, serverUrl?
         version: detail.release.version,
         kind: d.kind,
         actor: d.actor,
-        approvals: { required: detail.approvals.required, valid: detail.approvals.valid },
+        // Absent from a minimal answer (the client's schema allows it): no count then.
+        ...(detail.approvals
+          ? { approvals: { required: detail.approvals.required, valid: detail.approvals.valid } }
+          : {}),
         ...(serverUrl ? { serverUrl } : {}),
       }),
       json: { ...deployResultOf(detail), approvals: detail.approvals },

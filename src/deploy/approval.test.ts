@@ -74,6 +74,7 @@ async function awaiting(clock: { t: number }) {
     actor: "ada",
     reason: "new checkout",
     plan,
+    notes: [],
     nextStep: 0,
     error: null,
     startedAt: new Date(clock.t).toISOString(),

@@ -105,6 +105,7 @@ async function start(
     actor: "test",
     reason: null,
     plan,
+    notes: [],
     nextStep: 0,
     error: null,
     startedAt: new Date(0).toISOString(),

@@ -114,6 +114,7 @@ function deployOf(release: Release, previousReleaseId: string | null): Deploy {
     actor: "test",
     reason: null,
     plan: [],
+    notes: [],
     nextStep: 0,
     error: null,
     startedAt: new Date(0).toISOString(),

@@ -72,6 +72,16 @@ describe("a canary deploy after `shipgate down`", () => {
     const done = await deploy(ctx, { version: "v2", gitSha: null, strategy: "canary" });
     expect(done.outcome).toBe("succeeded");
     expect(events).toContain(why);
+    // Recorded with the deploy, for the team server's followers and the dashboard.
+    expect((await ctx.ledger.getDeploy(done.deployId as string))?.notes).toEqual([
+      {
+        type: "current-not-running",
+        current: planned.previous?.id,
+        releaseId: done.release.id,
+        strategy: "canary",
+        cause: "down",
+      },
+    ]);
   });
 });
 

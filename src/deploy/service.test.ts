@@ -64,6 +64,7 @@ function deployRecord(overrides: Partial<Deploy>): Deploy {
     actor: "test",
     reason: null,
     plan: [],
+    notes: [],
     nextStep: 0,
     error: null,
     startedAt: new Date(0).toISOString(),

@@ -518,6 +518,13 @@ function instanceSpec(ctx: DeployContext, release: Release): InstanceSpec {
   };
 }
 
+/** Says why the plan is not what the strategy alone would do (the deploy's notes), as info events. */
+function tellNotes(ctx: DeployContext, notes: readonly unknown[]): void {
+  for (const note of notes as PlanNote[]) {
+    ctx.options.onEvent?.({ type: "info", message: describeNote(note, (id) => ctx.versions.get(id) ?? id) });
+  }
+}
+
 async function loadReleases(
   ctx: ReadContext,
   ids: (string | null | undefined)[],
@@ -702,9 +709,11 @@ function newDeployRecord(
     | "status"
     | "reason"
     | "plan"
-  >,
+  > &
+    Partial<Pick<Deploy, "notes">>,
 ): Deploy {
   return {
+    notes: [],
     ...fields,
     environment: ctx.environment,
     actor: ctx.actor,
@@ -757,9 +766,7 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
   const notes = explainDeploy(current, planned, spec);
   const numbered = plan.map((step, index) => ({ index, step }));
   if (options.dryRun) return { ...base, plan: numbered, notes, outcome: "planned", deployId: null };
-  for (const note of notes) {
-    ctx.options.onEvent?.({ type: "info", message: describeNote(note, (id) => ctx.versions.get(id) ?? id) });
-  }
+  tellNotes(ctx, notes);
 
   await ctx.ledger.saveRelease(release);
   const id = options.deployId ?? newDeployId(ctx.now());
@@ -774,6 +781,7 @@ export async function deploy(ctx: DeployContext, options: DeployOptions): Promis
       status,
       reason: options.reason ?? null,
       plan,
+      notes,
     });
   if (ctx.envConfig.approval.required > 0) {
     // Nothing runs until enough approvals: the deploy waits in the ledger (active, so no other
@@ -991,6 +999,7 @@ export async function runApproved(ctx: DeployContext, waiting: Deploy): Promise<
   let paused = false;
   try {
     const releases = await loadReleases(ctx, [waiting.releaseId, waiting.previousReleaseId]);
+    tellNotes(ctx, waiting.notes);
     // Nothing else ran meanwhile (the waiting deploy is the environment's active one), so the
     // traffic it recorded as the one to restore is still what serves.
     const running = await ctx.ledger.updateDeploy(waiting.id, { status: "running" });

@@ -147,7 +147,7 @@ describe("environment changes", () => {
       ["kill", () => service.kill("new-checkout", "staging", "bob"), { killed: true }],
       ["unkill", () => service.unkill("new-checkout", "staging", "bob"), { killed: false }],
       [
-        "update",
+        "rules",
         () =>
           service.setRules(
             "new-checkout",
@@ -158,7 +158,7 @@ describe("environment changes", () => {
         { rules: [{ attribute: "country", operator: "in", values: ["DE"], serve: { enabled: true } }] },
       ],
       [
-        "update",
+        "variants",
         () =>
           service.setVariants(
             "new-checkout",
@@ -336,6 +336,85 @@ describe("values a rule or variant set could never use", () => {
   });
 });
 
+describe("rules serve only variants the flag has", () => {
+  const servesBlue = [
+    { attribute: "plan", operator: "eq", values: ["pro"], serve: { enabled: true, variant: "blue" } },
+  ];
+
+  beforeEach(async () => {
+    await service.createFlag(release, "alice");
+  });
+
+  it("refuses rules serving a variant the flag does not have, naming it and `flags variants`", async () => {
+    await service.setVariants("new-checkout", "production", [{ name: "green", weight: 1 }], "bob");
+    const count = (await ledger.listAudit()).length;
+    const error = await rejected(service.setRules("new-checkout", "production", servesBlue, "bob"));
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toBe(
+      'targeting rules serve a variant that flag "new-checkout" does not have in production: "blue"',
+    );
+    expect(error.details).toEqual(['rules[0].serve.variant: no variant "blue" (variants: green)']);
+    expect(error.hint).toMatch(/\(green\).*shipgate flags variants new-checkout --environment production/);
+    expect((await ledger.getFlagState("new-checkout", "production"))?.rules).toEqual([]);
+    expect(await ledger.listAudit()).toHaveLength(count);
+  });
+
+  it("refuses variants that leave out one a rule serves, naming `flags rules`", async () => {
+    await service.setVariants("new-checkout", "staging", [{ name: "blue", weight: 1 }], "bob");
+    await service.setRules("new-checkout", "staging", servesBlue, "bob");
+    const error = await rejected(
+      service.setVariants("new-checkout", "staging", [{ name: "green", weight: 1 }], "bob"),
+    );
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toMatch(/would not have in staging: "blue"$/);
+    expect(error.hint).toMatch(
+      /Keep "blue" among the variants.*shipgate flags rules new-checkout --environment staging/,
+    );
+    expect((await ledger.getFlagState("new-checkout", "staging"))?.variants).toEqual([
+      { name: "blue", weight: 1 },
+    ]);
+  });
+
+  it("validates a patch against its end state: a rule may serve a variant the same patch adds", async () => {
+    const results = await service.patch(
+      "new-checkout",
+      "staging",
+      { enabled: true, rules: servesBlue, variants: [{ name: "blue", weight: 1 }] },
+      "bob",
+    );
+    expect(results.map((r) => [r.action, r.changed])).toEqual([
+      ["rules", true],
+      ["variants", true],
+      ["enable", true],
+    ]);
+    expect(await ledger.getFlagState("new-checkout", "staging")).toMatchObject({
+      enabled: true,
+      rules: servesBlue,
+      variants: [{ name: "blue", weight: 1 }],
+    });
+    // Dropping the rule and its variant together is fine too.
+    const dropped = await service.patch("new-checkout", "staging", { rules: [], variants: [] }, "bob");
+    expect(dropped.map((r) => r.action)).toEqual(["rules", "variants"]);
+  });
+
+  it("applies nothing of a refused patch", async () => {
+    const count = (await ledger.listAudit()).length;
+    const error = await rejected(
+      service.patch(
+        "new-checkout",
+        "staging",
+        { killed: true, enabled: false, rules: servesBlue, variants: [{ name: "green", weight: 1 }] },
+        "bob",
+      ),
+    );
+    expect(error.code).toBe("USAGE");
+    expect(error.message).toMatch(/"blue"$/);
+    expect(error.hint).toBe('Add "blue" to the variants, or serve one of them (green).');
+    expect(await ledger.getFlagState("new-checkout", "staging")).toBeNull();
+    expect(await ledger.listAudit()).toHaveLength(count);
+  });
+});
+
 describe("archive", () => {
   it("audits the definition before and after, then refuses every change", async () => {
     await service.createFlag(release, "alice");
@@ -478,15 +557,15 @@ describe("the hash-chained audit log", () => {
       after: await ledger.getFlag("new-checkout"),
     });
     expect(await ledger.verifyAudit()).toEqual({ ok: true, count: steps.length + 2 });
-    // The flag's own history is kept as it was (rules and variants are "update" there).
+    // The flag's own history names the same actions.
     expect((await ledger.listFlagAudit("new-checkout")).map((a) => a.action).reverse()).toEqual([
       "create",
       "enable",
       "rollout",
       "kill",
       "unkill",
-      "update",
-      "update",
+      "rules",
+      "variants",
       "disable",
       "archive",
     ]);

@@ -1,7 +1,8 @@
 /**
  * The feature-flag use cases behind `shipgate flags …`: create, enable/disable, rollout, kill/unkill,
  * rules, variants, archive, show and list, over the ledger's flag port. Every change is validated
- * here (key, owner, removal date, declared environment, not archived) and written through
+ * here (key, owner, removal date, declared environment, not archived, rules serving only variants the
+ * flag has) and written through
  * `ledger.applyFlagChange` with an audit entry holding who, when, and the definition or environment
  * state before and after. A flag's first change in an environment starts from `defaultFlagState`.
  *
@@ -111,6 +112,21 @@ export interface FlagDetails extends FlagListEntry {
   audit: FlagAuditEntry[];
 }
 
+/**
+ * Several changes of a flag in one environment at once (the team API's PATCH): any of the fields,
+ * each as the single-change methods take it.
+ */
+export interface FlagStatePatch {
+  enabled?: boolean | undefined;
+  /** An integer 0..100. */
+  rollout?: number | undefined;
+  killed?: boolean | undefined;
+  /** Parsed JSON, validated as TargetingRule[]. */
+  rules?: unknown;
+  /** Parsed JSON, validated as Variant[]. */
+  variants?: unknown;
+}
+
 export interface FlagService {
   createFlag(input: CreateFlagInput, actor: FlagActor): Promise<FlagChangeResult>;
   enable(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
@@ -120,15 +136,27 @@ export interface FlagService {
   kill(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
   unkill(key: string, environment: string, actor: FlagActor): Promise<FlagChangeResult>;
   archive(key: string, actor: FlagActor): Promise<FlagChangeResult>;
-  /** `rules`: parsed JSON, validated as TargetingRule[]. */
+  /** `rules`: parsed JSON, validated as TargetingRule[]; a served variant must be one the flag has. */
   setRules(key: string, environment: string, rules: unknown, actor: FlagActor): Promise<FlagChangeResult>;
-  /** `variants`: parsed JSON, validated as Variant[]. */
+  /** `variants`: parsed JSON, validated as Variant[]; every variant a rule serves must stay. */
   setVariants(
     key: string,
     environment: string,
     variants: unknown,
     actor: FlagActor,
   ): Promise<FlagChangeResult>;
+  /**
+   * Applies every field of `patch`, validated as a whole first against the state it leads to (a rule
+   * may serve a variant the same patch adds), so that a refused patch changes nothing. Applied
+   * narrowing first, widening last: kill, disable, rules, variants, rollout, enable, unkill; one
+   * audited change per field, in that order.
+   */
+  patch(
+    key: string,
+    environment: string,
+    patch: FlagStatePatch,
+    actor: FlagActor,
+  ): Promise<FlagChangeResult[]>;
   show(key: string, options?: { auditLimit?: number }): Promise<FlagDetails>;
   /** Flags by key with their state in `environment` (default: every declared environment). */
   list(environment?: string, options?: { includeArchived?: boolean }): Promise<FlagListEntry[]>;
@@ -240,6 +268,15 @@ export function isCalendarDate(value: string): boolean {
   return !Number.isNaN(parsed.getTime()) && utcDay(parsed) === value;
 }
 
+/** The one result of a patch with one field. */
+function only(results: FlagChangeResult[]): FlagChangeResult {
+  const [result] = results;
+  if (result === undefined || results.length !== 1) {
+    throw new ShipgateError("INTERNAL", `expected one flag change, got ${results.length}`);
+  }
+  return result;
+}
+
 function usage(message: string, hint: string, details?: string[]): ShipgateError {
   return new ShipgateError("USAGE", message, { hint, ...(details ? { details } : {}) });
 }
@@ -252,6 +289,76 @@ function zodDetails(error: z.ZodError): string[] {
       .replace(/^\./, "");
     return `${at || "(root)"}: ${issue.message}`;
   });
+}
+
+function parseRules(rules: unknown): TargetingRule[] {
+  const parsed = targetingRulesSchema.safeParse(rules);
+  if (!parsed.success) {
+    throw usage(
+      "invalid targeting rules",
+      `Pass a JSON array such as '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]'; operators: ${ruleOperators.join(", ")}.`,
+      zodDetails(parsed.error),
+    );
+  }
+  return parsed.data as TargetingRule[];
+}
+
+function parseVariants(variants: unknown): Variant[] {
+  const parsed = variantsSchema.safeParse(variants);
+  if (!parsed.success) {
+    throw usage(
+      "invalid variants",
+      `Pass a JSON array such as '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]'.`,
+      zodDetails(parsed.error),
+    );
+  }
+  return parsed.data as Variant[];
+}
+
+function checkRollout(key: string, environment: string, percent: number): void {
+  if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+    throw usage(
+      `rollout must be a whole percentage from 0 to 100, got ${percent}`,
+      `Example: shipgate flags rollout ${key} 25 --environment ${environment}`,
+    );
+  }
+}
+
+/**
+ * Refuses rules that serve a variant the flag will not have: evaluation would ignore the rule's
+ * variant and serve the weighted split instead. `given` says which of the two the change sets, so
+ * the hint names what to change.
+ */
+function checkServedVariants(
+  key: string,
+  environment: string,
+  rules: readonly TargetingRule[],
+  variants: readonly Variant[],
+  given: { rules: boolean; variants: boolean },
+): void {
+  const names = new Set(variants.map((v) => v.name));
+  const missing = rules.flatMap((rule, index) => {
+    const served = rule.serve.variant;
+    return served !== undefined && !names.has(served) ? [{ index, served }] : [];
+  });
+  if (missing.length === 0) return;
+  const absent = [...new Set(missing.map((m) => m.served))];
+  const quoted = absent.map((name) => `"${name}"`).join(", ");
+  const have = variants.length > 0 ? variants.map((v) => v.name).join(", ") : "none";
+  const them = absent.length === 1 ? "it" : "them";
+  const hint =
+    given.variants && !given.rules
+      ? `Keep ${quoted} among the variants, or first change the rules that serve ${them}: \`shipgate flags rules ${key} --environment ${environment} --json '[…]'\`.`
+      : given.rules && !given.variants
+        ? `${variants.length > 0 ? `Serve one of the flag's variants (${have}), or first add ${quoted}` : `The flag has no variants in ${environment}: first add ${quoted}`}: \`shipgate flags variants ${key} --environment ${environment} --json '[…]'\` (the list replaces its variants).`
+        : `Add ${quoted} to the variants, or serve one of them (${have}).`;
+  throw usage(
+    `targeting rules serve ${absent.length === 1 ? "a variant" : "variants"} that flag "${key}" ${given.variants ? "would not have" : "does not have"} in ${environment}: ${quoted}`,
+    hint,
+    missing.map(
+      ({ index, served }) => `rules[${index}].serve.variant: no variant "${served}" (variants: ${have})`,
+    ),
+  );
 }
 
 /** The state fields a change can alter (bookkeeping fields excluded), to tell a no-op. */
@@ -348,8 +455,7 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
   async function changeState(
     key: string,
     environment: string,
-    action: FlagAuditEntry["action"],
-    verb: FlagAuditVerb,
+    action: FlagAuditVerb & FlagAuditEntry["action"],
     by: FlagActor,
     update: (state: FlagEnvironmentState) => FlagEnvironmentState,
   ): Promise<FlagChangeResult> {
@@ -371,10 +477,56 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
     };
     const revision = await applyAudited(
       { state: after, audit: { id: newId(), flagKey: key, environment, action, actor, at, before, after } },
-      verb,
+      action,
       who(by),
     );
     return { key, environment, action, changed: true, before, after, revision };
+  }
+
+  /** Validates the whole patch against the state it leads to, then applies it narrowing first. */
+  async function patch(
+    key: string,
+    environment: string,
+    change: FlagStatePatch,
+    by: FlagActor,
+  ): Promise<FlagChangeResult[]> {
+    const rules = change.rules === undefined ? undefined : parseRules(change.rules);
+    const variants = change.variants === undefined ? undefined : parseVariants(change.variants);
+    const { rollout, enabled, killed } = change;
+    if (rollout !== undefined) checkRollout(key, environment, rollout);
+    checkEnvironment(environment);
+    await changeable(key);
+    if (rules !== undefined || variants !== undefined) {
+      const current = await ledger.getFlagState(key, environment);
+      checkServedVariants(
+        key,
+        environment,
+        rules ?? current?.rules ?? [],
+        variants ?? current?.variants ?? [],
+        {
+          rules: rules !== undefined,
+          variants: variants !== undefined,
+        },
+      );
+    }
+    // Narrowing first, widening last, so that no moment in between serves the flag to more people
+    // than before or after. Between the rules and the variants, a rule may name a variant about to
+    // be added: evaluation serves the weighted split for it until then.
+    type Update = (state: FlagEnvironmentState) => FlagEnvironmentState;
+    const steps: [FlagAuditVerb & FlagAuditEntry["action"], Update | false][] = [
+      ["kill", killed === true && ((s) => ({ ...s, killed: true }))],
+      ["disable", enabled === false && ((s) => ({ ...s, enabled: false }))],
+      ["rules", rules !== undefined && ((s) => ({ ...s, rules }))],
+      ["variants", variants !== undefined && ((s) => ({ ...s, variants }))],
+      ["rollout", rollout !== undefined && ((s) => ({ ...s, rollout }))],
+      ["enable", enabled === true && ((s) => ({ ...s, enabled: true }))],
+      ["unkill", killed === false && ((s) => ({ ...s, killed: false }))],
+    ];
+    const results: FlagChangeResult[] = [];
+    for (const [action, update] of steps) {
+      if (update) results.push(await changeState(key, environment, action, by, update));
+    }
+    return results;
   }
 
   async function statesOf(key: string, envs: readonly string[]): Promise<FlagStateInEnvironment[]> {
@@ -475,56 +627,15 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
       };
     },
 
-    enable: (key, environment, by) =>
-      changeState(key, environment, "enable", "enable", by, (s) => ({ ...s, enabled: true })),
-    disable: (key, environment, by) =>
-      changeState(key, environment, "disable", "disable", by, (s) => ({ ...s, enabled: false })),
-    kill: (key, environment, by) =>
-      changeState(key, environment, "kill", "kill", by, (s) => ({ ...s, killed: true })),
-    unkill: (key, environment, by) =>
-      changeState(key, environment, "unkill", "unkill", by, (s) => ({ ...s, killed: false })),
-
-    async setRollout(key, environment, percent, by) {
-      if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
-        throw usage(
-          `rollout must be a whole percentage from 0 to 100, got ${percent}`,
-          `Example: shipgate flags rollout ${key} 25 --environment ${environment}`,
-        );
-      }
-      return await changeState(key, environment, "rollout", "rollout", by, (s) => ({
-        ...s,
-        rollout: percent,
-      }));
-    },
-
-    async setRules(key, environment, rules, by) {
-      const parsed = targetingRulesSchema.safeParse(rules);
-      if (!parsed.success) {
-        throw usage(
-          "invalid targeting rules",
-          `Pass a JSON array such as '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]'; operators: ${ruleOperators.join(", ")}.`,
-          zodDetails(parsed.error),
-        );
-      }
-      const value = parsed.data as TargetingRule[];
-      return await changeState(key, environment, "update", "rules", by, (s) => ({ ...s, rules: value }));
-    },
-
-    async setVariants(key, environment, variants, by) {
-      const parsed = variantsSchema.safeParse(variants);
-      if (!parsed.success) {
-        throw usage(
-          "invalid variants",
-          `Pass a JSON array such as '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]'.`,
-          zodDetails(parsed.error),
-        );
-      }
-      const value = parsed.data as Variant[];
-      return await changeState(key, environment, "update", "variants", by, (s) => ({
-        ...s,
-        variants: value,
-      }));
-    },
+    enable: async (key, environment, by) => only(await patch(key, environment, { enabled: true }, by)),
+    disable: async (key, environment, by) => only(await patch(key, environment, { enabled: false }, by)),
+    kill: async (key, environment, by) => only(await patch(key, environment, { killed: true }, by)),
+    unkill: async (key, environment, by) => only(await patch(key, environment, { killed: false }, by)),
+    setRollout: async (key, environment, rollout, by) => only(await patch(key, environment, { rollout }, by)),
+    setRules: async (key, environment, rules, by) => only(await patch(key, environment, { rules }, by)),
+    setVariants: async (key, environment, variants, by) =>
+      only(await patch(key, environment, { variants }, by)),
+    patch,
 
     async archive(key, by) {
       const actor = who(by).name;

@@ -113,7 +113,21 @@ export interface FlagAuditEntry {
   flagKey: string;
   /** null for a definition change (create, archive), else the environment changed. */
   environment: string | null;
-  action: "create" | "enable" | "disable" | "rollout" | "kill" | "unkill" | "archive" | "update";
+  /**
+   * What changed. `rules` and `variants` replaced the targeting rules or the variants; ledgers
+   * written before those actions existed hold "update" for both (compare before and after).
+   */
+  action:
+    | "create"
+    | "enable"
+    | "disable"
+    | "rollout"
+    | "kill"
+    | "unkill"
+    | "archive"
+    | "rules"
+    | "variants"
+    | "update";
   actor: string;
   at: string;
   before: unknown;

@@ -64,6 +64,7 @@ export function sampleDeploy(overrides: Partial<Deploy> = {}): Deploy {
       { type: "start-instances", count: 2 },
       { type: "set-traffic", weights: { "r-0123456789abcdef": 100 } },
     ],
+    notes: [],
     nextStep: 0,
     error: null,
     startedAt: at(0),
@@ -396,6 +397,7 @@ export function describeLedgerContract(name: string, factory: () => Promise<Ledg
             { releaseId: "r-prev", weight: 90 },
             { releaseId: "r-canary", weight: 10 },
           ],
+          notes: [{ type: "current-not-running", current: "r-prev", cause: "down" }],
         });
         await store.createDeploy(deploy);
         expect(await store.getDeploy(deploy.id)).toEqual(deploy);

@@ -255,6 +255,7 @@ describe("postgres ledger", () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 6 },
     ]);
   });
 
@@ -624,7 +625,14 @@ const schemaVersions: {
 }[] = [
   {
     version: 1, // releases, deploys, steps, environments, locks, approvals, backups, tags
-    seed: (old) => old.query(old.sql.insert("environment"), old.sql.params("environment", productionState)),
+    async seed(old) {
+      await old.query(old.sql.insert("environment"), old.sql.params("environment", productionState));
+      // A deploy with version 1's columns (later versions add some: it must read with their defaults).
+      await old.query(
+        `INSERT INTO ${old.table("ledger_deploys")} (id, environment, kind, release_id, previous_release_id, previous_traffic, strategy, status, actor, reason, plan, next_step, error, started_at, finished_at)
+         VALUES ('d-old', 'production', 'deploy', 'r-old', NULL, '[]', 'rolling', 'succeeded', 'ada', NULL, '[]', 0, NULL, '${at(0)}', '${at(1)}')`,
+      );
+    },
     async check(store) {
       expect(await store.getEnvironmentState("production")).toEqual(productionState);
     },
@@ -680,10 +688,20 @@ const schemaVersions: {
       expect(await other.latestGateReport(sha, "production")).toStrictEqual(sampleGateReport());
     },
   },
+  {
+    version: 6, // deploy notes
+    async check(store, other) {
+      // The deploy version 1's seed wrote, before the column existed, has none.
+      expect((await store.getDeploy("d-old"))?.notes).toEqual([]);
+      const notes = [{ type: "reuse-warm", releaseId: "r-1", instances: 1, desired: 2 }];
+      await store.createDeploy(sampleDeploy({ id: "d-notes", notes }));
+      expect((await other.getDeploy("d-notes"))?.notes).toEqual(notes);
+    },
+  },
 ];
 
 describe.each(["sqlite", "postgres"] as const)("%s ledger schema upgrades", (dialect) => {
-  it.each([1, 2, 3, 4])(
+  it.each(schemaVersions.slice(0, -1).map((v) => v.version))(
     "a ledger at schema version %i is upgraded in place to the latest by stores opening it at once, keeping its data",
     async (version) => {
       const old = await oldLedgers[dialect](version);
@@ -696,7 +714,7 @@ describe.each(["sqlite", "postgres"] as const)("%s ledger schema upgrades", (dia
       await old.withStores(async (store, other) => {
         for (const v of schemaVersions) await v.check(store, other, v.version <= version, old);
       });
-      expect(await versions()).toEqual([1, 2, 3, 4, 5]);
+      expect(await versions()).toEqual(schemaVersions.map((v) => v.version));
       await old.checkStorage();
     },
   );

@@ -291,5 +291,10 @@ CREATE TABLE ${s}.ledger_gate_reports (
 CREATE INDEX ledger_gate_reports_by_sha ON ${s}.ledger_gate_reports (git_sha, environment, created_at DESC, seq DESC);
 `,
     },
+    {
+      version: 6,
+      name: "deploy notes: why a plan differs from its strategy",
+      sql: `ALTER TABLE ${s}.ledger_deploys ADD COLUMN notes jsonb NOT NULL DEFAULT '[]'::jsonb;`,
+    },
   ];
 }

@@ -280,4 +280,9 @@ CREATE TABLE ledger_gate_reports (
 CREATE INDEX ledger_gate_reports_by_sha ON ledger_gate_reports (git_sha, environment, created_at DESC, seq DESC);
 `,
   },
+  {
+    version: 6,
+    name: "deploy notes: why a plan differs from its strategy",
+    sql: `ALTER TABLE ledger_deploys ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];

@@ -379,6 +379,7 @@ describe("sqlite ledger", () => {
         { version: 3 },
         { version: 4 },
         { version: 5 },
+        { version: 6 },
       ]);
     } finally {
       raw.close();

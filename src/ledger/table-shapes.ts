@@ -86,6 +86,7 @@ export const tableShapes: { readonly [T in TableName]: TableShape<TableRecords[T
       actor: ["actor", "text"],
       reason: ["reason", "text?"],
       plan: ["plan", "json"],
+      notes: ["notes", "json"],
       nextStep: ["next_step", "int"],
       error: ["error", "text?"],
       startedAt: ["started_at", "time"],

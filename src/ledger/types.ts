@@ -68,6 +68,11 @@ export interface Deploy {
   reason: string | null;
   /** The plan, as data (see deploy/plan). Stored whole so another process can resume it. */
   plan: unknown[];
+  /**
+   * Why the plan is not what the strategy alone would do (e.g. the current release is not running,
+   * so its steps are skipped), as data (see deploy/plan's PlanNote). [] for most deploys.
+   */
+  notes: unknown[];
   /** Index of the next step to run. */
   nextStep: number;
   /** Why it failed or was rolled back. */

@@ -2,8 +2,9 @@
  * The server's error replies: every failure answers `{ error: { code, message, hint? } }` with the
  * right status, and nothing else maps errors to HTTP. ShipgateErrors keep their code and status;
  * fastify's own request errors (malformed JSON, a body over the limit, an unsupported content
- * type) keep their 4xx status under a stable code; anything else is a logged 500 that reveals no
- * detail. Request headers (the Authorization token) are never part of a reply or a log line.
+ * type) keep their 4xx status under a stable code, with a hint where one helps (415: send JSON; an
+ * unknown route's 404: where the routes are, and a cliHint for `--server`); anything else is a
+ * logged 500 that reveals no detail. Request headers (the Authorization token) are never part of a reply or a log line.
  *
  * A hint in an HTTP answer names what to do over the API (the method and path, or the field to
  * change), never a CLI command. The domain errors a route lets through (the flag service, API
@@ -137,10 +138,28 @@ export function sendApiError(
     );
 }
 
+/** An unknown route's hints: where the routes are, and for the CLI, the --server it was given. */
+export const notFoundHints = {
+  hint: "The team API's routes are under /api (GET /api/me, GET /api/environments, …; docs/team-server.md lists them; they are mounted when the server runs in a project with a shipgate.yaml), the flags API for SDKs under /api/flags, and GET /health answers when the server is up.",
+  cliHint:
+    "Check --server / SHIPGATE_SERVER: the address of `shipgate serve` without a path (e.g. http://127.0.0.1:4900), started in the project (its shipgate.yaml), and running the same shipgate version as this CLI.",
+} as const;
+
+/** Hints for fastify's own request errors, by status (the others answer without one). */
+const requestErrorHints: Record<number, string> = {
+  415: "The API takes JSON bodies only: send the body as JSON with `content-type: application/json`.",
+};
+
 /** Installs the error and not-found handlers on the root instance. */
 export function registerApiErrors(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
-    sendApiError(reply, 404, "NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`),
+    sendApiError(
+      reply,
+      404,
+      "NOT_FOUND",
+      `no route ${request.method} ${request.url.split("?")[0]}`,
+      notFoundHints,
+    ),
   );
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isShipgateError(error)) {
@@ -153,7 +172,14 @@ export function registerApiErrors(app: FastifyInstance): void {
     }
     const status = error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      return sendApiError(reply, status, statusCodes[status] ?? `HTTP_${status}`, error.message);
+      const hint = requestErrorHints[status];
+      return sendApiError(
+        reply,
+        status,
+        statusCodes[status] ?? `HTTP_${status}`,
+        error.message,
+        hint ? { hint } : {},
+      );
     }
     request.log.error({ err: error }, "request failed");
     return sendApiError(reply, 500, "INTERNAL", "internal error; the server log has the details");

@@ -339,12 +339,58 @@ describe("POST /api/flags/metrics", () => {
   });
 });
 
+describe("an Authorization header that is not `Bearer <token>`", () => {
+  it("is told the header's form on the flags API, not that the token is unknown", async () => {
+    const { app, production } = await fixture();
+    const res = await app.inject({
+      method: "GET",
+      url: "/api/flags",
+      headers: { authorization: production },
+    });
+    expect(res.statusCode).toBe(401);
+    const error = res.json().error;
+    expect(error.message).toContain("has no scheme");
+    expect(error.message).toContain("`Authorization: Bearer <token>`");
+    expect(error.hint).toContain("`Authorization: Bearer <token>`");
+    expect(res.body).not.toContain(production);
+  });
+});
+
 describe("unknown routes", () => {
   it("answer 404 in the error shape", async () => {
     const { app } = await fixture();
     const res = await app.inject({ method: "GET", url: "/api/nope" });
     expect(res.statusCode).toBe(404);
     expect(res.json().error.code).toBe("NOT_FOUND");
+  });
+
+  it("answer 404 with where the routes are (hint) and what a CLI user checks (cliHint)", async () => {
+    const { app } = await fixture();
+    const res = await app.inject({ method: "GET", url: "/v1/environments?x=1" });
+    expect(res.statusCode).toBe(404);
+    const error = res.json().error;
+    expect(error.message).toBe("no route GET /v1/environments");
+    expect(error.hint).toContain("under /api");
+    expect(error.hint).toContain("docs/team-server.md");
+    expect(error.hint).toContain("GET /health");
+    expect(error.cliHint).toContain("--server / SHIPGATE_SERVER");
+  });
+});
+
+describe("a body that is not JSON", () => {
+  it("answers 415 with a hint to send content-type: application/json", async () => {
+    const { app, production } = await fixture();
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/flags/metrics",
+      headers: { ...bearer(production), "content-type": "text/plain" },
+      payload: "hello",
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error).toMatchObject({
+      code: "UNSUPPORTED_MEDIA_TYPE",
+      hint: expect.stringContaining("`content-type: application/json`"),
+    });
   });
 });
 

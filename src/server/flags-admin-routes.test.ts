@@ -199,8 +199,8 @@ describe("PATCH /api/environments/:env/flags/:key", () => {
     const body = res.json<{ flag: FlagListEntry; changes: FlagChangeResult[] }>();
     expect(body.flag.states[0]?.state).toMatchObject({ rules, variants, updatedBy: "dee" });
     expect(body.changes.map((c) => [c.action, c.changed, c.environment])).toEqual([
-      ["update", true, "staging"],
-      ["update", true, "staging"],
+      ["rules", true, "staging"],
+      ["variants", true, "staging"],
     ]);
     const killed = await patch(url("staging", "new-checkout"), { killed: true }, "deployer");
     expect(killed.json<{ flag: FlagListEntry }>().flag.states[0]?.state).toMatchObject({ killed: true });
@@ -233,8 +233,8 @@ describe("PATCH /api/environments/:env/flags/:key", () => {
     await patch(url("staging", "new-checkout"), { killed: true }, "deployer");
     const widening = await patch(url("staging", "new-checkout"), wide, "deployer");
     expect(widening.json<{ changes: FlagChangeResult[] }>().changes.map((c) => c.action)).toEqual([
-      "update",
-      "update",
+      "rules",
+      "variants",
       "rollout",
       "enable",
       "unkill",
@@ -285,6 +285,109 @@ describe("PATCH /api/environments/:env/flags/:key", () => {
     expect(error).toMatchObject({ code: "BAD_REQUEST", message });
     expect(error.details.join("\n")).toMatch(detail);
     expect(await ledger.listAudit()).toHaveLength(baseline);
+  });
+
+  describe("rules serving variants", () => {
+    const serving = (variant: string) => [
+      { attribute: "plan", operator: "eq", values: ["pro"], serve: { enabled: true, variant } },
+    ];
+
+    it("accepts rules serving a variant the same PATCH adds, applied rules first", async () => {
+      const res = await patch(
+        url("staging", "new-checkout"),
+        { rules: serving("blue"), variants: [{ name: "blue", weight: 1 }] },
+        "deployer",
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.json<{ changes: FlagChangeResult[] }>().changes.map((c) => c.action)).toEqual([
+        "rules",
+        "variants",
+      ]);
+      expect(res.json<{ flag: FlagListEntry }>().flag.states[0]?.state).toMatchObject({
+        rules: serving("blue"),
+        variants: [{ name: "blue", weight: 1 }],
+      });
+    });
+
+    it.each([
+      [{ rules: serving("ghost") }],
+      [{ rules: serving("ghost"), variants: [{ name: "blue", weight: 1 }] }],
+      [{ killed: true, enabled: false, rules: serving("ghost"), variants: [{ name: "blue", weight: 1 }] }],
+    ])("refuses %j with 400 naming the missing variant, and applies nothing", async (body) => {
+      const res = await patch(url("staging", "new-checkout"), body, "deployer");
+      expect(res.statusCode).toBe(400);
+      const error = res.json<{ error: { code: string; message: string; hint: string; details: string[] } }>()
+        .error;
+      expect(error.code).toBe("USAGE");
+      expect(error.message).toMatch(/serve a variant that flag "new-checkout" .* in staging: "ghost"$/);
+      expect(error.details).toEqual([
+        expect.stringMatching(/^rules\[0\]\.serve\.variant: no variant "ghost"/),
+      ]);
+      // Written for HTTP callers: what to send, never a shipgate command.
+      expect(error.hint).toMatch(/send "variants" with them in the same PATCH|Add "ghost" to the variants/);
+      expect(error.hint).not.toMatch(/\bshipgate [a-z]|(?:^|[\s(`'])--[a-z]/);
+      expect(await ledger.getFlagState("new-checkout", "staging")).toBeNull();
+      expect(await ledger.listAudit()).toHaveLength(baseline);
+    });
+
+    it("refuses variants that leave out one a rule serves", async () => {
+      await patch(
+        url("staging", "new-checkout"),
+        { rules: serving("blue"), variants: [{ name: "blue", weight: 1 }] },
+        "deployer",
+      );
+      const before = (await ledger.listAudit()).length;
+      const res = await patch(
+        url("staging", "new-checkout"),
+        { variants: [{ name: "green", weight: 1 }] },
+        "deployer",
+      );
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({
+        error: {
+          code: "USAGE",
+          message: expect.stringMatching(/"blue"$/),
+          cliHint: expect.stringMatching(/shipgate flags rules new-checkout --environment staging/),
+        },
+      });
+      expect(await ledger.listAudit()).toHaveLength(before);
+    });
+  });
+
+  it("sends CLI hints (cliHint) naming shipgate flags commands with its refusals", async () => {
+    const replies = [
+      await patch(url("staging", "new-checkout"), { rules: [{ attribute: "", values: [] }] }, "deployer"),
+      await patch(url("staging", "new-checkout"), { variants: [{ name: "a", weight: -1 }] }, "deployer"),
+      await patch(
+        url("staging", "new-checkout"),
+        {
+          rules: [
+            { attribute: "plan", operator: "eq", values: ["pro"], serve: { enabled: true, variant: "x" } },
+          ],
+        },
+        "deployer",
+      ),
+      await patch(url("prod", "new-checkout"), { enabled: true }),
+      await patch(url("production", "nope"), { enabled: true }),
+      await patch(url("production", "old-search"), { enabled: true }),
+      await call("GET", url("prod"), { as: "viewer" }),
+    ];
+    expect(replies.map((r) => r.statusCode)).toEqual([400, 400, 400, 404, 404, 409, 404]);
+    const errors = replies.map((r) => r.json<{ error: { hint: string; cliHint: string } }>().error);
+    for (const { hint } of errors) expect(hint).not.toMatch(/\bshipgate [a-z]|(?:^|[\s(`'])--[a-z]/);
+    expect(errors.map((e) => e.cliHint)).toEqual([
+      expect.stringMatching(
+        /^Pass the rules as a JSON array: shipgate flags rules new-checkout --environment staging --json '\[/,
+      ),
+      expect.stringMatching(
+        /^Pass the variants as a JSON array: shipgate flags variants new-checkout --environment staging --json '\[/,
+      ),
+      expect.stringMatching(/first add "x": `shipgate flags variants new-checkout --environment staging/),
+      "The server's environments: staging, production. Pass one with --environment.",
+      expect.stringMatching(/shipgate flags list/),
+      expect.stringMatching(/shipgate flags create/),
+      "The server's environments: staging, production. Pass one with --environment.",
+    ]);
   });
 
   it("answers 400 for a PATCH without a body", async () => {

@@ -7,18 +7,20 @@
  *   `{ flag: FlagListEntry, changes: FlagChangeResult[] }` (one change per field, in the order
  *   applied: kill, disable, rules, variants, rollout, enable, unkill — whatever narrows who gets
  *   the flag first, whatever widens it last).
- * Changes go through the FlagService with the principal's name as actor and the request's address
- * as source, so each one lands in the flag's history and in the hash-chained audit log. The whole
- * body is validated (with the service's rule and variant schemas) before the first change.
- * The service's errors name CLI commands in their hints; flagApiHints gives the API's instead.
+ * Changes go through the FlagService's patch with the principal's name as actor and the request's
+ * address as source, so each one lands in the flag's history and in the hash-chained audit log. The
+ * whole body is validated before the first change: its shape here (with the service's rule and
+ * variant schemas), then by the service against the state it leads to (rules may serve only the
+ * variants the flag has after the PATCH); a refused PATCH changes nothing.
+ * The service's errors name CLI commands in their hints; flagApiHints gives the API's instead (the
+ * CLI's go along as cliHint). The routes' own refusals (RouteError, sendApiError) carry both: the
+ * API's hint and the `shipgate flags …` command a user of `shipgate --server …` runs.
  */
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type * as Wire from "../api/wire-types.js";
-import { ShipgateError } from "../core/errors.js";
 import {
   type FlagActor,
-  type FlagChangeResult,
   type FlagListEntry,
   type FlagService,
   targetingRulesSchema,
@@ -26,7 +28,7 @@ import {
 } from "../flags/service.js";
 import { ruleOperators } from "../flags/types.js";
 import type { LedgerStore } from "../ledger/types.js";
-import { type ApiHints, authApiHints, sendApiError } from "./api-error.js";
+import { type ApiHints, authApiHints, RouteError, sendApiError } from "./api-error.js";
 import { principalOf } from "./auth/index.js";
 
 export interface FlagsAdminRoutesOptions {
@@ -96,17 +98,57 @@ export function flagApiHints(keyOf: (request: FastifyRequest) => string): ApiHin
 
 const paramsSchema = z.object({ env: z.string(), key: z.string().optional() });
 
+const ruleExample = '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]';
+const variantExample =
+  '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]';
+
+/**
+ * The hints for a PATCH body that does not parse: for HTTP callers (the field to send) and for the
+ * CLI (the `shipgate flags` command that sets the field; the CLI sends one field per PATCH).
+ */
+function patchBodyHints(
+  field: unknown,
+  key: string,
+  environment: string,
+): { message: string; hint: string; cliHint: string } {
+  const at = `${key} --environment ${environment}`;
+  if (field === "rules") {
+    return {
+      message: "invalid targeting rules",
+      hint: `Send "rules" as an array such as ${ruleExample}; operators: ${ruleOperators.join(", ")}.`,
+      cliHint: `Pass the rules as a JSON array: shipgate flags rules ${at} --json '${ruleExample}'; operators: ${ruleOperators.join(", ")}.`,
+    };
+  }
+  if (field === "variants") {
+    return {
+      message: "invalid variants",
+      hint: `Send "variants" as an array such as ${variantExample}.`,
+      cliHint: `Pass the variants as a JSON array: shipgate flags variants ${at} --json '${variantExample}'.`,
+    };
+  }
+  return {
+    message: "invalid flag change",
+    hint: 'Send a JSON object with any of "enabled" (true or false), "rollout" (0..100), "killed" (true or false), "rules" and "variants" (arrays), e.g. {"enabled":true,"rollout":25}.',
+    cliHint: `Use shipgate flags enable|disable|kill|unkill ${at}, or shipgate flags rollout ${key} <0..100> --environment ${environment}.`,
+  };
+}
+
 export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = async (app, options) => {
   const { flags, ledger, knownEnvironments } = options;
 
   function environmentOf(request: FastifyRequest): string {
     const { env } = paramsSchema.parse(request.params);
     if (!knownEnvironments.includes(env)) {
-      throw new ShipgateError("NOT_FOUND", `no environment "${env}"`, {
+      const known = knownEnvironments.join(", ");
+      throw new RouteError("NOT_FOUND", `no environment "${env}"`, {
         hint:
           knownEnvironments.length > 0
-            ? `Environments: ${knownEnvironments.join(", ")} (GET /api/environments lists them).`
+            ? `Environments: ${known} (GET /api/environments lists them).`
             : "Declare environments under environments: in shipgate.yaml.",
+        cliHint:
+          knownEnvironments.length > 0
+            ? `The server's environments: ${known}. Pass one with --environment.`
+            : "The server's shipgate.yaml declares no environments: declare them under environments: there.",
       });
     }
     return env;
@@ -123,7 +165,14 @@ export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = asy
     return { flags: await flags.list(environment) } satisfies { flags: Wire.FlagListEntry[] };
   });
 
-  const patchHints = flagApiHints((request) => paramsSchema.safeParse(request.params).data?.key ?? "<key>");
+  const keyOf = (request: FastifyRequest) => paramsSchema.safeParse(request.params).data?.key ?? "<key>";
+  const patchHints: ApiHints = {
+    ...flagApiHints(keyOf),
+    // The body's shape is checked before the service sees it: its refusal left is a rule serving a
+    // variant the flag would not have.
+    USAGE: (request) =>
+      `Rules may serve only variants the flag has after the change: send "variants" with them in the same PATCH, or serve one of its variants (GET /api/flag-definitions/${encodeURIComponent(keyOf(request))} shows them).`,
+  };
   const patchRoute = {
     config: { permission: "flags" as const, apiHints: { ...authApiHints, ...patchHints } },
   };
@@ -133,43 +182,24 @@ export const flagsAdminRoutes: FastifyPluginAsync<FlagsAdminRoutesOptions> = asy
     const parsed = flagPatchBodySchema.safeParse(request.body);
     if (!parsed.success) {
       const fields = new Set(parsed.error.issues.map((issue) => issue.path[0]));
-      const only = fields.size === 1 ? [...fields][0] : undefined;
-      return sendApiError(
-        reply,
-        400,
-        "BAD_REQUEST",
-        only === "rules"
-          ? "invalid targeting rules"
-          : only === "variants"
-            ? "invalid variants"
-            : "invalid flag change",
-        {
-          details: describeRequestIssues(parsed.error, "body"),
-          hint:
-            only === "rules"
-              ? `Send "rules" as an array such as [{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]; operators: ${ruleOperators.join(", ")}.`
-              : only === "variants"
-                ? 'Send "variants" as an array such as [{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}].'
-                : 'Send a JSON object with any of "enabled" (true or false), "rollout" (0..100), "killed" (true or false), "rules" and "variants" (arrays), e.g. {"enabled":true,"rollout":25}.',
-        },
+      const { message, hint, cliHint } = patchBodyHints(
+        fields.size === 1 ? [...fields][0] : undefined,
+        key,
+        environment,
       );
+      return sendApiError(reply, 400, "BAD_REQUEST", message, {
+        details: describeRequestIssues(parsed.error, "body"),
+        hint,
+        cliHint,
+      });
     }
-    const { enabled, rollout, killed, rules, variants } = parsed.data;
-    const actor = requestActor(request);
-    // Narrowing first, widening last, so that no moment in between serves the flag to more people
-    // than before or after: kill, disable, then rules, variants and rollout, then enable, unkill.
-    const changes: FlagChangeResult[] = [];
-    if (killed === true) changes.push(await flags.kill(key, environment, actor));
-    if (enabled === false) changes.push(await flags.disable(key, environment, actor));
-    if (rules !== undefined) changes.push(await flags.setRules(key, environment, rules, actor));
-    if (variants !== undefined) changes.push(await flags.setVariants(key, environment, variants, actor));
-    if (rollout !== undefined) changes.push(await flags.setRollout(key, environment, rollout, actor));
-    if (enabled === true) changes.push(await flags.enable(key, environment, actor));
-    if (killed === false) changes.push(await flags.unkill(key, environment, actor));
+    // Validated as a whole against the state it leads to, applied narrowing first (FlagService.patch).
+    const changes = await flags.patch(key, environment, parsed.data, requestActor(request));
     const flag = await entryOf(key, environment);
     if (flag === null) {
-      throw new ShipgateError("NOT_FOUND", `no flag "${key}"`, {
+      throw new RouteError("NOT_FOUND", `no flag "${key}"`, {
         hint: "GET /api/flag-definitions lists the flags.",
+        cliHint: "Run `shipgate flags list` to see the flags.",
       });
     }
     return { flag, changes };

@@ -122,6 +122,7 @@ async function awaitingDeploy(id: string, actor: string): Promise<Deploy> {
     actor,
     reason: null,
     plan: [],
+    notes: [],
     nextStep: 0,
     error: null,
     startedAt: new Date(clock.t).toISOString(),

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRoleTokens } from "../../test/support/route-app.js";
+import { sampleDeploy, sampleRelease } from "../ledger/contract.js";
 import { createMemoryLedger } from "../ledger/index.js";
 import type { LedgerStore } from "../ledger/types.js";
 import { createServer } from "./create-server.js";
@@ -96,6 +97,40 @@ describe("an environment without a target", () => {
         hint: expect.stringContaining("Add environments.production.target to shipgate.yaml"),
       },
     });
+  });
+});
+
+describe("GET /api/deploys/:id", () => {
+  it("answers the deploy's notes as sentences, with versions for release ids", async () => {
+    for (const [id, version] of [
+      ["r-1", "v1"],
+      ["r-2", "v2"],
+    ]) {
+      await ledger.saveRelease(sampleRelease({ id, version }));
+    }
+    await ledger.createDeploy(
+      sampleDeploy({
+        id: "d-notes",
+        environment: "staging",
+        releaseId: "r-2",
+        previousReleaseId: "r-1",
+        status: "succeeded",
+        notes: [
+          {
+            type: "current-not-running",
+            current: "r-1",
+            releaseId: "r-2",
+            strategy: "canary",
+            cause: "down",
+          },
+        ],
+      }),
+    );
+    const res = await call("GET", "/api/deploys/d-notes", "viewer");
+    expect(res.statusCode).toBe(200);
+    expect(res.json().notes).toEqual([
+      "v1 is recorded as current but is not running (stopped by `shipgate down`): v2 gets all traffic once healthy; the canary steps are skipped.",
+    ]);
   });
 });
 

@@ -20,7 +20,7 @@ import { loadConfig } from "../config/load.js";
 import type { ShipgateConfig } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { gitCommitsInRange } from "../core/git.js";
-import type { PlanStep } from "../deploy/plan.js";
+import { describeNote, type PlanNote, type PlanStep } from "../deploy/plan.js";
 import type { ContextOptions, DeployContext, HistoryEntry, ReadContext } from "../deploy/service.js";
 import type { Deploy, LedgerStore, Release } from "../ledger/types.js";
 import { RouteError } from "./api-error.js";
@@ -373,6 +373,7 @@ export const teamRoutes: FastifyPluginAsync<TeamRoutesOptions> = async (app, opt
       deploy: deploy as Deploy & { plan: PlanStep[] }, // the ledger keeps planDeploy's plan as JSON
       release: version(deploy.releaseId),
       previous: deploy.previousReleaseId ? version(deploy.previousReleaseId) : null,
+      notes: (deploy.notes as PlanNote[]).map((note) => describeNote(note, (rid) => version(rid).version)),
       steps: await ledger.listSteps(id),
       approvals: {
         required: deploy.kind === "deploy" ? settings.required : 0,

@@ -2,8 +2,10 @@
  * Bearer-token authentication: `Authorization: Bearer <token>` → hex SHA-256 → the ledger's token
  * record, which must exist, not be revoked, and carry the scope the route needs. Checked on every
  * request (a revoked token stops working at once). Failures answer 401 with one message for
- * unknown, revoked and out-of-scope tokens alike, and never echo the token. Their hints name API
- * requests, not CLI commands: the caller is an app or SDK speaking HTTP.
+ * unknown, revoked and out-of-scope tokens alike, and never echo the token. An Authorization header
+ * that is not `Bearer <token>` (a bare token, another scheme) is told so, not "unknown token"
+ * (authorizationProblem, shared with the team API's auth hook). Their hints name API requests, not
+ * CLI commands: the caller is an app or SDK speaking HTTP.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ApiTokenRecord } from "../flags/types.js";
@@ -25,9 +27,34 @@ export function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
+/** The hint for an Authorization header that is not `Bearer <token>` (HTTP callers). */
+export const bearerFormatHint =
+  'Send the token as `Authorization: Bearer <token>`: the word Bearer, a space, then the token (e.g. `curl -H "Authorization: Bearer $TOKEN"`).';
+
+/**
+ * What is wrong with an Authorization header that bearerToken does not accept (null: nothing, or
+ * no header). The message names the scheme only when it looks like one (letters, at most 16), so a
+ * token sent in its place is never echoed.
+ */
+export function authorizationProblem(header: string | undefined): string | null {
+  if (header === undefined || bearerToken(header) !== null) return null;
+  const must = "it must be `Authorization: Bearer <token>`";
+  const scheme = /^([A-Za-z][A-Za-z-]{0,15})(?:[ \t]|$)/.exec(header.trim())?.[1];
+  if (scheme === undefined || !/[ \t]/.test(header.trim())) {
+    return scheme?.toLowerCase() === "bearer"
+      ? `the Authorization header has no token after Bearer: ${must}`
+      : `the Authorization header has no scheme (a bare token?): ${must}`;
+  }
+  return scheme.toLowerCase() === "bearer"
+    ? `the Authorization header must carry one token after Bearer: ${must}`
+    : `the Authorization header uses the ${scheme} scheme: ${must}`;
+}
+
 export type TokenCheck =
   | { state: "valid"; token: ApiTokenRecord }
   | { state: "missing" }
+  /** A header that is not `Bearer <token>`; `message` says what is wrong (authorizationProblem). */
+  | { state: "malformed"; message: string }
   | { state: "rejected" };
 
 /** Looks a presented token up; rejected when unknown, revoked or not of one of `scopes`. */
@@ -36,6 +63,8 @@ export async function checkApiToken(
   header: string | undefined,
   scopes: readonly ApiTokenRecord["scope"][],
 ): Promise<TokenCheck> {
+  const problem = authorizationProblem(header);
+  if (problem !== null) return { state: "malformed", message: problem };
   const presented = bearerToken(header);
   if (presented === null) return { state: "missing" };
   const record = await ledger.findApiTokenByHash(hashApiToken(presented));
@@ -62,6 +91,9 @@ export function requireApiToken(
       return;
     }
     reply.header("www-authenticate", 'Bearer realm="shipgate"');
+    if (check.state === "malformed") {
+      return sendApiError(reply, 401, "UNAUTHORIZED", check.message, { hint: bearerFormatHint });
+    }
     return check.state === "missing"
       ? sendApiError(reply, 401, "UNAUTHORIZED", "an API token is required", {
           hint: 'Send `Authorization: Bearer <token>` with an SDK token for the environment; an admin creates one with POST /api/tokens {"scope": "sdk", "name": "<app>", "environment": "<env>"}.',

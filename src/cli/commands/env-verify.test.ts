@@ -27,3 +27,39 @@ describe("runEnvVerify", () => {
     ]);
   });
 });
+
+describe("runEnvVerify with an environment shipgate.yaml does not declare", () => {
+  beforeEach(() => {
+    writeFileSync(
+      path.join(dir, "shipgate.yaml"),
+      "version: 1\nenvironments:\n  staging: {}\n  production: {}\n",
+    );
+  });
+
+  it("names the declared environments and the closest one to a typo", async () => {
+    const run = runEnvVerify({ cwd: dir, env: {}, environment: "producton", paths: [] });
+    await expect(run).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: 'environment "producton" is not declared in shipgate.yaml',
+      hint: expect.stringMatching(/^Did you mean production\? Declared environments: staging, production\./),
+    });
+  });
+
+  it("suggests nothing for a name that is no typo of a declared one", async () => {
+    const run = runEnvVerify({ cwd: dir, env: {}, environment: "qa", paths: [] });
+    await expect(run).rejects.toMatchObject({ hint: expect.stringMatching(/^Declared environments: /) });
+  });
+
+  it("warns with the closest declared environment when a source is given on the command line", async () => {
+    const result = await runEnvVerify({
+      cwd: dir,
+      env: {},
+      environment: "stagng",
+      paths: [],
+      source: { dotenv: "staging.env" },
+    });
+    const warning = result.report.findings.find((f) => f.ruleId === "env-undeclared-environment");
+    expect(warning?.help).toMatch(/^Did you mean staging\? If so, fix the name;/);
+    expect(result.failed).toBe(false);
+  });
+});

@@ -18,6 +18,7 @@ import { describeSource, type EnvSourceOverride, readEnvironment } from "../../e
 import { describeRead, findEnvReads } from "../../env-audit/audit.js";
 import { requiresValue } from "../../env-audit/js-reads.js";
 import { isRequiredInProduction, loadEnvSchema } from "../../env-audit/schema-module.js";
+import { closestName, didYouMean } from "../closest-name.js";
 import { configuredSchema, gatherSources } from "./env-audit.js";
 
 /** The findings' docs link: the `env verify` section of docs/env.md. */
@@ -96,7 +97,7 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
         {
           hint:
             names.length > 0
-              ? `Declared environments: ${names.join(", ")}. Or pass a source: --dotenv <file>, --command <cmd> or --process-env.`
+              ? `${didYouMean(environment, names)}Declared environments: ${names.join(", ")}. Or pass a source: --dotenv <file>, --command <cmd> or --process-env.`
               : `Declare it, e.g.\n  environments:\n    ${environment}:\n      env:\n        dotenv: .env.${environment}\nor pass a source: --dotenv <file>, --command <cmd> or --process-env.`,
         },
       );
@@ -176,12 +177,13 @@ export async function runEnvVerify(options: EnvVerifyOptions): Promise<EnvVerify
   if (declared === undefined && declaredNames.length > 0) {
     // Verifying an environment only from the command line (e.g. `ci --process-env`) is fine, but a
     // misspelt production must not pass unnoticed.
+    const meant = closestName(environment, declaredNames);
     findings.push({
       ruleId: "env-undeclared-environment",
       severity: "warning",
       ...(loaded.path ? { file: path.relative(cwd, loaded.path) || loaded.path } : {}),
       message: `environment "${environment}" is not declared in shipgate.yaml (declared: ${declaredNames.join(", ")}); verified with the given source anyway`,
-      help: "If you meant a declared environment, fix the name; an environment verified only from the command line needs no declaration.",
+      help: `${meant === undefined ? "If you meant a declared environment" : `Did you mean ${meant}? If so`}, fix the name; an environment verified only from the command line needs no declaration.`,
       docsUrl: envVerifyDocsUrl,
     });
   }

@@ -190,6 +190,34 @@ describe("bearer tokens", () => {
     );
   });
 
+  it("says the header must be `Authorization: Bearer <token>` when the scheme is missing or another, not 'unknown token'", async () => {
+    const token = h.tokenOf.admin;
+    const cases: [string, string][] = [
+      [token, "has no scheme"],
+      [`Token ${token}`, "uses the Token scheme"],
+      [`Basic ${Buffer.from(`admin:${token}`).toString("base64")}`, "uses the Basic scheme"],
+      ["Bearer", "no token after Bearer"],
+    ];
+    for (const [header, what] of cases) {
+      const response = await h.request({ url: "/read", headers: { authorization: header } });
+      expect(response.statusCode, header).toBe(401);
+      const error = response.json().error;
+      expect(error.code).toBe("UNAUTHORIZED");
+      expect(error.message).toContain(what);
+      expect(error.message).toContain("it must be `Authorization: Bearer <token>`");
+      expect(error.message).not.toContain("unknown");
+      expect(error.hint).toContain("`Authorization: Bearer <token>`");
+      expect(error.cliHint).toContain("pass the Authorization header unchanged");
+      expect(response.body).not.toContain(token);
+    }
+    // The flags API's own check (token-auth.ts) says the same.
+    expect(await checkApiToken(h.ledger, token, ["sdk"])).toEqual({
+      state: "malformed",
+      message: expect.stringContaining("has no scheme"),
+    });
+    expect((await h.request({ url: "/read", headers: bearer(token) })).statusCode).toBe(200);
+  });
+
   it("refuses an SDK token on team routes and a role token on the SDK API", async () => {
     const sdk = await createSdkToken({
       ledger: h.ledger,

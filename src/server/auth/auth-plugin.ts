@@ -18,7 +18,7 @@ import type { ApiTokenRecord } from "../../flags/types.js";
 import type { LedgerStore } from "../../ledger/types.js";
 import { apiError, authApiHints, RouteError, sendApiError } from "../api-error.js";
 import { allEnvironments, hashApiToken } from "../api-token.js";
-import { bearerToken } from "../token-auth.js";
+import { authorizationProblem, bearerFormatHint, bearerToken } from "../token-auth.js";
 import { createFailureLimiter, type FailureLimiter } from "./failure-limiter.js";
 import {
   type AccessRules,
@@ -89,9 +89,19 @@ function tokenRequest(role: string, name: string, environment?: string): string 
 
 const loginBodySchema = z.object({ token: z.string().min(1).max(512) }).strict();
 
+/** The CLI always sends `Bearer <token>`: a header in another form was changed on the way. */
+const bearerFormatCliHint =
+  "shipgate sends `Authorization: Bearer $SHIPGATE_TOKEN` itself: if a proxy stands between the CLI and the server, make it pass the Authorization header unchanged.";
+
 type Resolution =
   | { kind: "none" }
-  | { kind: "invalid"; message: string; staleCookie: boolean }
+  | {
+      kind: "invalid";
+      message: string;
+      staleCookie: boolean;
+      /** Hints other than the unknown-token ones (a header that is not `Bearer <token>`). */
+      hints?: { hint: string; cliHint: string };
+    }
   | { kind: "ok"; principal: Principal; session: { id: string; session: Session } | null };
 
 function principalFrom(record: ApiTokenRecord, via: Principal["via"]): Principal | null {
@@ -196,6 +206,15 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   async function resolve(request: FastifyRequest, allowBearer: boolean): Promise<Resolution> {
     const header = request.headers.authorization;
     if (allowBearer && header !== undefined) {
+      const problem = authorizationProblem(header);
+      if (problem !== null) {
+        return {
+          kind: "invalid",
+          message: problem,
+          staleCookie: false,
+          hints: { hint: bearerFormatHint, cliHint: bearerFormatCliHint },
+        };
+      }
       const presented = bearerToken(header);
       const record = presented === null ? null : await ledger.findApiTokenByHash(hashApiToken(presented));
       const principal = record === null ? null : principalFrom(record, "token");
@@ -235,7 +254,10 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
       401,
       "UNAUTHORIZED",
       resolution.kind === "none" ? "this needs an API token or a dashboard session" : resolution.message,
-      { hint: unauthorizedHint, cliHint: unauthorizedCliHint },
+      (resolution.kind === "invalid" ? resolution.hints : undefined) ?? {
+        hint: unauthorizedHint,
+        cliHint: unauthorizedCliHint,
+      },
     );
   }
 
