@@ -7,7 +7,7 @@ import { configSchema } from "../config/schema.js";
 import { ShipgateError } from "../core/errors.js";
 import { stateGitignoreRules } from "../core/state-dir.js";
 import { removeStoredArtifact } from "./artifact.js";
-import { prepareRelease } from "./release.js";
+import { environmentConfig, prepareRelease } from "./release.js";
 
 function project(): string {
   const dir = mkdtempSync(join(tmpdir(), "shipgate-release-"));
@@ -100,5 +100,22 @@ describe("prepareRelease", () => {
     expect(release.envKeys).toEqual(["TOKEN"]);
     expect(readFileSync(join(dir, ".shipgate/.gitignore"), "utf8")).toBe(stateGitignoreRules);
     await removeStoredArtifact(release.artifact.path);
+  });
+});
+
+describe("environmentConfig", () => {
+  const config = configSchema.parse({ environments: { staging: {}, production: {} } });
+
+  it("names the known environments, and the one a typo meant", () => {
+    expect(() => environmentConfig(config, "prodution")).toThrow(
+      expect.objectContaining({
+        code: "USAGE",
+        message: 'environment "prodution" is not in shipgate.yaml',
+        hint: "Did you mean production? Known environments: staging, production.",
+      }),
+    );
+    expect(() => environmentConfig(config, "qa")).toThrow(
+      expect.objectContaining({ hint: "Known environments: staging, production." }),
+    );
   });
 });

@@ -10,6 +10,7 @@ import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { extract } from "tar";
 import type { EnvironmentConfig, ShipgateConfig } from "../config/schema.js";
+import { didYouMean } from "../core/closest-name.js";
 import { ShipgateError } from "../core/errors.js";
 import { ensureStateDir, stateDirName } from "../core/state-dir.js";
 import { type EnvSourceOverride, readEnvironment } from "../env/source.js";
@@ -59,7 +60,7 @@ export function environmentConfig(config: ShipgateConfig, name: string): Environ
     throw new ShipgateError("USAGE", `environment "${name}" is not in shipgate.yaml`, {
       hint:
         known.length > 0
-          ? `Known environments: ${known.join(", ")}.`
+          ? `${didYouMean(name, known)}Known environments: ${known.join(", ")}.`
           : "Declare it under environments: in shipgate.yaml (see docs/deploy.md).",
     });
   }

@@ -223,6 +223,13 @@ describe("environment changes", () => {
     expect((await rejected(service.list("prod"))).code).toBe("USAGE");
   });
 
+  it("suggests the declared environment an undeclared one is a typo of", async () => {
+    const error = await rejected(service.enable("new-checkout", "productoin", "bob"));
+    expect(error.hint).toBe(
+      "Did you mean production? Declared environments: staging, production. Pass one with --environment.",
+    );
+  });
+
   it("refuses an unknown flag, naming `flags list`", async () => {
     const error = await rejected(service.enable("nope", "production", "bob"));
     expect(error.code).toBe("NOT_FOUND");

@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import semver from "semver";
 import { z } from "zod";
+import { didYouMean } from "../core/closest-name.js";
 import { ShipgateError } from "../core/errors.js";
 import type { AuditEvent, FlagChange, LedgerStore } from "../ledger/types.js";
 import {
@@ -422,7 +423,7 @@ export function createFlagService(options: FlagServiceOptions): FlagService {
     throw usage(
       `environment "${environment}" is not declared in shipgate.yaml`,
       environments.length > 0
-        ? `Declared environments: ${environments.join(", ")}. Pass one with --environment.`
+        ? `${didYouMean(environment, environments)}Declared environments: ${environments.join(", ")}. Pass one with --environment.`
         : `Declare it under environments: in shipgate.yaml, e.g.\n  environments:\n    ${environment}: {}`,
     );
   }

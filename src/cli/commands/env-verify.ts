@@ -11,6 +11,7 @@
 import path from "node:path";
 import { loadConfig } from "../../config/load.js";
 import type { EnvironmentConfig } from "../../config/schema.js";
+import { closestName, didYouMean } from "../../core/closest-name.js";
 import { ShipgateError } from "../../core/errors.js";
 import { compareFindings, type Finding } from "../../core/finding.js";
 import type { Report } from "../../core/report.js";
@@ -18,7 +19,6 @@ import { describeSource, type EnvSourceOverride, readEnvironment } from "../../e
 import { describeRead, findEnvReads } from "../../env-audit/audit.js";
 import { requiresValue } from "../../env-audit/js-reads.js";
 import { isRequiredInProduction, loadEnvSchema } from "../../env-audit/schema-module.js";
-import { closestName, didYouMean } from "../closest-name.js";
 import { configuredSchema, gatherSources } from "./env-audit.js";
 
 /** The findings' docs link: the `env verify` section of docs/env.md. */

@@ -1,6 +1,6 @@
 /** closestName: the likely typo's intended name, and nothing for a name that is no typo. */
 import { describe, expect, it } from "vitest";
-import { closestName, didYouMean, editDistance } from "./closest-name.js";
+import { closestName, didYouMean } from "./closest-name.js";
 
 describe("closestName", () => {
   const environments = ["staging", "production"];
@@ -17,11 +17,6 @@ describe("closestName", () => {
     expect(closestName("qa", environments)).toBeUndefined();
     expect(closestName("prod", environments)).toBeUndefined();
     expect(closestName("production", [])).toBeUndefined();
-  });
-
-  it("counts an adjacent swap as one edit", () => {
-    expect(editDistance("abcd", "abdc")).toBe(1);
-    expect(editDistance("kitten", "sitting")).toBe(3);
   });
 
   it("words the suggestion as a hint's first sentence", () => {
