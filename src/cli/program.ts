@@ -7,7 +7,7 @@ import { ExitCode, isShipgateError } from "../core/errors.js";
 import { plural } from "../core/plural.js";
 import { createProgress } from "../core/progress.js";
 import { toolVersion } from "../core/version.js";
-import { chooseFormat, formatOption, useColor } from "./output.js";
+import { chooseDataFormat, chooseFormat, formatOption, takesDataFormat, useColor } from "./output.js";
 import { registerAgent } from "./register-agent.js";
 import { registerApprove } from "./register-approve.js";
 import { registerAudit } from "./register-audit.js";
@@ -80,6 +80,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void, argv?: 
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+    })
+    // A data command's --format pretty|json: the flag, else $SHIPGATE_FORMAT, else pretty (output.ts),
+    // decided once here, before the action does anything.
+    .hook("preAction", (_program, command) => {
+      if (!takesDataFormat(command.options)) return;
+      const given = command.getOptionValueSource("format") === "cli" ? command.opts().format : undefined;
+      command.setOptionValue("format", chooseDataFormat(given as string | undefined, io.env));
     });
 
   const migrations = program

@@ -40,6 +40,21 @@ describe("an environment without a target", () => {
     expect(JSON.parse(json.stdout.text)).toEqual([]);
   });
 
+  it("history and status take $SHIPGATE_FORMAT=json; a findings format there means pretty", async () => {
+    const json = { ...io(), env: { NO_COLOR: "1", SHIPGATE_FORMAT: "json" } };
+    expect(await runCli(["history", "production"], json)).toBe(ExitCode.ok);
+    expect(JSON.parse(json.stdout.text)).toEqual([]);
+    const status = { ...io(), env: { NO_COLOR: "1", SHIPGATE_FORMAT: "json" } };
+    expect(await runCli(["status", "staging"], status)).toBe(ExitCode.ok);
+    expect(JSON.parse(status.stdout.text)).toMatchObject({ environment: "staging" });
+    const github = { ...io(), env: { NO_COLOR: "1", SHIPGATE_FORMAT: "github" } };
+    expect(await runCli(["history", "production"], github)).toBe(ExitCode.ok);
+    expect(github.stdout.text).toBe("production: no deploys yet.\n");
+    const flag = { ...io(), env: { NO_COLOR: "1", SHIPGATE_FORMAT: "json" } };
+    expect(await runCli(["history", "production", "--format", "pretty"], flag)).toBe(ExitCode.ok);
+    expect(flag.stdout.text).toBe("production: no deploys yet.\n");
+  });
+
   it("status says no target is configured and how to add one, and exits 0", async () => {
     const out = io();
     expect(await runCli(["status", "staging"], out)).toBe(ExitCode.ok);

@@ -110,21 +110,21 @@ describe("the output format", () => {
     expect(stdout).toMatch(/^new-checkout {2}ops/);
   });
 
-  it("refuses a format it does not write with exit 2, naming pretty and json, before changing anything", async () => {
-    const sarif = await sgWith(
-      { SHIPGATE_FORMAT: "sarif" },
+  it("reads a findings format in $SHIPGATE_FORMAT as pretty, and refuses an unknown one before changing anything", async () => {
+    const sarif = await sgWith({ SHIPGATE_FORMAT: "sarif" }, "flags", "list");
+    expect(sarif.code).toBe(ExitCode.ok);
+    expect(sarif.stdout).toMatch(/^new-checkout {2}ops/);
+    const xml = await sgWith(
+      { SHIPGATE_FORMAT: "xml" },
       "flags",
       "enable",
       "new-checkout",
       "--environment",
       "staging",
     );
-    expect(sarif.code).toBe(ExitCode.usage);
-    expect(sarif.stderr).toContain(
-      'shipgate flags writes pretty or json, not "sarif" (from $SHIPGATE_FORMAT)',
-    );
-    expect(sarif.stderr).toMatch(/--format pretty\|json/);
-    expect(sarif.stdout).toBe("");
+    expect(xml.code).toBe(ExitCode.usage);
+    expect(xml.stderr).toContain('unknown format "xml" in $SHIPGATE_FORMAT');
+    expect(xml.stdout).toBe("");
     const show = await sg("flags", "show", "new-checkout", "--format", "json");
     expect(JSON.parse(show.stdout).states).toEqual([
       { environment: "staging", state: null },

@@ -2,7 +2,7 @@
  * Declares `shipgate flags …`: create, list, show, enable, disable, rollout, kill, unkill, rules,
  * variants and archive. Each opens the ledger the config names ($SHIPGATE_LEDGER_URL overrides
  * ledger.url), acts as `defaultActor` (SHIPGATE_ACTOR, the GitHub actor, else user@host), prints one
- * line or JSON (--format, else $SHIPGATE_FORMAT, else pretty: chooseFlagsFormat) on stdout, and closes
+ * line or JSON (--format, else $SHIPGATE_FORMAT, else pretty: chooseDataFormat) on stdout, and closes
  * the ledger. Every change is audited by the service, in the flag's history and in the hash-chained
  * audit log with source `cli@<host>`.
  * With `--server URL` (or $SHIPGATE_SERVER) every subcommand runs on the team server instead
@@ -10,7 +10,7 @@
  * token's name as the actor and this machine's address as the source.
  */
 import { hostname } from "node:os";
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { ShipgateError } from "../core/errors.js";
 import { defaultActor } from "../core/process-identity.js";
 import type {
@@ -26,43 +26,10 @@ import type {
   TargetingRule,
   Variant,
 } from "../flags/types.js";
-import { chooseFormat } from "./output.js";
+import { type DataFormat, prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
 import { remoteFor } from "./register-deploy.js";
 import type { RemoteClient } from "./remote-client.js";
-
-/** The formats every flags command writes. */
-export const flagsFormats = ["pretty", "json"] as const;
-export type FlagsFormat = (typeof flagsFormats)[number];
-
-/**
- * A flags command's format: --format, else $SHIPGATE_FORMAT, else pretty (the shared precedence of
- * chooseFormat, without its GitHub Actions default: `github` renders findings, which flags are not).
- * Any other format is a usage error naming the two, before the command changes anything.
- */
-export function chooseFlagsFormat(flag: string | undefined, env: NodeJS.ProcessEnv): FlagsFormat {
-  const value = flag ?? env.SHIPGATE_FORMAT;
-  if (value !== undefined && !(flagsFormats as readonly string[]).includes(value)) {
-    const fromEnv = flag === undefined;
-    throw new ShipgateError(
-      "USAGE",
-      `shipgate flags writes ${flagsFormats.join(" or ")}, not "${value}"${fromEnv ? " (from $SHIPGATE_FORMAT)" : ""}`,
-      {
-        hint: fromEnv
-          ? `Pass --format ${flagsFormats.join("|")} (it overrides SHIPGATE_FORMAT), or unset SHIPGATE_FORMAT.`
-          : `Use --format ${flagsFormats.join("|")}.`,
-      },
-    );
-  }
-  return chooseFormat(flag, { SHIPGATE_FORMAT: env.SHIPGATE_FORMAT }) as FlagsFormat;
-}
-
-/** --format without a default, so that $SHIPGATE_FORMAT applies when it is not given. */
-function flagsFormatOption(): Option {
-  return new Option("--format <format>", "output format (default: $SHIPGATE_FORMAT, else pretty)").choices(
-    flagsFormats,
-  );
-}
 
 /**
  * An audit entry's action as `flags show` prints it. Ledgers written before the rules and variants
@@ -204,10 +171,10 @@ export function registerFlags(program: Command, io: CliIo, _setExit: (code: numb
     }
   }
 
-  /** The command's format (chooseFlagsFormat), resolved before it does anything. */
-  const formatOf = (opts: { format?: string }): FlagsFormat => chooseFlagsFormat(opts.format, io.env);
+  /** The command's format, which the program resolved before the action (chooseDataFormat). */
+  const formatOf = (opts: { format?: string }): DataFormat => (opts.format === "json" ? "json" : "pretty");
 
-  function printChange(result: FlagChangeResult, format: FlagsFormat): void {
+  function printChange(result: FlagChangeResult, format: DataFormat): void {
     io.stdout.write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderChange(result));
   }
 
@@ -272,7 +239,7 @@ environments.<env>.access.flags names), create and archive an admin token.
       "--removal-date <date>",
       "YYYY-MM-DD by which the flag leaves the code (required for release flags)",
     )
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -325,7 +292,7 @@ Exit codes: 0 created, 1 the key exists (keys are never reused), 2 invalid input
     .description("List flags: key, type, owner, removal date (OVERDUE once passed), state per environment.")
     .option("--environment <name>", "only this environment's state (default: every environment)")
     .option("--archived", "include archived flags")
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -369,7 +336,7 @@ One line per flag, e.g.
     .command("show")
     .description("Show a flag: its definition, its state in every environment and its latest audit entries.")
     .argument("<key>", "the flag")
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -427,7 +394,7 @@ Examples:
       .description(text)
       .argument("<key>", "the flag")
       .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
-      .addOption(flagsFormatOption())
+      .addOption(prettyOrJsonOption())
       .addHelpText(
         "after",
         `
@@ -453,7 +420,7 @@ Examples:
     .argument("<key>", "the flag")
     .argument("<pct>", "a whole percentage 0..100")
     .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -481,7 +448,7 @@ The flag must also be enabled (shipgate flags enable). The same user always land
     .argument("<key>", "the flag")
     .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
     .requiredOption("--json <rules>", "the rules, a JSON array ('[]' removes them)")
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -511,7 +478,7 @@ Operators: in, not_in, eq, neq, gt, gte, lt, lte, semver_eq, semver_gt, semver_g
     .argument("<key>", "the flag")
     .requiredOption("--environment <name>", "an environment declared in shipgate.yaml")
     .requiredOption("--json <variants>", "the variants, a JSON array ('[]' removes them)")
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `
@@ -535,7 +502,7 @@ Examples:
       "Archive a flag: off everywhere and read-only; `shipgate check` then fails while code still uses it.",
     )
     .argument("<key>", "the flag")
-    .addOption(flagsFormatOption())
+    .addOption(prettyOrJsonOption())
     .addHelpText(
       "after",
       `

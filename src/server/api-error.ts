@@ -147,7 +147,16 @@ export const notFoundHints = {
 
 /** Hints for fastify's own request errors, by status (the others answer without one). */
 const requestErrorHints: Record<number, string> = {
+  413: "Send a smaller body: the team API takes request bodies up to 64 KiB.",
   415: "The API takes JSON bodies only: send the body as JSON with `content-type: application/json`.",
+};
+
+/** Hints for fastify's own refusals of a body, by its error code (they share status 400). */
+const bodyErrorHints: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY:
+    "Send valid JSON (check the quoting: in a shell, wrap the body in single quotes), e.g. '{\"enabled\":true}'.",
+  FST_ERR_CTP_EMPTY_JSON_BODY:
+    "Send a JSON body (`{}` when the route needs no fields), or leave out `content-type: application/json` when there is no body.",
 };
 
 /** Installs the error and not-found handlers on the root instance. */
@@ -172,7 +181,7 @@ export function registerApiErrors(app: FastifyInstance): void {
     }
     const status = error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const hint = requestErrorHints[status];
+      const hint = bodyErrorHints[error.code] ?? requestErrorHints[status];
       return sendApiError(
         reply,
         status,

@@ -335,7 +335,10 @@ describe("POST /api/flags/metrics", () => {
       payload: { ...body, counts },
     });
     expect(res.statusCode).toBe(413);
-    expect(res.json().error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(res.json().error).toMatchObject({
+      code: "PAYLOAD_TOO_LARGE",
+      hint: expect.stringContaining("64 KiB"),
+    });
   });
 });
 
@@ -378,6 +381,21 @@ describe("unknown routes", () => {
 });
 
 describe("a body that is not JSON", () => {
+  it.each([
+    ["malformed", "{enabled:true}", "Send valid JSON"],
+    ["empty", "", "Send a JSON body"],
+  ])("answers a %s JSON body 400 with a hint", async (_, payload, hint) => {
+    const { app, production } = await fixture();
+    const res = await app.inject({
+      method: "POST",
+      url: "/api/flags/metrics",
+      headers: { ...bearer(production), "content-type": "application/json" },
+      payload,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: "BAD_REQUEST", hint: expect.stringContaining(hint) });
+  });
+
   it("answers 415 with a hint to send content-type: application/json", async () => {
     const { app, production } = await fixture();
     const res = await app.inject({
