@@ -103,6 +103,8 @@ describe("GET /api/flag-definitions", () => {
     expect(bad.json<{ error: { details: string[] } }>().error.details.join("\n")).toMatch(
       /archived: expected true or false/,
     );
+    // The CLI (--server) shows its own advice.
+    expect(bad.json<{ error: { cliHint: string } }>().error.cliHint).toMatch(/shipgate flags list/);
     expect((await call("GET", "/api/flag-definitions", { as: null })).statusCode).toBe(401);
     const scoped = await call("GET", "/api/flag-definitions?environment=production", { as: "stagingAdmin" });
     expect(scoped.statusCode).toBe(403);
@@ -187,10 +189,12 @@ describe("POST /api/flag-definitions", () => {
   ])("answers 400 with details for the body %j", async (body, detail) => {
     const res = await create(body);
     expect(res.statusCode).toBe(400);
-    const error = res.json<{ error: { code: string; details: string[]; hint: string } }>().error;
+    const error = res.json<{ error: { code: string; details: string[]; hint: string; cliHint: string } }>()
+      .error;
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.details.join("\n")).toMatch(detail);
     expect(error.hint).toMatch(/owner/);
+    expect(error.cliHint).toMatch(/^Run `shipgate flags create <key> --owner <team>/);
     expect(await ledger.listAudit()).toHaveLength(baseline);
   });
 

@@ -82,6 +82,8 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
       return sendApiError(reply, 400, "BAD_REQUEST", "invalid flag list query", {
         details: describeRequestIssues(parsed.error, "query"),
         hint: "Use ?environment=<name>&archived=true, e.g. /api/flag-definitions?environment=production.",
+        cliHint:
+          "Run `shipgate flags list`, with `--environment <name>` for one environment and `--archived` to include archived flags.",
       });
     }
     const { environment, archived } = parsed.data;
@@ -110,6 +112,8 @@ export const flagDefinitionsRoutes: FastifyPluginAsync<FlagDefinitionsRoutesOpti
       return sendApiError(reply, 400, "BAD_REQUEST", "invalid flag", {
         details: describeRequestIssues(parsed.error, "body"),
         hint: createHint,
+        cliHint:
+          "Run `shipgate flags create <key> --owner <team> --removal-date YYYY-MM-DD` (--type release | kill-switch | ops | experiment | permission; a release flag, the default, needs --removal-date from today on).",
       });
     }
     const body = parsed.data;
