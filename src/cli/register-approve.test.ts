@@ -29,7 +29,13 @@ beforeAll(async () => {
         return;
       }
       if (req.method === "GET") {
-        res.end(JSON.stringify({ deploy: { id, ...deploy }, release: { id: "r1", version: "v2" } }));
+        res.end(
+          JSON.stringify({
+            deploy: { id, ...deploy },
+            release: { id: "r1", version: "v2" },
+            approvals: { required: 1, valid: 0, approvers: [], expiresAt: null, entries: [] },
+          }),
+        );
         return;
       }
       res.end(JSON.stringify({ deployId: id, status: "aborted", approvals: { required: 1, valid: 0 } }));

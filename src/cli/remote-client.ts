@@ -261,9 +261,8 @@ const historyEntry = z.looseObject({
 });
 
 /**
- * A deploy as `shipgate approve` and the follow of a deploy read it: `approve --deploy` needs only
- * the deploy and its release; the lists a deploy has not filled yet may be absent (nothing
- * recorded: empty), and so may the approvals (the follow then prints no count).
+ * A deploy as `shipgate approve` and the follow of a deploy read it: the deploy, its release and its
+ * approvals; the lists a deploy has not filled yet may be absent (nothing recorded: empty).
  */
 const deployDetailSchema = z.looseObject({
   deploy: z.looseObject({
@@ -289,7 +288,7 @@ const deployDetailSchema = z.looseObject({
       }),
     )
     .default([]),
-  approvals: z.looseObject({ required: z.number(), valid: z.number() }).optional(),
+  approvals: z.looseObject({ required: z.number(), valid: z.number() }),
   analyses: z.array(z.looseObject({ id: str, phase: str, verdict: str, summary: str })).default([]),
   operation: z
     .looseObject({

@@ -238,10 +238,7 @@ export function remoteOutcome(verb: FollowVerb, detail: DeployDetail, serverUrl?
         version: detail.release.version,
         kind: d.kind,
         actor: d.actor,
-        // Absent from a minimal answer (the client's schema allows it): no count then.
-        ...(detail.approvals
-          ? { approvals: { required: detail.approvals.required, valid: detail.approvals.valid } }
-          : {}),
+        approvals: { required: detail.approvals.required, valid: detail.approvals.valid },
         ...(serverUrl ? { serverUrl } : {}),
       }),
       json: { ...deployResultOf(detail), approvals: detail.approvals },
