@@ -4,7 +4,8 @@
  * until promote, one approval required). A deployer starts deploys through the team API; in the
  * browser an approver logs in, sees the environment, approves the deploy, promotes it, rolls back
  * (approved by a second approver through the API) and toggles a flag. A viewer sees the buttons
- * disabled with the reason. Screenshots go to test-artifacts/dashboard/ and docs/images/.
+ * disabled with the reason. After `shipgate down`, an approver sees above the plan why the next
+ * deploy skips the canary steps (the deploy's notes). Screenshots go to test-artifacts/dashboard/ and docs/images/.
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
@@ -72,6 +73,28 @@ async function waitForStatus(deployId: string, wanted: string[], timeoutMs = 60_
   throw new Error(
     `deploy ${deployId} stayed ${last}, expected ${wanted.join(" or ")}\n${server?.output() ?? ""}`,
   );
+}
+
+/** The deployer asks for a deploy of `version` through the API; it waits for an approval. */
+async function requestDeploy(version: string): Promise<void> {
+  const deploy = await call<{ deployId: string }>(
+    tokens.deployer ?? "",
+    "POST",
+    "/api/environments/local/deploys",
+    {
+      version,
+    },
+  );
+  expect(deploy.status, JSON.stringify(deploy.body)).toBe(202);
+  await waitForStatus(deploy.body.deployId, ["awaiting_approval"]);
+}
+
+/** Signs in with `token` and opens the local environment's page. */
+async function openLocal(page: Page, token: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel("API token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: "local" }).click();
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -308,23 +331,11 @@ describe("the dashboard in Chromium", () => {
   });
 
   it("shows a viewer the actions and flag controls disabled with the reason", async () => {
-    const deploy = await call<{ deployId: string }>(
-      tokens.deployer ?? "",
-      "POST",
-      "/api/environments/local/deploys",
-      {
-        version: "good-b",
-      },
-    );
-    expect(deploy.status, JSON.stringify(deploy.body)).toBe(202);
-    await waitForStatus(deploy.body.deployId, ["awaiting_approval"]);
+    await requestDeploy("good-b");
     const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     try {
-      await page.goto(`${base}/`);
-      await page.getByLabel("API token").fill(tokens.viewer ?? "");
-      await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("link", { name: "local" }).click();
+      await openLocal(page, tokens.viewer ?? "");
       await expect(page.getByRole("button", { name: "Approve" }).isDisabled()).resolves.toBe(true);
       await page.getByText("Needs the approver role; you are viewer.").first().waitFor();
       await page.getByText("Needs the deployer role; you are viewer.").first().waitFor();
@@ -340,10 +351,7 @@ describe("the dashboard in Chromium", () => {
       const authorContext = await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
       try {
         const author = await authorContext.newPage();
-        await author.goto(`${base}/`);
-        await author.getByLabel("API token").fill(tokens.deployer ?? "");
-        await author.getByRole("button", { name: "Sign in" }).click();
-        await author.getByRole("link", { name: "local" }).click();
+        await openLocal(author, tokens.deployer ?? "");
         await author.getByText("You started this deploy; someone else must approve it.").first().waitFor();
         await expect(author.getByRole("button", { name: "Approve" }).isDisabled()).resolves.toBe(true);
         await expect(author.getByRole("button", { name: "Abort" }).isDisabled()).resolves.toBe(false);
@@ -354,6 +362,25 @@ describe("the dashboard in Chromium", () => {
       await call(tokens.deployer ?? "", "POST", "/api/environments/local/abort", { reason: "test over" });
     } finally {
       await context.close();
+    }
+  });
+
+  it("tells the approver, above the plan, why a deploy after `shipgate down` skips the canary steps", async () => {
+    const down = await runShipgate(["down", "local"], dir);
+    expect(down.code, down.stderr).toBe(0);
+    await requestDeploy("good-b");
+    const context = await (browser as Browser).newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await openLocal(page, tokens.approver ?? "");
+      const note = page.locator(".plan-notes li").first();
+      await note.waitFor();
+      expect(await note.textContent()).toMatch(
+        /^good-a is recorded as current but is not running \(stopped by `shipgate down`\): good-b gets all traffic once healthy; the canary steps are skipped\.$/,
+      );
+    } finally {
+      await context.close();
+      await call(tokens.deployer ?? "", "POST", "/api/environments/local/abort", { reason: "test over" });
     }
   });
 });

@@ -199,6 +199,14 @@ function rolloutSection(detail: DeployDetail | null, versions: Map<string, strin
         )
       : null,
     h("h3", {}, "Plan"),
+    // Why the plan is not what the strategy alone would do (e.g. the current release is not running).
+    detail.notes.length > 0
+      ? h(
+          "ul",
+          { class: "plan-notes" },
+          detail.notes.map((note) => h("li", {}, note)),
+        )
+      : null,
     h("ol", { class: "plan" }, items),
     analyses.length > 0 ? h("h3", {}, "Analysis") : null,
     analyses.length > 0
