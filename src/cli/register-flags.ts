@@ -19,12 +19,14 @@ import type {
   FlagService,
   FlagStateInEnvironment,
 } from "../flags/service.js";
-import type {
-  FlagAuditEntry,
-  FlagDefinition,
-  FlagEnvironmentState,
-  TargetingRule,
-  Variant,
+import {
+  type FlagAuditEntry,
+  type FlagDefinition,
+  type FlagEnvironmentState,
+  ruleExample,
+  type TargetingRule,
+  type Variant,
+  variantExample,
 } from "../flags/types.js";
 import { type DataFormat, prettyOrJsonOption } from "./output.js";
 import type { CliIo } from "./program.js";
@@ -440,8 +442,6 @@ The flag must also be enabled (shipgate flags enable). The same user always land
       printChange(result, format);
     });
 
-  const ruleExample =
-    '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]';
   flags
     .command("rules")
     .description("Replace a flag's targeting rules in an environment (first match wins, before the rollout).")
@@ -470,8 +470,6 @@ Operators: in, not_in, eq, neq, gt, gte, lt, lte, semver_eq, semver_gt, semver_g
       printChange(result, format);
     });
 
-  const variantExample =
-    '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]';
   flags
     .command("variants")
     .description("Replace a flag's variants in an environment (weights are relative; payloads any JSON).")

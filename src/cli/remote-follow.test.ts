@@ -94,6 +94,21 @@ function scripted(answers: (DeployDetail | ShipgateError)[]) {
 
 const noSleep = async () => {};
 
+/** The progress lines (stderr) of following a deploy through `client`, pretty. */
+async function followedLines(client: ReturnType<typeof scripted>): Promise<string[]> {
+  const stderr = outputSink();
+  await followAndReport({
+    client,
+    verb: "deploy",
+    deployId: "d-1",
+    format: "pretty",
+    stdout: outputSink(),
+    stderr,
+    sleep: noSleep,
+  });
+  return stderr.text.split("\n").filter(Boolean);
+}
+
 describe("followDeploy / followAndReport", () => {
   it("prints each step as it starts and finishes, then the deploy summary (exit 0)", async () => {
     const client = scripted([
@@ -132,17 +147,7 @@ describe("followDeploy / followAndReport", () => {
         notes: [note],
       }),
     ]);
-    const stderr = outputSink();
-    await followAndReport({
-      client,
-      verb: "deploy",
-      deployId: "d-1",
-      format: "pretty",
-      stdout: outputSink(),
-      stderr,
-      sleep: noSleep,
-    });
-    const lines = stderr.text.split("\n").filter(Boolean);
+    const lines = await followedLines(client);
     expect(lines[0]).toContain(note);
     expect(lines.filter((l) => l.includes(note))).toHaveLength(1);
     expect(lines[1]).toBe("[1/3] start 1 instance of v2 …");
@@ -178,17 +183,7 @@ describe("followDeploy / followAndReport", () => {
         ]),
       ),
     ]);
-    const stderr = outputSink();
-    await followAndReport({
-      client,
-      verb: "deploy",
-      deployId: "d-1",
-      format: "pretty",
-      stdout: outputSink(),
-      stderr,
-      sleep: noSleep,
-    });
-    expect(stderr.text.split("\n").filter(Boolean)).toEqual([
+    expect(await followedLines(client)).toEqual([
       "[1/3] hook pre-deploy: none",
       "[2/3] traffic: v2 100% … ok (1.5 s)",
       "[3/3] hook post-deploy: ran (1.5 s)",

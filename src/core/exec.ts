@@ -28,7 +28,8 @@ function tail(stderr: Buffer): string[] {
     .slice(-stderrTailLines);
 }
 
-function formatBytes(n: number): string {
+/** A byte count as whole KiB or MiB, for messages. */
+export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 

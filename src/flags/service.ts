@@ -24,9 +24,11 @@ import {
   type FlagEnvironmentState,
   type FlagType,
   flagTypes,
+  ruleExample,
   ruleOperators,
   type TargetingRule,
   type Variant,
+  variantExample,
 } from "./types.js";
 
 export const flagKeyPattern = /^[A-Za-z][A-Za-z0-9._-]{0,99}$/;
@@ -297,7 +299,7 @@ function parseRules(rules: unknown): TargetingRule[] {
   if (!parsed.success) {
     throw usage(
       "invalid targeting rules",
-      `Pass a JSON array such as '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]'; operators: ${ruleOperators.join(", ")}.`,
+      `Pass a JSON array such as '${ruleExample}'; operators: ${ruleOperators.join(", ")}.`,
       zodDetails(parsed.error),
     );
   }
@@ -309,7 +311,7 @@ function parseVariants(variants: unknown): Variant[] {
   if (!parsed.success) {
     throw usage(
       "invalid variants",
-      `Pass a JSON array such as '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]'.`,
+      `Pass a JSON array such as '${variantExample}'.`,
       zodDetails(parsed.error),
     );
   }

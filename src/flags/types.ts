@@ -31,6 +31,12 @@ export interface FlagDefinition {
   archivedAt: string | null;
 }
 
+/** Targeting rules and variants as JSON, for the hints and help of every interface that takes them. */
+export const ruleExample =
+  '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]';
+export const variantExample =
+  '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]';
+
 export const ruleOperators = [
   "in",
   "not_in",

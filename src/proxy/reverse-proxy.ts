@@ -108,7 +108,7 @@ function errorCode(error: unknown): string {
 /** Header names a Connection header lists (they are hop-by-hop too). */
 function connectionTokens(value: string | undefined): Set<string> | null {
   if (value === undefined) return null;
-  // The common values name no header: answer them without splitting (1% of a worker's CPU).
+  // The common values name no header: answer them without splitting (0.7% of a worker's CPU).
   const plain = value.length <= 10 ? value.toLowerCase() : "";
   if (plain === "keep-alive" || plain === "close" || plain === "upgrade") return null;
   const tokens = value

@@ -1,10 +1,11 @@
 /**
  * The server's error replies: every failure answers `{ error: { code, message, hint? } }` with the
  * right status, and nothing else maps errors to HTTP. ShipgateErrors keep their code and status;
- * fastify's own request errors (malformed JSON, a body over the limit, an unsupported content
- * type) keep their 4xx status under a stable code, with a hint where one helps (415: send JSON; an
- * unknown route's 404: where the routes are, and a cliHint for `--server`); anything else is a
- * logged 500 that reveals no detail. Request headers (the Authorization token) are never part of a reply or a log line.
+ * fastify's own request errors (malformed JSON, a body over the route's limit, an unsupported
+ * content type) keep their 4xx status under a stable code, with a hint saying what to send; an
+ * unknown route's 404 says where the routes are (and, as cliHint, to check `--server`); anything else
+ * is a logged 500 that reveals no detail. Request headers (the Authorization token) are never part
+ * of a reply or a log line.
  *
  * A hint in an HTTP answer names what to do over the API (the method and path, or the field to
  * change), never a CLI command. The domain errors a route lets through (the flag service, API
@@ -17,6 +18,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, isShipgateError, ShipgateError } from "../core/errors.js";
+import { formatBytes } from "../core/exec.js";
 
 /**
  * A route's hint for HTTP clients: text, or made from the request (e.g. the key in its path) and
@@ -145,19 +147,21 @@ export const notFoundHints = {
     "Check --server / SHIPGATE_SERVER: the address of `shipgate serve` without a path (e.g. http://127.0.0.1:4900), started in the project (its shipgate.yaml), and running the same shipgate version as this CLI.",
 } as const;
 
-/** Hints for fastify's own request errors, by status (the others answer without one). */
-const requestErrorHints: Record<number, string> = {
-  413: "Send a smaller body: the team API takes request bodies up to 64 KiB.",
-  415: "The API takes JSON bodies only: send the body as JSON with `content-type: application/json`.",
-};
-
-/** Hints for fastify's own refusals of a body, by its error code (they share status 400). */
-const bodyErrorHints: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY:
-    "Send valid JSON (check the quoting: in a shell, wrap the body in single quotes), e.g. '{\"enabled\":true}'.",
-  FST_ERR_CTP_EMPTY_JSON_BODY:
-    "Send a JSON body (`{}` when the route needs no fields), or leave out `content-type: application/json` when there is no body.",
-};
+/** What to send instead, for fastify's own refusals of a request body (by its error code). */
+function bodyErrorHint(error: FastifyError, request: FastifyRequest): string | undefined {
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return `Send a smaller body: this route takes at most ${formatBytes(request.routeOptions.bodyLimit)}.`;
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "The API takes JSON bodies only: send the body as JSON with `content-type: application/json`.";
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return "Send valid JSON (check the quoting: in a shell, wrap the body in single quotes), e.g. '{\"enabled\":true}'.";
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return "Send a JSON body (`{}` when the route needs no fields), or leave out `content-type: application/json` when there is no body.";
+    default:
+      return undefined;
+  }
+}
 
 /** Installs the error and not-found handlers on the root instance. */
 export function registerApiErrors(app: FastifyInstance): void {
@@ -181,7 +185,7 @@ export function registerApiErrors(app: FastifyInstance): void {
     }
     const status = error.statusCode;
     if (status !== undefined && status >= 400 && status < 500) {
-      const hint = bodyErrorHints[error.code] ?? requestErrorHints[status];
+      const hint = bodyErrorHint(error, request);
       return sendApiError(
         reply,
         status,

@@ -26,7 +26,7 @@ import {
   targetingRulesSchema,
   variantsSchema,
 } from "../flags/service.js";
-import { ruleOperators } from "../flags/types.js";
+import { ruleExample, ruleOperators, variantExample } from "../flags/types.js";
 import type { LedgerStore } from "../ledger/types.js";
 import { type ApiHints, authApiHints, RouteError, sendApiError } from "./api-error.js";
 import { principalOf } from "./auth/index.js";
@@ -97,10 +97,6 @@ export function flagApiHints(keyOf: (request: FastifyRequest) => string): ApiHin
 }
 
 const paramsSchema = z.object({ env: z.string(), key: z.string().optional() });
-
-const ruleExample = '[{"attribute":"country","operator":"in","values":["DE","FR"],"serve":{"enabled":true}}]';
-const variantExample =
-  '[{"name":"blue","weight":50},{"name":"green","weight":50,"payload":{"color":"#0a0"}}]';
 
 /**
  * The hints for a PATCH body that does not parse: for HTTP callers (the field to send) and for the
